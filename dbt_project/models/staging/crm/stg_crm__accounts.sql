@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select
+        *,
+        {{ latest_version_rank(['Id']) }} as version_rank
+    from {{ source('raw_crm', 'account') }}
+
+),
+
+renamed as (
+
+    select
+        Id as account_id,
+        Name as account_name,
+        Website as website,
+        BillingCountry as billing_country,
+        Industry as industry,
+        NumberOfEmployees as number_of_employees,
+        AnnualRevenue as annual_revenue,
+        OwnerId as owner_user_id,
+        ParentId as parent_account_id,
+        Type as account_type,
+        VAT_Number__c as vat_number,
+        ERP_Customer_Number__c as erp_customer_number,
+        CreatedDate as created_at,
+        LastModifiedDate as last_modified_at,
+        coalesce(IsDeleted, false) as is_deleted,
+        _drop_id as drop_id,
+        _loaded_at as loaded_at
+    from source
+    where version_rank = 1
+
+)
+
+select * from renamed

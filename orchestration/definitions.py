@@ -1,0 +1,22 @@
+"""The Handshake code location: load extracts, build the warehouse with dbt, publish."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.automation import daily_refresh, new_drop_sensor, refresh_warehouse
+from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
+from orchestration.defs.extracts import load_landing_extracts
+from orchestration.defs.warehouse import warehouse_resource
+from orchestration.settings import Settings
+
+defs = dg.Definitions(
+    assets=[load_landing_extracts, handshake_dbt_models],
+    jobs=[refresh_warehouse],
+    schedules=[daily_refresh],
+    sensors=[new_drop_sensor],
+    resources={
+        "warehouse": warehouse_resource(Settings.from_env()),
+        "dbt": dbt_resource(),
+    },
+)

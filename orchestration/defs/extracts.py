@@ -1,0 +1,199 @@
+"""Dagster assets that load the landing folder into the raw tables, and their checks."""
+
+
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.warehouse import WAREHOUSE_POOL
+from orchestration.extracts.contract import OBJECTS, ExtractObject
+from orchestration.extracts.loader import (
+    LEDGER_TABLE,
+    REJECTS_TABLE,
+    ExtractLoader,
+    FileResult,
+    discover_landing_files,
+)
+from orchestration.settings import Settings
+
+# Warn when more than this share of a file's rows is rejected.
+REJECTED_ROW_RATE_WARN = 0.01
+# Warn when the newest drop of an object has fewer rows than this share of the drop before.
+ROW_COUNT_DROP_WARN = 0.5
+
+LEDGER_KEY = dg.AssetKey(["raw_meta", "load_ledger"])
+REJECTS_KEY = dg.AssetKey(["raw_meta", "load_rejects"])
+
+
+def raw_asset_key(obj: ExtractObject) -> dg.AssetKey:
+    return dg.AssetKey([obj.raw_schema, obj.raw_table])
+
+
+def _check_specs() -> list[dg.AssetCheckSpec]:
+    specs = []
+    for obj in OBJECTS:
+        key = raw_asset_key(obj)
+        specs += [
+            dg.AssetCheckSpec(
+                "no_refused_files",
+                asset=key,
+                description=f"Every {obj.system}/{obj.name} file of this run was accepted.",
+                blocking=False,
+            ),
+            dg.AssetCheckSpec(
+                "rejected_row_rate",
+                asset=key,
+                description=f"Share of rejected rows stays under {REJECTED_ROW_RATE_WARN:.0%}.",
+            ),
+            dg.AssetCheckSpec(
+                "row_count_vs_previous_drop",
+                asset=key,
+                description=(
+                    f"The newest drop has at least {ROW_COUNT_DROP_WARN:.0%} of the rows "
+                    "of the drop before."
+                ),
+            ),
+        ]
+    specs.append(
+        dg.AssetCheckSpec(
+            "no_unknown_files",
+            asset=LEDGER_KEY,
+            description="Every landing file names a contract object and sits in a drop folder.",
+            blocking=False,
+        )
+    )
+    return specs
+
+
+@dg.multi_asset(
+    name="load_landing_extracts",
+    specs=[
+        dg.AssetSpec(
+            raw_asset_key(obj),
+            group_name=obj.raw_schema,
+            description=f"Every version of every {obj.system}/{obj.name} row ever landed.",
+            kinds={"duckdb"},
+            metadata={"contract_key": list(obj.key)},
+        )
+        for obj in OBJECTS
+    ]
+    + [
+        dg.AssetSpec(LEDGER_KEY, group_name="raw_meta", kinds={"duckdb"},
+                     description="One row per landing file per load attempt."),
+        dg.AssetSpec(REJECTS_KEY, group_name="raw_meta", kinds={"duckdb"},
+                     description="Every rejected row, with file, line, raw values and reason."),
+    ],
+    check_specs=_check_specs(),
+    pool=WAREHOUSE_POOL,
+)
+def load_landing_extracts(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Load every new landing file; already-loaded files are skipped, refused ones reported."""
+    settings = Settings.from_env()
+    files = discover_landing_files(settings.landing_dir)
+    context.log.info(f"{len(files)} landing files under {settings.landing_dir}")
+    with warehouse.get_connection() as con:
+        loader = ExtractLoader(con, run_id=context.run_id)
+        results = []
+        for landing_file in files:
+            result = loader.load_file(landing_file)
+            results.append(result)
+            if result.status == "refused":
+                context.log.error(f"refused: {result.error}")
+            elif result.status == "loaded":
+                context.log.info(
+                    f"loaded {result.landing_file.relative_path}: {result.rows_loaded} rows, "
+                    f"{result.rows_rejected} rejected"
+                )
+        previous_drop_rows = _rows_per_drop(con)
+    yield from _object_results(results, previous_drop_rows)
+    yield from _meta_results(results)
+
+
+def _rows_per_drop(con) -> dict[tuple[str, str], list[int]]:
+    """Rows in file per (system, object), per loaded drop, oldest first."""
+    rows = con.execute(
+        f"""
+        select system, lower(object), drop_id, sum(rows_in_file)
+        from {LEDGER_TABLE} where status = 'loaded'
+        group by all order by drop_id
+        """
+    ).fetchall()
+    out: dict[tuple[str, str], list[int]] = {}
+    for system, obj, _drop_id, count in rows:
+        out.setdefault((system, obj), []).append(int(count))
+    return out
+
+
+def _object_results(
+    results: list[FileResult], rows_per_drop: dict[tuple[str, str], list[int]]
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    for obj in OBJECTS:
+        key = raw_asset_key(obj)
+        mine = [r for r in results if r.landing_file.extract_object == obj]
+        loaded = [r for r in mine if r.status == "loaded"]
+        refused = [r for r in mine if r.status == "refused"]
+        rows_in = sum(r.rows_in_file for r in loaded)
+        rejected = sum(r.rows_rejected for r in loaded)
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "files_loaded": len(loaded),
+                "files_skipped_duplicate": sum(r.status == "skipped_duplicate" for r in mine),
+                "files_refused": len(refused),
+                "rows_loaded": sum(r.rows_loaded for r in loaded),
+                "rows_rejected": rejected,
+                "identical_duplicate_rows": sum(r.duplicate_rows for r in loaded),
+                "extra_columns": sorted({c for r in loaded for c in r.extra_columns}),
+            },
+        )
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name="no_refused_files",
+            passed=not refused,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"refused": "\n".join(r.error or "" for r in refused) or "none"},
+        )
+        rate = rejected / rows_in if rows_in else 0.0
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name="rejected_row_rate",
+            passed=rate <= REJECTED_ROW_RATE_WARN,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"rejected_rows": rejected, "rows_in_files": rows_in, "rate": rate},
+        )
+        history = rows_per_drop.get((obj.system, obj.name.lower()), [])
+        newest, before = (history[-1], history[-2]) if len(history) >= 2 else (None, None)
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name="row_count_vs_previous_drop",
+            passed=newest is None or newest >= ROW_COUNT_DROP_WARN * before,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"newest_drop_rows": newest or 0, "previous_drop_rows": before or 0},
+        )
+
+
+def _meta_results(results: list[FileResult]) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    unknown = [r for r in results if r.landing_file.extract_object is None]
+    yield dg.MaterializeResult(
+        asset_key=LEDGER_KEY,
+        metadata={
+            "files_seen": len(results),
+            "files_loaded": sum(r.status == "loaded" for r in results),
+            "files_refused": sum(r.status == "refused" for r in results),
+            "table": LEDGER_TABLE,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=REJECTS_KEY,
+        metadata={"rows_rejected": sum(r.rows_rejected for r in results), "table": REJECTS_TABLE},
+    )
+    yield dg.AssetCheckResult(
+        asset_key=LEDGER_KEY,
+        check_name="no_unknown_files",
+        passed=not unknown,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"refused": "\n".join(r.error or "" for r in unknown) or "none"},
+    )

@@ -1,0 +1,291 @@
+"""The extract contract (shared/design/extract-contract.md) as data.
+
+This module is the one machine-readable definition of what the warehouse
+accepts: every object, its key, its columns with type and required flag, and
+the allowed values. The loader validates against it, the sample generator
+writes it, and a test checks the dbt sources against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ColumnType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    # Salesforce writes some custom date fields either way; stored as a UTC timestamp.
+    DATE_OR_DATETIME = "date_or_datetime"
+
+
+# Warehouse (DuckDB) type of each contract type in the raw tables.
+WAREHOUSE_TYPES: dict[ColumnType, str] = {
+    ColumnType.STRING: "varchar",
+    ColumnType.INTEGER: "bigint",
+    ColumnType.DECIMAL: "decimal(18, 6)",
+    ColumnType.BOOLEAN: "boolean",
+    ColumnType.DATE: "date",
+    ColumnType.DATETIME: "timestamp",
+    ColumnType.DATE_OR_DATETIME: "timestamp",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = ColumnType.STRING
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def warehouse_type(self) -> str:
+        return WAREHOUSE_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class ExtractObject:
+    system: str  # "crm" or "erp"
+    name: str  # file stem, as the source system names it
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    description: str = ""
+    raw_table_name: str = field(default="")
+
+    @property
+    def raw_schema(self) -> str:
+        return f"raw_{self.system}"
+
+    @property
+    def raw_table(self) -> str:
+        return self.raw_table_name or snake_case(self.name)
+
+    @property
+    def qualified_raw_table(self) -> str:
+        return f"{self.raw_schema}.{self.raw_table}"
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns if column.required)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name.lower() == name.lower():
+                return column
+        raise KeyError(f"{self.system}/{self.name} has no column {name}")
+
+
+def snake_case(name: str) -> str:
+    """Salesforce API name to snake_case: Forecast_Submission__c -> forecast_submission."""
+    name = name.removesuffix("__c")
+    out: list[str] = []
+    for index, char in enumerate(name):
+        if char.isupper() and index and name[index - 1].islower():
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out).replace("__", "_")
+
+
+S, I, D, B = ColumnType.STRING, ColumnType.INTEGER, ColumnType.DECIMAL, ColumnType.BOOLEAN
+DT, TS, DTS = ColumnType.DATE, ColumnType.DATETIME, ColumnType.DATE_OR_DATETIME
+
+FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
+SUBMISSION_CATEGORIES = ("Commit", "Best Case")
+MEETING_MODES = ("In Person", "Virtual")
+RESPONDENTS = ("Seller", "Buyer")
+LADDER_RUNGS = ("Acquaintance", "Professional Peer", "Respected Advisor")
+COURSE_TYPES = ("Hybrid Selling", "Virtual Selling", "Product", "Other")
+DOCUMENT_TYPES = ("invoice", "credit_note")
+DOCUMENT_STATUSES = ("posted", "draft", "cancelled")
+INDICATOR_SCORES = (
+    "Strategy_Discussion__c",
+    "Personal_Trust__c",
+    "Extra_Time__c",
+    "Executive_Access__c",
+    "Mutual_Value__c",
+)
+
+
+def _req(name: str, type_: ColumnType = S, **kwargs: object) -> Column:
+    return Column(name, type_, required=True, **kwargs)  # type: ignore[arg-type]
+
+
+def _opt(name: str, type_: ColumnType = S, **kwargs: object) -> Column:
+    return Column(name, type_, required=False, **kwargs)  # type: ignore[arg-type]
+
+
+def _score(name: str) -> Column:
+    return _req(name, I, minimum=0, maximum=10)
+
+
+CRM_OBJECTS: tuple[ExtractObject, ...] = (
+    ExtractObject(
+        "crm", "User", ("Id",),
+        (
+            _req("Id"), _req("Name"), _opt("Email"), _opt("Title"), _opt("ManagerId"),
+            _opt("Region__c"), _opt("IsActive", B), _opt("CreatedDate", TS),
+        ),
+        "Sales reps and managers.",
+        raw_table_name="users",  # "user" is a reserved word in several SQL dialects
+    ),
+    ExtractObject(
+        "crm", "Account", ("Id",),
+        (
+            _req("Id"), _req("Name"), _opt("Website"), _opt("BillingCountry"), _opt("Industry"),
+            _opt("NumberOfEmployees", I, minimum=0), _opt("AnnualRevenue", D), _opt("OwnerId"),
+            _opt("ParentId"), _opt("Type"), _opt("VAT_Number__c"), _opt("ERP_Customer_Number__c"),
+            _req("CreatedDate", TS), _req("LastModifiedDate", TS), _opt("IsDeleted", B),
+        ),
+        "Customer accounts.",
+    ),
+    ExtractObject(
+        "crm", "Opportunity", ("Id",),
+        (
+            _req("Id"), _req("AccountId"), _req("OwnerId"), _opt("Name"), _opt("Type"),
+            _req("StageName"), _opt("Amount", D, minimum=0), _req("CurrencyIsoCode"),
+            _opt("Probability", D, minimum=0, maximum=100), _req("CloseDate", DT),
+            _req("ForecastCategoryName", allowed=FORECAST_CATEGORIES), _req("IsClosed", B),
+            _req("IsWon", B), _opt("LeadSource"), _req("CreatedDate", TS),
+            _req("LastModifiedDate", TS), _opt("IsDeleted", B),
+        ),
+        "Deals, current state.",
+    ),
+    ExtractObject(
+        "crm", "OpportunityHistory", ("Id",),
+        (
+            _req("Id"), _req("OpportunityId"), _req("StageName"), _opt("Amount", D, minimum=0),
+            _opt("Probability", D, minimum=0, maximum=100), _req("CloseDate", DT),
+            _req("ForecastCategory", allowed=FORECAST_CATEGORIES), _req("CreatedDate", TS),
+            _opt("CreatedById"),
+        ),
+        "Every change of a deal's stage, amount, probability or close date.",
+    ),
+    ExtractObject(
+        "crm", "Forecast_Submission__c", ("Id",),
+        (
+            _req("Id"), _req("OwnerId"), _req("Period_Month__c", DT),
+            _req("Forecast_Category__c", allowed=SUBMISSION_CATEGORIES),
+            _req("Amount__c", D, minimum=0), _req("CurrencyIsoCode"), _req("Submitted_Date__c", DTS),
+        ),
+        "Each rep's forecast call per month.",
+    ),
+    ExtractObject(
+        "crm", "Event", ("Id",),
+        (
+            _req("Id"), _opt("AccountId"), _req("OwnerId"), _opt("Subject"), _opt("Type"),
+            _opt("Meeting_Mode__c", allowed=MEETING_MODES), _req("ActivityDate", DT),
+            _opt("DurationInMinutes", I, minimum=0), _opt("IsDeleted", B),
+        ),
+        "Meetings, in person or virtual.",
+    ),
+    ExtractObject(
+        "crm", "Relationship_Assessment__c", ("Id",),
+        (
+            _req("Id"), _req("Account__c"), _req("Assessed_By__c"), _req("Assessment_Date__c", DT),
+            _req("Respondent__c", allowed=RESPONDENTS), _req("Ladder_Rung__c", allowed=LADDER_RUNGS),
+            *(_score(name) for name in INDICATOR_SCORES),
+        ),
+        "Seller and buyer assessments of the relationship.",
+    ),
+    ExtractObject(
+        "crm", "Training_Completion__c", ("Id",),
+        (
+            _req("Id"), _req("User__c"), _req("Course_Name__c"),
+            _req("Course_Type__c", allowed=COURSE_TYPES), _req("Completed_Date__c", DT),
+            _opt("Cost__c", D, minimum=0), _opt("CurrencyIsoCode"),
+        ),
+        "Sales training courses completed by reps.",
+    ),
+)
+
+ERP_OBJECTS: tuple[ExtractObject, ...] = (
+    ExtractObject(
+        "erp", "customers", ("customer_number",),
+        (
+            _req("customer_number"), _req("name"), _opt("vat_number"), _opt("country_code"),
+            _opt("city"), _opt("crm_account_id"), _opt("payment_terms_days", I, minimum=0),
+            _opt("is_blocked", B), _req("created_at", TS), _req("updated_at", TS),
+        ),
+        "ERP customers (bill-to).",
+    ),
+    ExtractObject(
+        "erp", "items", ("item_code",),
+        (
+            _req("item_code"), _opt("description"), _opt("product_family"),
+            _opt("is_recurring", B), _req("updated_at", TS),
+        ),
+        "Products and services sold.",
+    ),
+    ExtractObject(
+        "erp", "invoices", ("invoice_number",),
+        (
+            _req("invoice_number"), _req("customer_number"),
+            _req("document_type", allowed=DOCUMENT_TYPES), _req("invoice_date", DT),
+            _opt("due_date", DT), _req("currency"), _req("status", allowed=DOCUMENT_STATUSES),
+            _opt("crm_opportunity_id"), _req("updated_at", TS),
+        ),
+        "Invoice and credit-note headers.",
+    ),
+    ExtractObject(
+        "erp", "invoice_lines", ("invoice_number", "line_number"),
+        (
+            _req("invoice_number"), _req("line_number", I), _opt("item_code"),
+            _req("quantity", D), _req("unit_price", D), _req("net_amount", D),
+            _opt("cost_amount", D), _req("updated_at", TS),
+        ),
+        "Invoice and credit-note lines.",
+    ),
+    ExtractObject(
+        "erp", "payments", ("payment_id",),
+        (
+            _req("payment_id"), _req("invoice_number"), _req("payment_date", DT),
+            _req("amount", D), _req("currency"),
+        ),
+        "Customer payments against invoices.",
+    ),
+    ExtractObject(
+        "erp", "fx_rates", ("rate_date", "currency"),
+        (_req("rate_date", DT), _req("currency"), _req("rate_to_eur", D, minimum=0)),
+        "Daily exchange rates: the EUR value of one unit of the currency.",
+    ),
+    ExtractObject(
+        "erp", "fpa_forecast", ("forecast_id",),
+        (
+            _req("forecast_id"), _req("period_month", DT), _req("version_date", DT),
+            _req("bookings_forecast", D), _req("revenue_forecast", D), _req("currency"),
+        ),
+        "Finance's own forecast per month and version.",
+    ),
+)
+
+OBJECTS: tuple[ExtractObject, ...] = CRM_OBJECTS + ERP_OBJECTS
+SYSTEMS: tuple[str, ...] = ("crm", "erp")
+
+# Reason codes of the rejects table. The first four are the contract's; a
+# record that is not valid CSV at all (unterminated quote, wrong number of
+# fields) cannot be split into values, so it gets a code of its own.
+REJECT_REASONS = (
+    "missing_required",
+    "invalid_type",
+    "invalid_value",
+    "duplicate_key_conflict",
+    "malformed_record",
+)
+
+
+def find_object(system: str, file_stem: str) -> ExtractObject | None:
+    """The contract object a landing file belongs to (names match case-insensitively)."""
+    for obj in OBJECTS:
+        if obj.system == system and obj.name.lower() == file_stem.lower():
+            return obj
+    return None

@@ -1,0 +1,48 @@
+"""Settings from the environment, with the defaults of the extract contract.
+
+Relative paths are taken from the repository root, so the loader, dbt and the
+Dagster UI all point at the same files whatever their working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def _path_from_env(name: str, default: str | Path) -> Path:
+    raw = os.environ.get(name) or str(default)
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    publish_dir: Path
+    reporting_currency: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        warehouse = _path_from_env("HANDSHAKE_WAREHOUSE", "data/warehouse.duckdb")
+        return cls(
+            landing_dir=_path_from_env("HANDSHAKE_LANDING_DIR", "data/landing"),
+            warehouse=warehouse,
+            publish_dir=_path_from_env("HANDSHAKE_PUBLISH_DIR", warehouse.parent / "publish"),
+            reporting_currency=(os.environ.get("HANDSHAKE_REPORTING_CURRENCY") or "EUR").upper(),
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt subprocesses: absolute paths, so dbt's cwd does not matter."""
+        return {
+            "HANDSHAKE_WAREHOUSE": str(self.warehouse),
+            "HANDSHAKE_LANDING_DIR": str(self.landing_dir),
+            "HANDSHAKE_PUBLISH_DIR": str(self.publish_dir),
+            "HANDSHAKE_REPORTING_CURRENCY": self.reporting_currency,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
