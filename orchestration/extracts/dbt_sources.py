@@ -80,11 +80,42 @@ def render_sources(system: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_meta_sources() -> str:
+    """The loader's own tables: the load ledger and the rejects."""
+    return """# Generated from orchestration/extracts/loader.py by
+# `python -m orchestration.extracts.dbt_sources`. Do not edit by hand.
+version: 2
+
+sources:
+  - name: raw_meta
+    description: "The loader's audit tables: what arrived, what loaded, what was refused or rejected."
+    schema: raw_meta
+    tables:
+      - name: load_ledger
+        description: "One row per landing file per load attempt: hash, status, row counts, error."
+        meta:
+          dagster:
+            asset_key: [raw_meta, load_ledger]
+      - name: load_rejects
+        description: "Every rejected row: file, line, reason, detail and the raw values as JSON."
+        meta:
+          dagster:
+            asset_key: [raw_meta, load_rejects]
+"""
+
+
+def rendered_files() -> dict[Path, str]:
+    files = {sources_path(system): render_sources(system) for system in SYSTEMS}
+    files[DBT_PROJECT_DIR / "models" / "staging" / "_raw_meta__sources.yml"] = (
+        render_meta_sources()
+    )
+    return files
+
+
 def main() -> None:
-    for system in SYSTEMS:
-        path = sources_path(system)
+    for path, text in rendered_files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_sources(system))
+        path.write_text(text)
         print(f"wrote {path}")
 
 
