@@ -35,17 +35,30 @@ def load_landing(landing: Path, warehouse: Path) -> list[FileResult]:
 
 
 def run_dbt(
-    args: list[str], warehouse: Path, check: bool = True, target_path: Path | None = None,
+    args: list[str],
+    warehouse: Path,
+    check: bool = True,
+    target_path: Path | None = None,
     **extra_env: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run dbt on the project against `warehouse`; output is captured and shown on failure."""
-    command = [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-               str(DBT_PROJECT_DIR)]
+    command = [
+        DBT,
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
     if target_path is not None:
         command += ["--target-path", str(target_path), "--log-path", str(target_path / "logs")]
     result = subprocess.run(
-        command, cwd=REPO_ROOT, env=pipeline_env(warehouse, **extra_env),
-        capture_output=True, text=True, check=False,
+        command,
+        cwd=REPO_ROOT,
+        env=pipeline_env(warehouse, **extra_env),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

@@ -1,10 +1,9 @@
 """The dbt project as Dagster assets, defined once; dbt tests surface as asset checks."""
 
-
 import os
 import sys
-from pathlib import Path
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """Dagster assets that load the landing folder into the raw tables, and their checks."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg
@@ -79,10 +78,18 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
         for obj in OBJECTS
     ]
     + [
-        dg.AssetSpec(LEDGER_KEY, group_name="raw_meta", kinds={"duckdb"},
-                     description="One row per landing file per load attempt."),
-        dg.AssetSpec(REJECTS_KEY, group_name="raw_meta", kinds={"duckdb"},
-                     description="Every rejected row, with file, line, raw values and reason."),
+        dg.AssetSpec(
+            LEDGER_KEY,
+            group_name="raw_meta",
+            kinds={"duckdb"},
+            description="One row per landing file per load attempt.",
+        ),
+        dg.AssetSpec(
+            REJECTS_KEY,
+            group_name="raw_meta",
+            kinds={"duckdb"},
+            description="Every rejected row, with file, line, raw values and reason.",
+        ),
     ],
     check_specs=_check_specs(),
     pool=WAREHOUSE_POOL,
@@ -175,7 +182,9 @@ def _object_results(
         )
 
 
-def _meta_results(results: list[FileResult]) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+def _meta_results(
+    results: list[FileResult],
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     unknown = [r for r in results if r.landing_file.extract_object is None]
     yield dg.MaterializeResult(
         asset_key=LEDGER_KEY,

@@ -32,7 +32,7 @@ def sources_path(system: str) -> Path:
 def _table_yaml(obj: ExtractObject) -> list[str]:
     lines = [
         f"      - name: {obj.raw_table}",
-        f"        description: \"{obj.system}/{obj.name}: {obj.description}\"",
+        f'        description: "{obj.system}/{obj.name}: {obj.description}"',
         "        meta:",
         f"          contract_object: {obj.name}",
         f"          key: [{', '.join(obj.key)}]",
@@ -44,8 +44,8 @@ def _table_yaml(obj: ExtractObject) -> list[str]:
         lines += [
             f"          - name: {column.name}",
             f"            data_type: {column.warehouse_type}",
-            f"            description: \"{column.type.value}{', required' if column.required else ''}"
-            f"{'; one of ' + ' | '.join(column.allowed) if column.allowed else ''}\"",
+            f'            description: "{column.type.value}{", required" if column.required else ""}'
+            f'{"; one of " + " | ".join(column.allowed) if column.allowed else ""}"',
         ]
         if column.required:
             lines += ["            data_tests:", "              - not_null"]
@@ -53,7 +53,7 @@ def _table_yaml(obj: ExtractObject) -> list[str]:
         lines += [
             f"          - name: {name}",
             f"            data_type: {type_}",
-            f"            description: \"{LINEAGE_DESCRIPTIONS[name]}\"",
+            f'            description: "{LINEAGE_DESCRIPTIONS[name]}"',
         ]
     return lines
 
@@ -66,7 +66,7 @@ def render_sources(system: str) -> str:
         "",
         "sources:",
         f"  - name: raw_{system}",
-        f"    description: \"{SYSTEM_TITLES[system]}, loaded by Dagster: every version of every row.\"",
+        f'    description: "{SYSTEM_TITLES[system]}, loaded by Dagster: every version of every row."',
         f"    schema: raw_{system}",
         "    loaded_at_field: _loaded_at",
         "    config:",
@@ -106,9 +106,7 @@ sources:
 
 def rendered_files() -> dict[Path, str]:
     files = {sources_path(system): render_sources(system) for system in SYSTEMS}
-    files[DBT_PROJECT_DIR / "models" / "staging" / "_raw_meta__sources.yml"] = (
-        render_meta_sources()
-    )
+    files[DBT_PROJECT_DIR / "models" / "staging" / "_raw_meta__sources.yml"] = render_meta_sources()
     return files
 
 

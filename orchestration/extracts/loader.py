@@ -10,6 +10,7 @@ in the ledger.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -126,7 +127,9 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection, objects: Iterable[ExtractObject] = OBJECTS) -> None:
+def ensure_tables(
+    con: duckdb.DuckDBPyConnection, objects: Iterable[ExtractObject] = OBJECTS
+) -> None:
     """Create the raw, ledger and rejects tables if they do not exist (append-only)."""
     for schema in {obj.raw_schema for obj in OBJECTS} | {META_SCHEMA}:
         con.execute(f"create schema if not exists {schema}")
@@ -264,9 +267,11 @@ def build_validation_sql(
     type_list = f"list_filter([{', '.join(invalid_type) or 'null'}], lambda x: x is not null)"
     value_list = f"list_filter([{', '.join(invalid_value) or 'null'}], lambda x: x is not null)"
     file_columns = [present[c.name] for c in obj.columns if c.name in present] + extra
-    raw_json = "to_json(struct_pack(" + ", ".join(
-        f"{quote(name)} := {quote(name)}" for name in file_columns
-    ) + "))"
+    raw_json = (
+        "to_json(struct_pack("
+        + ", ".join(f"{quote(name)} := {quote(name)}" for name in file_columns)
+        + "))"
+    )
     extra_json = (
         "to_json(struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in extra) + "))"
         if extra
@@ -463,7 +468,9 @@ class ExtractLoader:
         if file_format == "parquet":
             casts = ", ".join(f"{quote(n)}::varchar as {quote(n)}" for n in header)
             source = f"(select file_row_number + 1 as _record, {casts} from read_parquet({path}, file_row_number = true))"
-            self.con.execute("create or replace temp table _malformed (line bigint, csv_line varchar, error_message varchar)")
+            self.con.execute(
+                "create or replace temp table _malformed (line bigint, csv_line varchar, error_message varchar)"
+            )
         else:
             columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in header) + "}"
             source = (
@@ -490,7 +497,9 @@ class ExtractLoader:
         """Identical rows in one file count once; same key with different content: all rejected."""
         key_columns = [f"_t{obj.columns.index(obj.column(k))}" for k in obj.key]
         key = ", ".join(key_columns)
-        self.con.execute("alter table _staged add column _identical_duplicate boolean default false")
+        self.con.execute(
+            "alter table _staged add column _identical_duplicate boolean default false"
+        )
         conflicts = self.con.execute(
             f"""
             select count(*) from (
@@ -564,9 +573,13 @@ class ExtractLoader:
             ).fetchall()
             if type_ == "VARCHAR"
         ]
-        newlines = " + ".join(
-            f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in text_columns
-        ) or "0"
+        newlines = (
+            " + ".join(
+                f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)"
+                for c in text_columns
+            )
+            or "0"
+        )
         self.con.execute(
             f"""
             update _staged set _line_number = numbered.line_number
@@ -622,9 +635,11 @@ class ExtractLoader:
             f"{sql_literal(load_id)}, {sql_literal(obj.system)}, {sql_literal(obj.name)}, "
             f"{sql_literal(landing_file.drop_id)}, {sql_literal(landing_file.relative_path)}"
         )
-        key_values = "to_json(struct_pack(" + ", ".join(
-            f"{quote(c.name)} := _t{i}" for i, c in enumerate(obj.columns)
-        ) + "))"
+        key_values = (
+            "to_json(struct_pack("
+            + ", ".join(f"{quote(c.name)} := _t{i}" for i, c in enumerate(obj.columns))
+            + "))"
+        )
         row = self.con.execute(
             f"""
             insert into {REJECTS_TABLE}
@@ -667,10 +682,8 @@ class ExtractLoader:
         )
 
     def _rollback(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):
             self.con.execute("rollback")
-        except duckdb.Error:
-            pass
 
 
 def iter_results_by_object(results: Iterable[FileResult]) -> Iterator[tuple[str, list[FileResult]]]:

@@ -1,0 +1,63 @@
+# Handshake: `make demo` runs the warehouse on sample data, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+export DAGSTER_HOME := $(CURDIR)/dagster_home
+export DAGSTER_TELEMETRY_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+export HANDSHAKE_LANDING_DIR ?= $(CURDIR)/data/landing
+export HANDSHAKE_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+
+SAMPLE_SCALE ?= 1
+UI_PORT ?= 3000
+
+.PHONY: help setup manifest sample demo test lint ui clean
+
+help:
+	@echo "make demo   - install, generate sample extracts, run refresh_warehouse, print a summary"
+	@echo "make test   - install, then run the whole test suite (lint included)"
+	@echo "make lint   - ruff and sqlfluff"
+	@echo "make ui     - the Dagster UI on http://127.0.0.1:$(UI_PORT)"
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+setup: $(INSTALLED)
+
+# dagster-dbt reads target/manifest.json when the code location is imported.
+manifest: setup
+	@cd dbt_project && ../$(BIN)/dbt parse --quiet
+
+sample: setup
+	@if [ -z "$$(find "$(HANDSHAKE_LANDING_DIR)" -type f 2>/dev/null | head -n 1)" ]; then \
+		$(BIN)/handshake-sample-extracts --landing-dir "$(HANDSHAKE_LANDING_DIR)" --scale $(SAMPLE_SCALE); \
+	else \
+		echo "Landing folder $(HANDSHAKE_LANDING_DIR) has files: not generating samples."; \
+	fi
+
+demo: manifest sample
+	$(BIN)/dagster job execute -m orchestration -j refresh_warehouse -c orchestration/run_config/quiet.yaml
+	$(BIN)/python -m orchestration.summary
+
+test: manifest
+	$(BIN)/pytest
+
+lint: manifest
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	HANDSHAKE_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests analyses
+
+ui: manifest
+	$(BIN)/dagster dev -m orchestration -h 127.0.0.1 -p $(UI_PORT)
+
+clean:
+	rm -rf data/ dbt_project/target dbt_project/logs
+	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -1,0 +1,95 @@
+"""Print what the last refresh did: rows loaded and rejected, a few KPIs, where things are.
+
+`make demo` runs this after the job. It opens the warehouse read-only.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE
+from orchestration.settings import Settings
+
+# A few agreed KPIs to show, with how to print them.
+HEADLINE_KPIS = (
+    ("invoiced_revenue", "{:,.0f}"),
+    ("bookings", "{:,.0f}"),
+    ("sales_forecast", "{:,.0f}"),
+    ("finance_forecast", "{:,.0f}"),
+    ("forecast_haircut_pct", "{:.1%}"),
+    ("win_rate", "{:.1%}"),
+    ("relationship_index", "{:.1f}"),
+)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        f"""
+        select status, count(*), sum(rows_loaded), sum(rows_rejected), sum(duplicate_rows)
+        from {LEDGER_TABLE} group by status order by status
+        """
+    ).fetchall()
+    lines = ["Load ledger (all runs):"]
+    for status, files, loaded, rejected, duplicates in rows:
+        lines.append(
+            f"  {status:<18} {files:>5} files  {loaded or 0:>11,} rows loaded  "
+            f"{rejected or 0:>7,} rejected  {duplicates or 0:>5,} identical duplicates"
+        )
+    reasons = con.execute(
+        f"select reason, count(*) from {REJECTS_TABLE} group by reason order by 2 desc"
+    ).fetchall()
+    if reasons:
+        lines.append("  rejected rows by reason: " + ", ".join(f"{r} {n:,}" for r, n in reasons))
+    refused = con.execute(
+        f"select file_path, error from {LEDGER_TABLE} where status = 'refused' order by file_path"
+    ).fetchall()
+    for path, error in refused[:5]:
+        lines.append(f"  refused {path}: {error}")
+    if len(refused) > 5:
+        lines.append(f"  ... and {len(refused) - 5} more refused files ({LEDGER_TABLE})")
+    return lines
+
+
+def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    if not _table_exists(con, "marts", "kpi_company_monthly"):
+        return ["Agreed KPIs: marts.kpi_company_monthly is not built yet."]
+    month = con.execute(
+        "select max(month) from marts.kpi_company_monthly where kpi_code = 'bookings' and value <> 0"
+    ).fetchone()[0]
+    lines = [f"Agreed KPIs, company, {month:%Y-%m} (marts.kpi_company_monthly):"]
+    values = dict(
+        con.execute(
+            "select kpi_code, value from marts.kpi_company_monthly where month = ?", [month]
+        ).fetchall()
+    )
+    for code, fmt in HEADLINE_KPIS:
+        value = values.get(code)
+        lines.append(f"  {code:<24} {'n/a' if value is None else fmt.format(value)}")
+    return lines
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        lines = ["", "Handshake refresh summary", "=" * 25]
+        lines += load_lines(con)
+        lines += kpi_lines(con)
+    lines += [
+        f"Warehouse: {settings.warehouse}",
+        f"Published copy for BI: {settings.publish_dir}",
+        "Dagster UI: make ui, then open http://127.0.0.1:3000",
+        "",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

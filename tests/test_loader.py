@@ -1,0 +1,470 @@
+"""The extract contract's loading rules, one small fixture file at a time.
+
+Each test writes landing files, runs the real loader into a temporary DuckDB
+warehouse and asserts what landed, what was rejected with which reason and
+line, and what the ledger says.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.extracts import loader as loader_module
+from orchestration.extracts.contract import OBJECTS
+from orchestration.extracts.loader import (
+    ExtractLoader,
+    FileResult,
+    LandingFile,
+    discover_landing_files,
+)
+
+ACCOUNT_HEADER = "Id,Name,BillingCountry,VAT_Number__c,CreatedDate,LastModifiedDate,IsDeleted"
+FX_HEADER = "rate_date,currency,rate_to_eur"
+
+
+def write(landing: Path, relative: str, text: str | bytes) -> Path:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load(landing: Path, con: duckdb.DuckDBPyConnection) -> list[FileResult]:
+    return ExtractLoader(con).load_all(discover_landing_files(landing))
+
+
+def by_file(results: list[FileResult]) -> dict[str, FileResult]:
+    return {r.landing_file.relative_path: r for r in results}
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    return tmp_path / "landing"
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+# --------------------------------------------------------------------------- happy path
+
+
+def test_typed_rows_land_with_lineage(landing: Path, con) -> None:
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER}\n"
+        "A1,Acme GmbH,DE,DE123,2024-01-01T09:30:00.000Z,2025-01-02T23:55:00-05:00,false\n"
+        "A2,Beta,FR,,2024-02-01T00:00:00Z,2025-01-03T00:00:00.123Z,TRUE\n",
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 0)
+    got = con.execute(
+        "select Id, Name, VAT_Number__c, CreatedDate, LastModifiedDate, IsDeleted, _drop_id,"
+        " _source_file, _line_number, _content_hash = ? from raw_crm.account order by Id",
+        [result.content_hash],
+    ).fetchall()
+    assert got == [
+        (
+            "A1",
+            "Acme GmbH",
+            "DE123",
+            datetime(2024, 1, 1, 9, 30),
+            datetime(2025, 1, 3, 4, 55),
+            False,
+            "2025-01-31",
+            "crm/2025-01-31/Account.csv",
+            2,
+            True,
+        ),
+        (
+            "A2",
+            "Beta",
+            None,
+            datetime(2024, 2, 1),
+            datetime(2025, 1, 3, 0, 0, 0, 123000),
+            True,
+            "2025-01-31",
+            "crm/2025-01-31/Account.csv",
+            3,
+            True,
+        ),
+    ]
+    ledger = rows(
+        con, "select status, rows_in_file, rows_loaded, rows_rejected from raw_meta.load_ledger"
+    )
+    assert ledger == [("loaded", 2, 2, 0)]
+
+
+def test_types_of_every_contract_kind(landing: Path, con) -> None:
+    write(
+        landing,
+        "crm/2025-01-31/Forecast_Submission__c.csv",
+        "Id,OwnerId,Period_Month__c,Forecast_Category__c,Amount__c,CurrencyIsoCode,Submitted_Date__c\n"
+        "F1,U1,2025-02-01,Commit,1234.56,EUR,2025-01-28\n"
+        "F2,U1,2025-02-01,Best Case,99,USD,2025-01-31T23:30:00+01:00\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/customers.csv",
+        "customer_number,name,payment_terms_days,is_blocked,created_at,updated_at\n"
+        "C1,Acme,30,1,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z\n"
+        "C2,Beta,,0,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z\n",
+    )
+    load(landing, con)
+    assert rows(
+        con,
+        "select Id, Period_Month__c, Amount__c, Submitted_Date__c from raw_crm.forecast_submission order by Id",
+    ) == [
+        ("F1", date(2025, 2, 1), Decimal("1234.560000"), datetime(2025, 1, 28)),
+        ("F2", date(2025, 2, 1), Decimal("99.000000"), datetime(2025, 1, 31, 22, 30)),
+    ]
+    assert rows(
+        con,
+        "select customer_number, payment_terms_days, is_blocked from raw_erp.customers order by 1",
+    ) == [
+        ("C1", 30, True),
+        ("C2", None, False),
+    ]
+
+
+def test_csv_dialect_bom_case_order_quotes(landing: Path, con) -> None:
+    """A BOM, upper-case and reordered headers, a quoted comma and a quoted newline."""
+    text = (
+        '\ufeffRATE_TO_EUR,CURRENCY,Rate_Date\r\n0.9,"USD",2025-01-01\r\n1.2,"GBP",2025-01-01\r\n'
+    )
+    write(landing, "erp/2025-01-31/fx_rates.csv", text.encode("utf-8"))
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER}\n"
+        'A1,"Acme, Inc.",US,,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,false\n'
+        'A2,"Two\nLines",US,,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,false\n'
+        "A3,Third,US,,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,false\n",
+    )
+    results = by_file(load(landing, con))
+    assert all(r.status == "loaded" for r in results.values())
+    assert rows(con, "select currency, rate_to_eur from raw_erp.fx_rates order by 1") == [
+        ("GBP", Decimal("1.200000")),
+        ("USD", Decimal("0.900000")),
+    ]
+    assert rows(con, "select Id, Name, _line_number from raw_crm.account order by Id") == [
+        ("A1", "Acme, Inc.", 2),
+        ("A2", "Two\nLines", 3),
+        ("A3", "Third", 5),
+    ]
+
+
+def test_parquet_file_loads_like_csv(landing: Path, con, tmp_path: Path) -> None:
+    csv_path = write(
+        tmp_path,
+        "source.csv",
+        f"{FX_HEADER}\n2025-01-01,USD,0.9\n2025-01-02,USD,abc\n",
+    )
+    target = landing / "erp/2025-01-31/fx_rates.parquet"
+    target.parent.mkdir(parents=True)
+    duckdb.execute(
+        f"copy (select * from read_csv('{csv_path}', all_varchar = true)) to '{target}' (format parquet)"
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 1)
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (2, "invalid_type")
+    ]
+
+
+# --------------------------------------------------------------------------- versions and duplicates
+
+
+def test_every_version_is_kept_with_its_drop(landing: Path, con) -> None:
+    header = f"{ACCOUNT_HEADER}\n"
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        header + "A1,Old,DE,,2024-01-01T00:00:00Z,2025-01-05T00:00:00Z,false\n"
+        "A2,Stays,DE,,2024-01-01T00:00:00Z,2025-01-05T00:00:00Z,false\n",
+    )
+    write(
+        landing,
+        "crm/2025-02-28/Account.csv",
+        header + "A1,New,DE,,2024-01-01T00:00:00Z,2025-01-01T00:00:00Z,false\n",
+    )
+    load(landing, con)
+    assert rows(con, "select Id, Name, _drop_id from raw_crm.account order by _drop_id, Id") == [
+        ("A1", "Old", "2025-01-31"),
+        ("A2", "Stays", "2025-01-31"),
+        ("A1", "New", "2025-02-28"),
+    ]
+
+
+def test_identical_duplicates_count_once(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        f"{FX_HEADER}\n2025-01-01,USD,0.9\n2025-01-01,USD,0.9\n2025-01-02,USD,0.91\n",
+    )
+    [result] = load(landing, con)
+    assert (
+        result.rows_in_file,
+        result.rows_loaded,
+        result.rows_rejected,
+        result.duplicate_rows,
+    ) == (3, 2, 0, 1)
+    assert rows(
+        con,
+        "select count(*), min(_line_number) from raw_erp.fx_rates where rate_date = '2025-01-01'",
+    ) == [(1, 2)]
+    assert rows(con, "select duplicate_rows from raw_meta.load_ledger") == [(1,)]
+
+
+def test_conflicting_duplicate_keys_are_all_rejected(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        f"{FX_HEADER}\n2025-01-01,USD,0.9\n2025-01-01,USD,0.95\n2025-01-01,USD,0.9\n2025-01-02,USD,0.91\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    assert rows(con, "select rate_date from raw_erp.fx_rates") == [(date(2025, 1, 2),)]
+    rejected = rows(con, "select line_number, reason, detail from raw_meta.load_rejects order by 1")
+    assert [(line, reason) for line, reason, _ in rejected] == [
+        (2, "duplicate_key_conflict"),
+        (3, "duplicate_key_conflict"),
+    ]
+    assert "rate_date, currency" in rejected[0][2]
+
+
+def test_composite_key_conflict_on_invoice_lines(landing: Path, con) -> None:
+    header = "invoice_number,line_number,quantity,unit_price,net_amount,updated_at\n"
+    write(
+        landing,
+        "erp/2025-01-31/invoice_lines.csv",
+        header + "I1,1,1,10,10,2025-01-01T00:00:00Z\nI1,2,1,5,5,2025-01-01T00:00:00Z\n"
+        "I1,1,2,10,20,2025-01-01T00:00:00Z\nI2,1,1,-3,-3,2025-01-01T00:00:00Z\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (2, 2)
+    assert rows(
+        con,
+        "select invoice_number, line_number, net_amount from raw_erp.invoice_lines order by 1, 2",
+    ) == [
+        ("I1", 2, Decimal("5.000000")),
+        ("I2", 1, Decimal("-3.000000")),  # a negative line on an invoice is a discount: allowed
+    ]
+
+
+# --------------------------------------------------------------------------- bad rows
+
+
+def test_bad_rows_are_rejected_with_file_line_values_and_reason(landing: Path, con) -> None:
+    header = (
+        "Id,Account__c,Assessed_By__c,Assessment_Date__c,Respondent__c,Ladder_Rung__c,"
+        "Strategy_Discussion__c,Personal_Trust__c,Extra_Time__c,Executive_Access__c,Mutual_Value__c\n"
+    )
+    write(
+        landing,
+        "crm/2025-01-31/Relationship_Assessment__c.csv",
+        header
+        + "R1,A1,U1,2025-01-10,Seller,Respected Advisor,8,7,9,6,8\n"  # good
+        + "R2,A1,U1,31/12/2025,Seller,Acquaintance,1,2,3,4,5\n"  # bad date
+        + "R3,A1,U1,2025-01-10,Seller,Acquaintance,11,2,3,4,5\n"  # score out of range
+        + "R4,A1,U1,2025-01-10,Partner,Acquaintance,1,2,3,4,5\n"  # respondent not allowed
+        + "R5,,U1,2025-01-10,Buyer,Acquaintance,1,2,3,4,5\n"  # missing account
+        + "R6,A1,U1,2025-01-10,Buyer,Acquaintance,1.5,2,3,4,5\n"  # score not an integer
+        + "R7,A2,U2,2025-01-11,Buyer,Professional Peer,5,5,5,5,5\n",  # good
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 5)
+    assert rows(con, "select Id from raw_crm.relationship_assessment order by Id") == [
+        ("R1",),
+        ("R7",),
+    ]
+    rejects = rows(
+        con,
+        "select system, object, drop_id, file_path, line_number, reason, detail, raw_values"
+        " from raw_meta.load_rejects order by line_number",
+    )
+    assert [(r[4], r[5]) for r in rejects] == [
+        (3, "invalid_type"),
+        (4, "invalid_value"),
+        (5, "invalid_value"),
+        (6, "missing_required"),
+        (7, "invalid_type"),
+    ]
+    first = rejects[0]
+    assert first[:4] == (
+        "crm",
+        "Relationship_Assessment__c",
+        "2025-01-31",
+        "crm/2025-01-31/Relationship_Assessment__c.csv",
+    )
+    assert "Assessment_Date__c" in first[6] and "31/12/2025" in first[6]
+    assert json.loads(first[7])["Assessment_Date__c"] == "31/12/2025"
+    assert "Strategy_Discussion__c: '11'" in rejects[1][6]
+    assert "Respondent__c: 'Partner'" in rejects[2][6]
+    assert "Account__c" in rejects[3][6]
+
+
+def test_opportunity_amount_must_not_be_negative_but_may_be_null(landing: Path, con) -> None:
+    header = (
+        "Id,AccountId,OwnerId,StageName,Amount,CurrencyIsoCode,CloseDate,ForecastCategoryName,"
+        "IsClosed,IsWon,CreatedDate,LastModifiedDate\n"
+    )
+    tail = "EUR,2025-03-31,Pipeline,false,false,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n"
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        header
+        + f"O1,A1,U1,Prospecting,,{tail}O2,A1,U1,Prospecting,-5,{tail}O3,A1,U1,Prospecting,100,{tail}",
+    )
+    load(landing, con)
+    assert rows(con, "select Id, Amount from raw_crm.opportunity order by Id") == [
+        ("O1", None),
+        ("O3", Decimal("100.000000")),
+    ]
+    assert rows(con, "select reason from raw_meta.load_rejects") == [("invalid_value",)]
+
+
+def test_malformed_records_are_rejected_and_line_numbers_stay_true(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        f"{FX_HEADER}\n2025-01-01,USD,0.9\n2025-01-02,USD\n2025-01-03,USD,0.92,extra\n2025-01-04,USD,0.93\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected, result.rows_in_file) == (2, 2, 4)
+    assert rows(con, "select rate_date, _line_number from raw_erp.fx_rates order by 1") == [
+        (date(2025, 1, 1), 2),
+        (date(2025, 1, 4), 5),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects order by 1") == [
+        (3, "malformed_record"),
+        (4, "malformed_record"),
+    ]
+
+
+# --------------------------------------------------------------------------- refused files
+
+
+def test_missing_required_column_refuses_the_file_only(landing: Path, con) -> None:
+    write(landing, "erp/2025-01-31/fx_rates.csv", "rate_date,currency\n2025-01-01,USD\n")
+    write(landing, "erp/2025-01-31/items.csv", "item_code,updated_at\nX1,2025-01-01T00:00:00Z\n")
+    results = by_file(load(landing, con))
+    refused = results["erp/2025-01-31/fx_rates.csv"]
+    assert refused.status == "refused"
+    assert "erp/2025-01-31/fx_rates.csv" in refused.error and "rate_to_eur" in refused.error
+    assert results["erp/2025-01-31/items.csv"].status == "loaded"
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
+    assert rows(con, "select count(*) from raw_erp.items") == [(1,)]
+    assert rows(
+        con,
+        "select status, error like '%rate_to_eur%' from raw_meta.load_ledger where object = 'fx_rates'",
+    ) == [("refused", True)]
+
+
+def test_unknown_and_unreadable_files_are_refused_with_a_reason(landing: Path, con) -> None:
+    write(landing, "erp/2025-01-31/general_ledger.csv", "a,b\n1,2\n")
+    write(landing, "erp/2025-01-31/payments.parquet", b"PAR1 this is not parquet")
+    write(landing, "crm/2025-01-31/Account.xlsx", b"\x00\x01")
+    write(landing, "crm/not-a-drop/User.csv", "Id,Name\nU1,Ann\n")
+    write(landing, "crm/2025-01-31/User.csv", "")
+    results = by_file(load(landing, con))
+    assert {path: r.status for path, r in results.items()} == dict.fromkeys(results, "refused")
+    assert (
+        "unknown file name 'general_ledger'" in results["erp/2025-01-31/general_ledger.csv"].error
+    )
+    assert "unreadable file" in results["erp/2025-01-31/payments.parquet"].error
+    assert "unsupported file type" in results["crm/2025-01-31/Account.xlsx"].error
+    assert "not a drop id" in results["crm/not-a-drop/User.csv"].error
+    assert "empty file" in results["crm/2025-01-31/User.csv"].error
+    assert rows(con, "select count(*) from raw_meta.load_ledger where status = 'refused'") == [(5,)]
+
+
+def test_extra_columns_are_kept_and_reported(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        f'{FX_HEADER},source_system,Comment\n2025-01-01,USD,0.9,ECB,"a, b"\n',
+    )
+    [result] = load(landing, con)
+    assert result.extra_columns == ["source_system", "Comment"]
+    assert json.loads(rows(con, "select _extra_columns from raw_erp.fx_rates")[0][0]) == {
+        "source_system": "ECB",
+        "Comment": "a, b",
+    }
+    assert json.loads(rows(con, "select extra_columns from raw_meta.load_ledger")[0][0]) == [
+        "source_system",
+        "Comment",
+    ]
+
+
+# --------------------------------------------------------------------------- idempotence and atomicity
+
+
+def test_loading_the_same_file_twice_changes_nothing(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        f"{FX_HEADER}\n2025-01-01,USD,0.9\n2025-01-02,USD,x\n",
+    )
+    first = load(landing, con)
+    snapshot = (
+        rows(con, "select * from raw_erp.fx_rates"),
+        rows(con, "select * from raw_meta.load_rejects"),
+    )
+    second = load(landing, con)
+    assert [r.status for r in first] == ["loaded"]
+    assert [r.status for r in second] == ["skipped_duplicate"]
+    assert (
+        rows(con, "select * from raw_erp.fx_rates"),
+        rows(con, "select * from raw_meta.load_rejects"),
+    ) == snapshot
+    assert rows(
+        con, "select status, rows_loaded from raw_meta.load_ledger order by finished_at"
+    ) == [("loaded", 1), ("skipped_duplicate", 0)]
+
+
+def test_a_file_loads_all_or_nothing(landing: Path, con, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        f"{FX_HEADER}\n2025-01-01,USD,0.9\n2025-01-02,USD,x\n",
+    )
+
+    def fail(*_args: object) -> int:
+        raise duckdb.IOException("disk full while writing rejects")
+
+    monkeypatch.setattr(loader_module.ExtractLoader, "_insert_rejects", fail)
+    [result] = load(landing, con)
+    assert result.status == "refused" and "disk full" in result.error
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
+    assert rows(con, "select count(*) from raw_meta.load_rejects") == [(0,)]
+    monkeypatch.undo()
+    [retry] = load(landing, con)
+    assert (retry.status, retry.rows_loaded, retry.rows_rejected) == ("loaded", 1, 1)
+
+
+def test_discovery_orders_by_drop_and_knows_every_contract_object(landing: Path) -> None:
+    for obj in OBJECTS:
+        write(landing, f"{obj.system}/2025-02-01/{obj.name}.csv", ",".join(obj.column_names) + "\n")
+    write(landing, "crm/2025-01-01T120000/User.csv", "Id,Name\n")
+    files = discover_landing_files(landing)
+    assert files[0].drop_id == "2025-01-01T120000"
+    assert all(isinstance(f, LandingFile) and f.extract_object is not None for f in files)
+    assert {f.extract_object.name for f in files} == {o.name for o in OBJECTS}

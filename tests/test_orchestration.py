@@ -1,0 +1,249 @@
+"""The Dagster code location: definitions, the refresh job end to end, the sensor, concurrency."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+
+from orchestration.extracts.contract import OBJECTS
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+from tests.pipeline import pipeline_env
+
+DAGSTER = str(Path(sys.executable).parent / "dagster")
+FX_HEADER = "rate_date,currency,rate_to_eur"
+
+
+def write(landing: Path, relative: str, text: str) -> None:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def small_landing(landing: Path) -> None:
+    """Two drops: good rows, a rejected row, a refused file and an unknown file."""
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        "Id,Name,BillingCountry,CreatedDate,LastModifiedDate\n"
+        "A1,Acme,DE,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z\n"
+        "A2,Beta,FR,2024-01-01T00:00:00Z,not-a-date\n",
+    )
+    write(
+        landing,
+        "crm/2025-02-28/Account.csv",
+        "Id,Name,BillingCountry,CreatedDate,LastModifiedDate\n"
+        "A1,Acme Renamed,DE,2024-01-01T00:00:00Z,2023-12-01T00:00:00Z\n",
+    )
+    write(landing, "erp/2025-01-31/fx_rates.csv", f"{FX_HEADER}\n2025-01-01,USD,0.9\n")
+    write(landing, "erp/2025-02-28/fx_rates.csv", "rate_date,currency\n2025-02-01,USD\n")
+    write(landing, "erp/2025-02-28/budget.csv", "a\n1\n")
+
+
+def fresh_dagster_home(tmp_path: Path) -> Path:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    # Create the instance's storage once, before any parallel run touches it.
+    dg.DagsterInstance.from_config(str(home)).dispose()
+    return home
+
+
+def execute_refresh(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [DAGSTER, "job", "execute", "-m", "orchestration", "-j", "refresh_warehouse"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen[str]) -> str:
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output[-8000:]
+    return output
+
+
+@pytest.fixture
+def refresh_env(tmp_path: Path, dbt_manifest: None) -> dict[str, str]:
+    landing = tmp_path / "landing"
+    small_landing(landing)
+    env = pipeline_env(tmp_path / "warehouse.duckdb", landing)
+    env["DAGSTER_HOME"] = str(fresh_dagster_home(tmp_path))
+    return env
+
+
+# --------------------------------------------------------------------------- definitions
+
+
+def test_definitions_name_one_graph_from_file_to_model(dbt_manifest: None) -> None:
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("refresh_warehouse")
+    assert job.tags["handshake/writes_warehouse"] == "true"
+    assert defs.resolve_sensor_def("new_drop_sensor").job_name == "refresh_warehouse"
+    assert defs.resolve_schedule_def("daily_refresh").cron_schedule == "0 6 * * *"
+
+    specs = {spec.key for spec in defs.resolve_all_asset_specs()}
+    raw_keys = {dg.AssetKey([o.raw_schema, o.raw_table]) for o in OBJECTS}
+    assert raw_keys <= specs
+    # dbt's sources resolve to the loader's assets, so lineage is one graph.
+    staging = next(
+        s for s in defs.resolve_all_asset_specs() if s.key.path[-1] == "stg_crm__accounts"
+    )
+    assert dg.AssetKey(["raw_crm", "account"]) in {dep.asset_key for dep in staging.deps}
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert {"no_refused_files", "rejected_row_rate", "row_count_vs_previous_drop"} <= checks
+    assert any(name.startswith("unique_") for name in checks), "dbt tests surface as checks"
+
+
+def test_dbt_sources_are_generated_from_the_contract() -> None:
+    from orchestration.extracts.dbt_sources import rendered_files
+
+    for path, text in rendered_files().items():
+        assert path.read_text() == text, (
+            f"{path} drifted from the contract: run python -m orchestration.extracts.dbt_sources"
+        )
+    crm = yaml.safe_load((DBT_PROJECT_DIR / "models/staging/crm/_crm__sources.yml").read_text())
+    tables = {t["meta"]["contract_object"]: t for t in crm["sources"][0]["tables"]}
+    account = next(o for o in OBJECTS if o.name == "Account")
+    assert [c["name"] for c in tables["Account"]["columns"]][: len(account.columns)] == list(
+        account.column_names
+    )
+
+
+def test_raw_tables_match_the_dbt_sources(tmp_path: Path) -> None:
+    from orchestration.extracts.loader import ensure_tables
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ensure_tables(con)
+        for system in ("crm", "erp"):
+            doc = yaml.safe_load(
+                (DBT_PROJECT_DIR / f"models/staging/{system}/_{system}__sources.yml").read_text()
+            )
+            for table in doc["sources"][0]["tables"]:
+                actual = con.execute(
+                    "select column_name, lower(data_type) from information_schema.columns "
+                    "where table_schema = ? and table_name = ? order by ordinal_position",
+                    [f"raw_{system}", table["name"]],
+                ).fetchall()
+                declared = [(c["name"], c["data_type"].replace(" ", "")) for c in table["columns"]]
+                assert [(n, t.replace(" ", "")) for n, t in actual] == declared
+
+
+# --------------------------------------------------------------------------- sensor
+
+
+def test_new_drop_sensor_requests_a_run_per_new_drop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.defs.automation import new_drop_sensor
+
+    landing = tmp_path / "landing"
+    monkeypatch.setenv("HANDSHAKE_LANDING_DIR", str(landing))
+    result = new_drop_sensor(dg.build_sensor_context())
+    assert isinstance(result, dg.SkipReason)
+
+    (landing / "crm" / "2025-01-31").mkdir(parents=True)
+    first = new_drop_sensor(dg.build_sensor_context())
+    assert len(first.run_requests) == 1
+    assert first.run_requests[0].tags["handshake/new_drops"] == "crm/2025-01-31"
+
+    again = new_drop_sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert isinstance(again, dg.SkipReason)
+
+    (landing / "erp" / "2025-02-28").mkdir(parents=True)
+    second = new_drop_sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert second.run_requests[0].tags["handshake/new_drops"] == "erp/2025-02-28"
+    assert second.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.mark.slow
+def test_refresh_warehouse_loads_reports_refusals_and_carries_on(
+    refresh_env: dict[str, str], tmp_path: Path
+) -> None:
+    finish(execute_refresh(refresh_env))
+
+    warehouse = refresh_env["HANDSHAKE_WAREHOUSE"]
+    with duckdb.connect(warehouse, read_only=True) as con:
+        ledger = con.execute(
+            "select file_path, status from raw_meta.load_ledger order by file_path"
+        ).fetchall()
+        assert ledger == [
+            ("crm/2025-01-31/Account.csv", "loaded"),
+            ("crm/2025-02-28/Account.csv", "loaded"),
+            ("erp/2025-01-31/fx_rates.csv", "loaded"),
+            ("erp/2025-02-28/budget.csv", "refused"),
+            ("erp/2025-02-28/fx_rates.csv", "refused"),
+        ]
+        assert con.execute("select reason, line_number from raw_meta.load_rejects").fetchall() == [
+            ("invalid_type", 3)
+        ]
+        # dbt ran after the refusal: staging shows the latest version by drop order.
+        assert con.execute(
+            "select account_id, account_name from staging.stg_crm__accounts"
+        ).fetchall() == [("A1", "Acme Renamed")]
+
+    instance = dg.DagsterInstance.from_config(refresh_env["DAGSTER_HOME"])
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [
+            dg.AssetCheckKey(dg.AssetKey(["raw_erp", "fx_rates"]), "no_refused_files"),
+            dg.AssetCheckKey(dg.AssetKey(["raw_crm", "account"]), "no_refused_files"),
+            dg.AssetCheckKey(dg.AssetKey(["raw_meta", "load_ledger"]), "no_unknown_files"),
+        ]
+    )
+    status = {key.asset_key.path[-1]: record.status.value for key, record in latest.items()}
+    assert status == {"fx_rates": "FAILED", "account": "SUCCEEDED", "load_ledger": "FAILED"}
+    instance.dispose()
+
+    # A rerun finds nothing new: every loadable file is skipped, nothing changes.
+    finish(execute_refresh(refresh_env))
+    with duckdb.connect(warehouse, read_only=True) as con:
+        assert con.execute(
+            "select status, count(*) from raw_meta.load_ledger group by 1 order by 1"
+        ).fetchall() == [("loaded", 3), ("refused", 4), ("skipped_duplicate", 3)]
+        assert con.execute("select count(*) from raw_crm.account").fetchone() == (2,)
+
+
+@pytest.mark.slow
+def test_a_second_run_waits_for_the_warehouse_instead_of_failing(
+    refresh_env: dict[str, str],
+) -> None:
+    first = execute_refresh(refresh_env)
+    second = execute_refresh(refresh_env)
+    outputs = [finish(first), finish(second)]
+    assert any("blocked by limit for pool duckdb_warehouse" in out for out in outputs)
+
+    instance = dg.DagsterInstance.from_config(refresh_env["DAGSTER_HOME"])
+    intervals = []
+    for record in instance.get_run_records():
+        events = instance.all_logs(record.dagster_run.run_id)
+        starts = {
+            e.step_key: e.timestamp
+            for e in events
+            if e.dagster_event_type == dg.DagsterEventType.STEP_START
+        }
+        ends = {
+            e.step_key: e.timestamp
+            for e in events
+            if e.dagster_event_type == dg.DagsterEventType.STEP_SUCCESS
+        }
+        assert record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+        intervals += [(starts[step], ends[step]) for step in starts]
+    instance.dispose()
+    intervals.sort()
+    assert len(intervals) == 4
+    for (_, end), (next_start, _) in itertools.pairwise(intervals):
+        assert end <= next_start, "two steps wrote the warehouse at the same time"
