@@ -7,11 +7,12 @@ import dagster as dg
 from orchestration.defs.automation import daily_refresh, new_drop_sensor, refresh_warehouse
 from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
 from orchestration.defs.extracts import load_landing_extracts
+from orchestration.defs.publish import published_marts
 from orchestration.defs.warehouse import warehouse_resource
 from orchestration.settings import Settings
 
 defs = dg.Definitions(
-    assets=[load_landing_extracts, handshake_dbt_models],
+    assets=[load_landing_extracts, handshake_dbt_models, published_marts],
     jobs=[refresh_warehouse],
     schedules=[daily_refresh],
     sensors=[new_drop_sensor],

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -14,73 +11,8 @@ import pytest
 import yaml
 
 from orchestration.extracts.contract import OBJECTS
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
-from tests.pipeline import pipeline_env
-
-DAGSTER = str(Path(sys.executable).parent / "dagster")
-FX_HEADER = "rate_date,currency,rate_to_eur"
-
-
-def write(landing: Path, relative: str, text: str) -> None:
-    path = landing / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-
-
-def small_landing(landing: Path) -> None:
-    """Two drops: good rows, a rejected row, a refused file and an unknown file."""
-    write(
-        landing,
-        "crm/2025-01-31/Account.csv",
-        "Id,Name,BillingCountry,CreatedDate,LastModifiedDate\n"
-        "A1,Acme,DE,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z\n"
-        "A2,Beta,FR,2024-01-01T00:00:00Z,not-a-date\n",
-    )
-    write(
-        landing,
-        "crm/2025-02-28/Account.csv",
-        "Id,Name,BillingCountry,CreatedDate,LastModifiedDate\n"
-        "A1,Acme Renamed,DE,2024-01-01T00:00:00Z,2023-12-01T00:00:00Z\n",
-    )
-    write(landing, "erp/2025-01-31/fx_rates.csv", f"{FX_HEADER}\n2025-01-01,USD,0.9\n")
-    write(landing, "erp/2025-02-28/fx_rates.csv", "rate_date,currency\n2025-02-01,USD\n")
-    write(landing, "erp/2025-02-28/budget.csv", "a\n1\n")
-
-
-def fresh_dagster_home(tmp_path: Path) -> Path:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    # Create the instance's storage once, before any parallel run touches it.
-    dg.DagsterInstance.from_config(str(home)).dispose()
-    return home
-
-
-def execute_refresh(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [DAGSTER, "job", "execute", "-m", "orchestration", "-j", "refresh_warehouse"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def finish(process: subprocess.Popen[str]) -> str:
-    output, _ = process.communicate(timeout=600)
-    assert process.returncode == 0, output[-8000:]
-    return output
-
-
-@pytest.fixture
-def refresh_env(tmp_path: Path, dbt_manifest: None) -> dict[str, str]:
-    landing = tmp_path / "landing"
-    small_landing(landing)
-    env = pipeline_env(tmp_path / "warehouse.duckdb", landing)
-    env["DAGSTER_HOME"] = str(fresh_dagster_home(tmp_path))
-    return env
-
+from orchestration.settings import DBT_PROJECT_DIR
+from tests.pipeline import execute_refresh, finish
 
 # --------------------------------------------------------------------------- definitions
 
