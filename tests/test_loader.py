@@ -468,3 +468,34 @@ def test_discovery_orders_by_drop_and_knows_every_contract_object(landing: Path)
     assert files[0].drop_id == "2025-01-01T120000"
     assert all(isinstance(f, LandingFile) and f.extract_object is not None for f in files)
     assert {f.extract_object.name for f in files} == {o.name for o in OBJECTS}
+
+
+def test_clean_and_careful_paths_load_the_same_rows(tmp_path: Path) -> None:
+    """A clean file takes the one-pass path; one bad row sends it down the careful path."""
+    rows_text = "".join(
+        f"I{n},{n % 3 + 1},X{n},{n % 5}.5,{n}.25,{(n % 5) * n}.75,,2025-01-0{n % 9 + 1}T10:00:00Z\n"
+        for n in range(1, 200)
+    )
+    header = "invoice_number,line_number,item_code,quantity,unit_price,net_amount,cost_amount,updated_at\n"
+    clean, messy = tmp_path / "clean", tmp_path / "messy"
+    write(clean, "erp/2025-01-31/invoice_lines.csv", header + rows_text)
+    write(
+        messy,
+        "erp/2025-01-31/invoice_lines.csv",
+        header + rows_text + "I999,1,X,1,1,oops,,2025-01-01\n",
+    )
+    columns = "invoice_number, line_number, item_code, quantity, unit_price, net_amount, cost_amount, updated_at, _line_number"
+    loaded = {}
+    for name, landing in (("clean", clean), ("messy", messy)):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:
+            [result] = load(landing, con)
+            loaded[name] = (
+                result.rows_loaded,
+                rows(con, f"select {columns} from raw_erp.invoice_lines order by 1, 2"),
+            )
+            if name == "messy":
+                assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+                    (201, "invalid_type")
+                ]
+    assert loaded["clean"] == loaded["messy"]
+    assert loaded["clean"][0] == 199

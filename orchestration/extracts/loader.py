@@ -193,10 +193,7 @@ def _typed_expression(column: Column, raw: str) -> str:
                 f"then try_cast({text} as bigint) end"
             )
         case ColumnType.DECIMAL:
-            return (
-                f"case when regexp_full_match({text}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)') "
-                f"then try_cast({text} as {column.warehouse_type}) end"
-            )
+            return f"try_cast({raw} as {column.warehouse_type})"
         case ColumnType.BOOLEAN:
             return (
                 f"case lower({text}) when 'true' then true when '1' then true "
@@ -233,92 +230,112 @@ def _describe_rule(column: Column) -> str:
     return " and ".join(bounds)
 
 
+@dataclass(frozen=True)
+class ValidationSql:
+    """SQL fragments that validate one file's rows against its contract object."""
+
+    typed_columns: list[str]  # `<expression> as _t<i>`, one per contract column
+    is_good: str  # true when the row breaks no rule
+    reason: str  # reject reason code of a bad row
+    detail: str  # what is wrong, naming the columns and values
+    raw_json: str  # the row as written in the file, as JSON
+    extra_json: str  # columns beyond the contract, as JSON (or NULL)
+    row_hash: str  # hash of the row as written, to find identical duplicates
+
+
 def build_validation_sql(
-    obj: ExtractObject, source_sql: str, present: dict[str, str], extra: list[str]
-) -> str:
-    """One pass over the file: typed values, reason and detail of bad rows, raw values of bad rows.
+    obj: ExtractObject, present: dict[str, str], extra: list[str]
+) -> ValidationSql:
+    """Typed values and rule checks for a file's rows.
 
     `present` maps contract column name -> column name as written in the file
     (header matching is case-insensitive); contract columns absent from the
-    file are NULL. `source_sql` yields the file's columns as text plus `_record`.
+    file are NULL.
     """
     raw_of = {c.name: quote(present[c.name]) if c.name in present else "null" for c in obj.columns}
-    typed_select = []
-    missing, invalid_type, invalid_value = [], [], []
+    typed_columns: list[str] = []
+    missing: list[tuple[str, str]] = []
+    invalid_type: list[tuple[str, str]] = []
+    invalid_value: list[tuple[str, str]] = []
     for index, column in enumerate(obj.columns):
         raw = raw_of[column.name]
-        typed = f"_t{index}"
-        typed_select.append(f"{_typed_expression(column, raw)} as {typed}")
+        typed = _typed_expression(column, raw)
+        typed_columns.append(f"{typed} as _t{index}")
         label = column.name.replace("'", "''")
+        quoted_value = f"'{label}: ' || chr(39) || {raw} || chr(39)"
         if column.required:
-            missing.append(f"case when {typed} is null and {raw} is null then '{label}' end")
+            missing.append((f"({typed}) is null and {raw} is null", f"'{label}'"))
         if column.type is not ColumnType.STRING:
             invalid_type.append(
-                f"case when {typed} is null and nullif(trim({raw}), '') is not null "
-                f"then '{label}: ''' || {raw} || ''' is not a valid {column.type.value}' end"
+                (
+                    f"({typed}) is null and nullif(trim({raw}), '') is not null",
+                    f"{quoted_value} || ' is not a valid {column.type.value}'",
+                )
             )
-        check = _value_check(column, typed)
+        check = _value_check(column, f"({typed})")
         if check:
             rule = _describe_rule(column).replace("'", "''")
             invalid_value.append(
-                f"case when {check} then '{label}: ''' || {raw} || ''' is not {rule}' end"
+                (f"coalesce({check}, false)", f"{quoted_value} || ' is not {rule}'")
             )
-    missing_list = f"list_filter([{', '.join(missing) or 'null'}], lambda x: x is not null)"
-    type_list = f"list_filter([{', '.join(invalid_type) or 'null'}], lambda x: x is not null)"
-    value_list = f"list_filter([{', '.join(invalid_value) or 'null'}], lambda x: x is not null)"
+
+    def any_of(checks: list[tuple[str, str]]) -> str:
+        return " or ".join(f"({condition})" for condition, _ in checks) or "false"
+
+    def listing(checks: list[tuple[str, str]], separator: str) -> str:
+        parts = ", ".join(f"case when {condition} then {text} end" for condition, text in checks)
+        return f"concat_ws({sql_literal(separator)}, {parts})" if checks else "null"
+
     file_columns = [present[c.name] for c in obj.columns if c.name in present] + extra
-    raw_json = (
-        "to_json(struct_pack("
-        + ", ".join(f"{quote(name)} := {quote(name)}" for name in file_columns)
-        + "))"
-    )
-    extra_json = (
-        "to_json(struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in extra) + "))"
-        if extra
-        else "null"
-    )
-    row_hash = "hash(" + ", ".join(quote(name) for name in file_columns) + ")"
-    typed_columns = ", ".join(f"_t{i}" for i in range(len(obj.columns)))
-    return f"""
-        with source as (
-            select * from {source_sql}
+    return ValidationSql(
+        typed_columns=typed_columns,
+        is_good=f"not ({any_of(missing)} or {any_of(invalid_type)} or {any_of(invalid_value)})",
+        reason=(
+            f"case when {any_of(missing)} then 'missing_required' "
+            f"when {any_of(invalid_type)} then 'invalid_type' "
+            f"when {any_of(invalid_value)} then 'invalid_value' end"
         ),
-        typed as (
-            select
-                _record,
-                {", ".join(typed_select)},
-                {missing_list} as _missing,
-                {type_list} as _invalid_type,
-                {value_list} as _invalid_value,
-                {row_hash} as _row_hash,
-                {raw_json} as _raw_json,
-                {extra_json} as _extra_json
-            from source
-        )
-        select
-            _record,
-            {typed_columns},
-            _row_hash,
-            _extra_json,
-            case
-                when len(_missing) > 0 then 'missing_required'
-                when len(_invalid_type) > 0 then 'invalid_type'
-                when len(_invalid_value) > 0 then 'invalid_value'
-            end as _reason,
-            case
-                when len(_missing) > 0
-                    then 'missing required value: ' || array_to_string(_missing, ', ')
-                when len(_invalid_type) > 0 then array_to_string(_invalid_type, '; ')
-                when len(_invalid_value) > 0 then array_to_string(_invalid_value, '; ')
-            end as _detail,
-            case
-                when len(_missing) + len(_invalid_type) + len(_invalid_value) > 0 then _raw_json
-            end as _raw_values
-        from typed
+        detail=(
+            f"case when {any_of(missing)} then 'missing required value: ' || {listing(missing, ', ')} "
+            f"when {any_of(invalid_type)} then {listing(invalid_type, '; ')} "
+            f"when {any_of(invalid_value)} then {listing(invalid_value, '; ')} end"
+        ),
+        raw_json=_json_object(file_columns),
+        extra_json=_json_object(extra) if extra else "null",
+        row_hash="hash(" + ", ".join(quote(name) for name in file_columns) + ")",
+    )
+
+
+def _typed_source(validation: ValidationSql, source: str) -> str:
+    """The file's text columns, their typed values `_t<i>` and `_good`, in one projection.
+
+    The rule checks repeat the typed expressions, and DuckDB evaluates an
+    expression that appears several times in one projection once; a filter
+    on `_good` outside this projection then costs nothing more.
     """
+    return (
+        f"(select *, {', '.join(validation.typed_columns)}, {validation.is_good} as _good "
+        f"from {source})"
+    )
+
+
+def _json_object(columns: list[str]) -> str:
+    return "to_json(struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in columns) + "))"
 
 
 # --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class _FileLoad:
+    """What one file's load needs: where it comes from, its object, its SQL."""
+
+    landing_file: LandingFile
+    obj: ExtractObject
+    load_id: str
+    digest: str
+    validation: ValidationSql
+    source: str
 
 
 class ExtractLoader:
@@ -337,7 +354,9 @@ class ExtractLoader:
 
     def load_file(self, landing_file: LandingFile) -> FileResult:
         started_at = datetime.now(UTC).replace(tzinfo=None)
-        load_id = str(uuid.uuid4())
+        # Sortable, so that a load's rows sit in the newest row groups and its
+        # duplicate check skips older ones.
+        load_id = f"{started_at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         result = FileResult(landing_file, status="refused")
         try:
             result.content_hash, newline_count = content_hash(landing_file.path)
@@ -380,25 +399,28 @@ class ExtractLoader:
         header = self._read_header(landing_file, file_format)
         present, extra = self._match_header(landing_file, obj, header)
         result.extra_columns = extra
-
-        self._stage(landing_file, obj, file_format, header, present, extra)
-        counts = self._mark_duplicates(obj)
-        self._number_lines(file_format, newline_count)
+        validation = build_validation_sql(obj, present, extra)
+        source = self._source_sql(landing_file, file_format, header)
+        file = _FileLoad(landing_file, obj, load_id, result.content_hash or "", validation, source)
 
         started_at = datetime.now(UTC).replace(tzinfo=None)
         self.con.execute("begin transaction")
         try:
-            loaded = self._insert_good_rows(obj, landing_file, load_id, result.content_hash or "")
-            rejected = self._insert_rejects(obj, landing_file, load_id)
-            result.rows_in_file = counts["records"] + counts["malformed"]
-            result.rows_loaded = loaded
-            result.rows_rejected = rejected
-            result.duplicate_rows = counts["identical_duplicates"]
+            counts = self._load_clean_file(file, file_format, newline_count)
+            if counts is None:  # the file has something to reject, fix or number: careful path
+                self._rollback()
+                self.con.execute("begin transaction")
+                counts = self._load_with_rejects(file, file_format, newline_count)
+            result.rows_in_file, result.rows_loaded, result.rows_rejected, result.duplicate_rows = (
+                counts
+            )
             self._write_ledger(load_id, result, started_at, status="loaded")
             self.con.execute("commit")
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self._clear_csv_errors()
 
     def _check_file_is_known(self, landing_file: LandingFile) -> ExtractObject:
         if not DROP_ID_PATTERN.match(landing_file.drop_id):
@@ -454,33 +476,127 @@ class ExtractLoader:
         extra = [name for name in header if name.lower() not in contract_names]
         return present, extra
 
-    def _stage(
-        self,
-        landing_file: LandingFile,
-        obj: ExtractObject,
-        file_format: str,
-        header: list[str],
-        present: dict[str, str],
-        extra: list[str],
-    ) -> None:
+    def _source_sql(self, landing_file: LandingFile, file_format: str, header: list[str]) -> str:
+        """The file's rows as text columns, with `_record` = 1-based record number."""
         path = sql_literal(str(landing_file.path))
-        self.con.execute("drop table if exists _malformed")
         if file_format == "parquet":
             casts = ", ".join(f"{quote(n)}::varchar as {quote(n)}" for n in header)
-            source = f"(select file_row_number + 1 as _record, {casts} from read_parquet({path}, file_row_number = true))"
-            self.con.execute(
-                "create or replace temp table _malformed (line bigint, csv_line varchar, error_message varchar)"
+            return (
+                f"(select file_row_number + 1 as _record, {casts} "
+                f"from read_parquet({path}, file_row_number = true))"
             )
+        columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in header) + "}"
+        return (
+            "(select row_number() over () as _record, * from read_csv("
+            f"{path}, columns = {columns}, header = true, auto_detect = false, delim = ',', "
+            "quote = '\"', escape = '\"', encoding = 'utf-8', ignore_errors = true, "
+            "store_rejects = true, rejects_table = '_csv_errors', rejects_scan = '_csv_scans'))"
+        )
+
+    def _clear_csv_errors(self) -> None:
+        for table in ("_csv_errors", "_csv_scans"):
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute(f"delete from {table}")
+
+    def _csv_error_count(self) -> int:
+        """Records the CSV reader set aside (the table exists once a CSV file was read)."""
+        return int(self.con.execute("select count(*) from _csv_errors").fetchone()[0])
+
+    def _load_clean_file(
+        self, file: _FileLoad, file_format: str, newline_count: int
+    ) -> tuple[int, int, int, int] | None:
+        """The common case in one pass: every row good, one physical line per record.
+
+        Inserts the good rows straight from the reader, then checks that
+        nothing was set aside: no malformed record, no bad row, no duplicate
+        key, no line break inside a quoted field. If anything was, returns
+        None and the caller rolls back and takes the careful path.
+        """
+        inserted = self._insert_from_source(
+            file, line_number="_record + 1" if file_format == "csv" else "_record"
+        )
+        if file_format == "csv":
+            if self._csv_error_count() or newline_count not in (inserted, inserted + 1):
+                return None
         else:
-            columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in header) + "}"
-            source = (
-                "(select row_number() over () as _record, * from read_csv("
-                f"{path}, columns = {columns}, header = true, auto_detect = false, delim = ',', "
-                "quote = '\"', escape = '\"', encoding = 'utf-8', ignore_errors = true, "
-                "store_rejects = true, rejects_table = '_csv_errors', rejects_scan = '_csv_scans'))"
+            total = self.con.execute(
+                f"select count(*) from read_parquet({sql_literal(str(file.landing_file.path))})"
+            ).fetchone()[0]
+            if total != inserted:
+                return None
+        key = ", ".join(quote(k) for k in file.obj.key)
+        duplicated_keys = self.con.execute(
+            f"""
+            select count(*) from (
+                select {key} from {file.obj.qualified_raw_table}
+                where _load_id = ? group by {key} having count(*) > 1
             )
-        sql = build_validation_sql(obj, source, present, extra)
-        self.con.execute(f"create or replace temp table _staged as {sql}")
+            """,
+            [file.load_id],
+        ).fetchone()[0]
+        if duplicated_keys:
+            return None
+        return inserted, inserted, 0, 0
+
+    def _insert_from_source(
+        self, file: _FileLoad, line_number: str, staged_where: str | None = None
+    ) -> int:
+        """Insert good rows: straight from the file, or from `_staged` rows passing `staged_where`."""
+        obj = file.obj
+        columns = ", ".join(quote(c.name) for c in obj.columns)
+        lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
+        typed = ", ".join(f"_t{i}" for i in range(len(obj.columns)))
+        if staged_where is None:
+            source = (
+                f"(select *, {file.validation.extra_json} as _extra_json "
+                f"from {_typed_source(file.validation, file.source)})"
+            )
+            where = "_good"
+        else:
+            source = (
+                "_staged left join _line_numbers using (_record)"
+                if line_number == "_line_numbers.line_number"
+                else "_staged"
+            )
+            where = staged_where
+        loaded_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        row = self.con.execute(
+            f"""
+            insert into {obj.qualified_raw_table} ({columns}, {lineage})
+            select {typed},
+                {sql_literal(file.landing_file.drop_id)},
+                {sql_literal(file.landing_file.relative_path)},
+                {line_number},
+                {sql_literal(file.digest)},
+                {sql_literal(file.load_id)},
+                timestamp {sql_literal(loaded_at)},
+                _extra_json
+            from {source}
+            where {where}
+            """
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _load_with_rejects(
+        self, file: _FileLoad, file_format: str, newline_count: int
+    ) -> tuple[int, int, int, int]:
+        """The careful path: stage the file, set bad rows and duplicates aside, number lines."""
+        validation = file.validation
+        self.con.execute(
+            f"""
+            create or replace temp table _staged as
+            select
+                _record,
+                case when {validation.is_good} then null else {validation.reason} end as _reason,
+                case when {validation.is_good} then null else {validation.detail} end as _detail,
+                case when {validation.is_good} then null else {validation.raw_json} end as _raw_values,
+                {validation.row_hash} as _row_hash,
+                false as _identical_duplicate,
+                {validation.extra_json} as _extra_json,
+                {", ".join(f"_t{i}" for i in range(len(validation.typed_columns)))}
+            from {_typed_source(validation, file.source)}
+            """
+        )
         if file_format == "csv":
             self.con.execute(
                 """
@@ -490,17 +606,26 @@ class ExtractLoader:
                 from _csv_errors group by line
                 """
             )
-            self.con.execute("delete from _csv_errors")
-            self.con.execute("delete from _csv_scans")
+        else:
+            self.con.execute(
+                "create or replace temp table _malformed "
+                "(line bigint, csv_line varchar, error_message varchar)"
+            )
+        identical_duplicates = self._mark_duplicates(file.obj)
+        line_number = self._line_numbers(file_format, newline_count)
+        loaded = self._insert_from_source(
+            file, line_number, staged_where="_reason is null and not _identical_duplicate"
+        )
+        rejected = self._insert_rejects(file, line_number)
+        records = self.con.execute("select count(*) from _staged").fetchone()[0]
+        malformed = self.con.execute("select count(*) from _malformed").fetchone()[0]
+        return records + malformed, loaded, rejected, identical_duplicates
 
-    def _mark_duplicates(self, obj: ExtractObject) -> dict[str, int]:
+    def _mark_duplicates(self, obj: ExtractObject) -> int:
         """Identical rows in one file count once; same key with different content: all rejected."""
         key_columns = [f"_t{obj.columns.index(obj.column(k))}" for k in obj.key]
         key = ", ".join(key_columns)
-        self.con.execute(
-            "alter table _staged add column _identical_duplicate boolean default false"
-        )
-        conflicts = self.con.execute(
+        repeated = self.con.execute(
             f"""
             select count(*) from (
                 select {key} from _staged where _reason is null
@@ -508,63 +633,60 @@ class ExtractLoader:
             )
             """
         ).fetchone()[0]
-        if conflicts:
-            self.con.execute(
-                f"""
-                update _staged set _identical_duplicate = true
-                from (
-                    select _record as duplicate_record from (
-                        select _record, row_number() over (
-                            partition by {key}, _row_hash order by _record
-                        ) as copy_number
-                        from _staged where _reason is null
-                    ) where copy_number > 1
-                ) as copies
-                where _staged._record = copies.duplicate_record
-                """
-            )
-            self.con.execute(
-                f"""
-                update _staged set
-                    _reason = 'duplicate_key_conflict',
-                    _detail = 'key (' || {sql_literal(", ".join(obj.key))} || ') = ('
-                        || concat_ws(', ', {", ".join("_staged." + k for k in key_columns)}) || ') appears in ' || conflict.copies
-                        || ' rows of this file with different content'
-                from (
-                    select {key}, count(*) as copies from _staged
-                    where _reason is null and not _identical_duplicate
-                    group by {key} having count(*) > 1
-                ) as conflict
-                where _staged._reason is null and not _staged._identical_duplicate
-                  and {" and ".join(f"_staged.{k} is not distinct from conflict.{k}" for k in key_columns)}
-                """
-            )
-        row = self.con.execute(
+        if not repeated:
+            return 0
+        self.con.execute(
+            f"""
+            update _staged set _identical_duplicate = true
+            from (
+                select _record as duplicate_record from (
+                    select _record, row_number() over (
+                        partition by {key}, _row_hash order by _record
+                    ) as copy_number
+                    from _staged where _reason is null
+                ) where copy_number > 1
+            ) as copies
+            where _staged._record = copies.duplicate_record
             """
-            select count(*), count(*) filter (where _identical_duplicate),
-                   (select count(*) from _malformed)
-            from _staged
+        )
+        staged_key = ", ".join(f"_staged.{k}" for k in key_columns)
+        self.con.execute(
+            f"""
+            update _staged set
+                _reason = 'duplicate_key_conflict',
+                _detail = 'key (' || {sql_literal(", ".join(obj.key))} || ') = ('
+                    || concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies
+                    || ' rows of this file with different content'
+            from (
+                select {key}, count(*) as copies from _staged
+                where _reason is null and not _identical_duplicate
+                group by {key} having count(*) > 1
+            ) as conflict
+            where _staged._reason is null and not _staged._identical_duplicate
+              and {" and ".join(f"_staged.{k} is not distinct from conflict.{k}" for k in key_columns)}
             """
-        ).fetchone()
-        return {"records": row[0], "identical_duplicates": row[1], "malformed": row[2]}
+        )
+        return int(
+            self.con.execute("select count(*) from _staged where _identical_duplicate").fetchone()[
+                0
+            ]
+        )
 
-    def _number_lines(self, file_format: str, newline_count: int) -> None:
-        """Physical line number of each record in the file (the header is line 1).
+    def _line_numbers(self, file_format: str, newline_count: int) -> str:
+        """SQL for the physical line of each staged record (the header is line 1).
 
         The usual file has one line per record, so line = record + 1. When
         quoted fields hold line breaks, or malformed records were set aside by
-        the CSV reader, the numbers are corrected from the text itself.
+        the CSV reader, the lines are counted from the text itself into
+        _line_numbers.
         """
-        self.con.execute("alter table _staged add column _line_number bigint")
         if file_format == "parquet":
-            self.con.execute("update _staged set _line_number = _record")
-            return
+            return "_record"
         records, malformed = self.con.execute(
             "select count(*), (select count(*) from _malformed) from _staged"
         ).fetchone()
         if malformed == 0 and newline_count in (records, records + 1):
-            self.con.execute("update _staged set _line_number = _record + 1")
-            return
+            return "_record + 1"
         text_columns = [
             name
             for (name, type_) in self.con.execute(
@@ -582,70 +704,49 @@ class ExtractLoader:
         )
         self.con.execute(
             f"""
-            update _staged set _line_number = numbered.line_number
+            create or replace temp table _line_numbers as
+            select
+                _record,
+                first_line + (
+                    select count(*) from (
+                        select line - row_number() over (order by line) + 1 as shifted_line
+                        from _malformed
+                    ) where shifted_line <= first_line
+                ) as line_number
             from (
                 select
                     _record,
-                    first_line + (
-                        select count(*) from (
-                            select line - row_number() over (order by line) + 1 as shifted_line
-                            from _malformed
-                        ) where shifted_line <= first_line
-                    ) as line_number
-                from (
-                    select
-                        _record,
-                        1 + _record + coalesce(sum({newlines}) over (
-                            order by _record rows between unbounded preceding and 1 preceding
-                        ), 0) as first_line
-                    from _staged
-                )
-            ) as numbered
-            where _staged._record = numbered._record
+                    1 + _record + coalesce(sum({newlines}) over (
+                        order by _record rows between unbounded preceding and 1 preceding
+                    ), 0) as first_line
+                from _staged
+            )
             """
         )
+        return "_line_numbers.line_number"
 
-    def _insert_good_rows(
-        self, obj: ExtractObject, landing_file: LandingFile, load_id: str, digest: str
-    ) -> int:
-        columns = ", ".join(quote(c.name) for c in obj.columns)
-        lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
-        typed = ", ".join(f"_t{i}" for i in range(len(obj.columns)))
-        loaded_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        row = self.con.execute(
-            f"""
-            insert into {obj.qualified_raw_table} ({columns}, {lineage})
-            select {typed},
-                {sql_literal(landing_file.drop_id)},
-                {sql_literal(landing_file.relative_path)},
-                _line_number,
-                {sql_literal(digest)},
-                {sql_literal(load_id)},
-                timestamp {sql_literal(loaded_at)},
-                _extra_json
-            from _staged
-            where _reason is null and not _identical_duplicate
-            order by _record
-            """
-        ).fetchone()
-        return int(row[0]) if row else 0
-
-    def _insert_rejects(self, obj: ExtractObject, landing_file: LandingFile, load_id: str) -> int:
+    def _insert_rejects(self, file: _FileLoad, line_number: str) -> int:
+        obj, landing_file = file.obj, file.landing_file
         lineage = (
-            f"{sql_literal(load_id)}, {sql_literal(obj.system)}, {sql_literal(obj.name)}, "
+            f"{sql_literal(file.load_id)}, {sql_literal(obj.system)}, {sql_literal(obj.name)}, "
             f"{sql_literal(landing_file.drop_id)}, {sql_literal(landing_file.relative_path)}"
         )
-        key_values = (
+        typed_values = (
             "to_json(struct_pack("
             + ", ".join(f"{quote(c.name)} := _t{i}" for i, c in enumerate(obj.columns))
             + "))"
         )
+        source = (
+            "_staged left join _line_numbers using (_record)"
+            if line_number == "_line_numbers.line_number"
+            else "_staged"
+        )
         row = self.con.execute(
             f"""
             insert into {REJECTS_TABLE}
-            select {lineage}, _line_number, _reason, _detail,
-                coalesce(_raw_values, {key_values}), now()::timestamp
-            from _staged where _reason is not null
+            select {lineage}, {line_number}, _reason, _detail,
+                coalesce(_raw_values, {typed_values}), now()::timestamp
+            from {source} where _reason is not null
             union all
             select {lineage}, line, 'malformed_record', error_message, to_json(csv_line),
                 now()::timestamp
