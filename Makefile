@@ -17,7 +17,7 @@ export HANDSHAKE_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 SAMPLE_SCALE ?= 1
 UI_PORT ?= 3000
 
-.PHONY: help setup manifest sample demo test lint ui clean
+.PHONY: help setup manifest sample demo test lint ui clean kpi-lock glossary
 
 help:
 	@echo "make demo   - install, generate sample extracts, run refresh_warehouse, print a summary"
@@ -57,6 +57,14 @@ lint: manifest
 
 ui: manifest
 	$(BIN)/dagster dev -m orchestration -h 127.0.0.1 -p $(UI_PORT)
+
+# After an agreed KPI change (new version in seeds/kpi_registry.csv): record it.
+kpi-lock: manifest
+	$(BIN)/python -m orchestration.kpis lock
+
+# Regenerate the README's KPI glossary from the registry.
+glossary: setup
+	$(BIN)/python -m orchestration.kpis glossary
 
 clean:
 	rm -rf data/ dbt_project/target dbt_project/logs

@@ -30,6 +30,30 @@ def pipeline_env(warehouse: Path, landing: Path | None = None, **extra: str) -> 
     return env
 
 
+SAMPLE_TEST_SCALE = 0.05
+
+
+def generate_sample(landing: Path, scale: float = SAMPLE_TEST_SCALE, seed: int = 7) -> None:
+    """The product's own sample generator, as a user runs it."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.sample_extracts",
+            "--landing-dir",
+            str(landing),
+            "--scale",
+            str(scale),
+            "--seed",
+            str(seed),
+            "--quiet",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
 def load_landing(landing: Path, warehouse: Path) -> list[FileResult]:
     """Run the loader (the same code the Dagster asset runs) over a landing folder."""
     with duckdb.connect(str(warehouse)) as con:

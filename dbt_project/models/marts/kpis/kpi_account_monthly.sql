@@ -1,0 +1,37 @@
+-- One row per (month, account_key, kpi_code) for the KPIs whose facts carry
+-- the account: the same definitions as kpi_company_monthly at account grain.
+-- The unknown member (account_key '-1') carries unmatched ERP customers, so
+-- the accounts add up to the company for additive KPIs.
+-- depends_on: {{ ref('fct_invoice_lines') }}
+-- depends_on: {{ ref('fct_payments') }}
+-- depends_on: {{ ref('fct_opportunities') }}
+with
+
+kpi_values as (
+
+    {{ kpi_table(entity='account') }}
+
+),
+
+registry as (
+
+    select * from {{ ref('kpi_registry') }}
+
+),
+
+final as (
+
+    select
+        kpi_values.month,
+        kpi_values.account_key,
+        kpi_values.kpi_code,
+        kpi_values.value
+    from kpi_values
+    inner join registry
+        on kpi_values.kpi_code = registry.kpi_code
+    -- the registry decides at which grains a KPI is published
+    where registry.grains like '%account%'
+
+)
+
+select * from final

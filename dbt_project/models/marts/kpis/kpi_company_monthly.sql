@@ -1,0 +1,35 @@
+-- One row per (month, kpi_code): every agreed KPI at company grain, computed
+-- from its one definition in models/semantic/ (see macros/kpi/kpi_table.sql).
+-- The facts the metrics read (dbt cannot see them before the graph is built):
+-- depends_on: {{ ref('fct_invoice_lines') }}
+-- depends_on: {{ ref('fct_payments') }}
+-- depends_on: {{ ref('fct_opportunities') }}
+with
+
+kpi_values as (
+
+    {{ kpi_table() }}
+
+),
+
+registry as (
+
+    select * from {{ ref('kpi_registry') }}
+
+),
+
+final as (
+
+    select
+        kpi_values.month,
+        kpi_values.kpi_code,
+        kpi_values.value
+    from kpi_values
+    inner join registry
+        on kpi_values.kpi_code = registry.kpi_code
+    -- the registry decides at which grains a KPI is published
+    where registry.grains like '%company%'
+
+)
+
+select * from final

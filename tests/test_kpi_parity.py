@@ -1,0 +1,179 @@
+"""Finance, sales and the semantic layer see the same numbers.
+
+On sample extracts built by the real pipeline: every registry KPI from
+MetricFlow (`mf query`) equals marts.kpi_company_monthly for every month, the
+account-grain KPIs equal marts.kpi_account_monthly, and every KPI column of a
+finance or sales mart equals the agreed table at its grain.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import kpis
+from orchestration.settings import DBT_PROJECT_DIR
+from tests.pipeline import pipeline_env
+
+MF = str(Path(sys.executable).parent / "mf")
+
+
+def same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def mf_query(warehouse: Path, metrics: list[str], group_by: str, out: Path) -> list[dict]:
+    """`mf query` as a user runs it, on a copy (it opens the warehouse read-write)."""
+    copy = out.parent / "mf" / "warehouse.duckdb"  # the catalog name must stay `warehouse`
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copy(warehouse, copy)
+    result = subprocess.run(
+        [MF, "query", "--metrics", ",".join(metrics), "--group-by", group_by, "--csv", str(out)],
+        cwd=DBT_PROJECT_DIR,
+        env=pipeline_env(copy, DBT_PROFILES_DIR=str(DBT_PROJECT_DIR)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and out.exists(), result.stdout + result.stderr
+    with out.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def number(text: str) -> float | None:
+    return None if text in ("", "None", "nan") else float(text)
+
+
+def month_of(text: str) -> date:
+    return date.fromisoformat(text[:10])
+
+
+def mismatches(expected: dict, actual: dict) -> list[str]:
+    wrong = [
+        f"{key}: kpi table {expected[key]} != {actual.get(key)}"
+        for key in expected
+        if not same(expected[key], actual.get(key))
+    ]
+    return wrong
+
+
+@pytest.fixture(scope="module")
+def registry() -> dict[str, kpis.RegistryEntry]:
+    return kpis.load_registry()
+
+
+def company_table(warehouse: Path) -> dict[tuple[date, str], float | None]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select month, kpi_code, value from marts.kpi_company_monthly"
+        ).fetchall()
+    return {(month, code): value for month, code, value in rows}
+
+
+def account_table(warehouse: Path) -> dict[tuple[date, str, str], float | None]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select month, account_key, kpi_code, value from marts.kpi_account_monthly"
+        ).fetchall()
+    return {(month, account, code): value for month, account, code, value in rows}
+
+
+def test_kpi_tables_hold_every_registry_kpi(sample_warehouse: Path, registry: dict) -> None:
+    company = {code for _, code in company_table(sample_warehouse)}
+    account = {code for _, _, code in account_table(sample_warehouse)}
+    assert company == {c for c, e in registry.items() if "company" in e.grains}
+    assert account == {c for c, e in registry.items() if "account" in e.grains}
+
+
+def test_metricflow_equals_kpi_company_monthly(
+    sample_warehouse: Path, registry: dict, tmp_path: Path
+) -> None:
+    table = company_table(sample_warehouse)
+    months = sorted({month for month, _ in table})
+    codes = sorted(c for c, e in registry.items() if "company" in e.grains)
+    rows = mf_query(sample_warehouse, codes, "metric_time__month", tmp_path / "company.csv")
+    from_mf = {
+        (month_of(r["metric_time__month"]), code): number(r[code]) for r in rows for code in codes
+    }
+    expected = {(m, c): table.get((m, c)) for m in months for c in codes}
+    actual = {key: from_mf.get(key) for key in expected}
+    assert len(expected) == len(months) * len(codes) and len(months) >= 12
+    assert mismatches(expected, actual) == []
+
+
+def test_metricflow_equals_kpi_account_monthly(
+    sample_warehouse: Path, registry: dict, tmp_path: Path
+) -> None:
+    table = account_table(sample_warehouse)
+    codes = sorted(c for c, e in registry.items() if "account" in e.grains)
+    rows = mf_query(sample_warehouse, codes, "metric_time__month,account", tmp_path / "account.csv")
+    from_mf = {
+        (month_of(r["metric_time__month"]), r["account"], code): number(r[code])
+        for r in rows
+        if r["account"]
+        for code in codes
+    }
+    assert len(table) > 100
+    actual = {key: from_mf.get(key) for key in table}
+    assert mismatches(table, actual) == []
+
+
+def test_finance_and_sales_marts_show_the_agreed_values(
+    sample_warehouse: Path, dbt_manifest: None
+) -> None:
+    manifest = kpis.load_manifest()
+    company, account = company_table(sample_warehouse), account_table(sample_warehouse)
+    checked = 0
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        for node in manifest["nodes"].values():
+            if node["resource_type"] != "model" or not node["name"].startswith(
+                kpis.FACING_PREFIXES
+            ):
+                continue
+            grain = node["config"]["meta"]["kpi_grain"]
+            kpi_columns = {
+                name: column["meta"]["kpi_code"]
+                for name, column in node["columns"].items()
+                if column.get("meta", {}).get("kpi_code")
+            }
+            keys = ["month"] if grain == "company" else ["month", "account_key"]
+            rows = con.execute(
+                f"select {', '.join(keys + list(kpi_columns))} from marts.{node['name']}"
+            ).fetchall()
+            assert rows, node["name"]
+            for row in rows:
+                for offset, (column, code) in enumerate(kpi_columns.items(), start=len(keys)):
+                    agreed = (
+                        company.get((row[0], code))
+                        if grain == "company"
+                        else account.get((row[0], row[1], code))
+                    )
+                    assert same(row[offset], agreed), (
+                        f"{node['name']}.{column} {row[: len(keys)]}: {row[offset]} != {agreed}"
+                    )
+                    checked += 1
+    assert checked > 100
+
+
+def test_metricflow_validates_against_the_warehouse(sample_warehouse: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, copy)
+    result = subprocess.run(
+        [MF, "validate-configs"],
+        cwd=DBT_PROJECT_DIR,
+        env=pipeline_env(copy, DBT_PROFILES_DIR=str(DBT_PROJECT_DIR)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

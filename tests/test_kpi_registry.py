@@ -1,0 +1,144 @@
+"""One definition per KPI: registry, semantic layer and marts cannot drift apart.
+
+These tests read the dbt manifest (parsed from the real project) and the
+registry seed; the guard test plants a rogue model in a copy of the project
+and proves the guard catches it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration import kpis
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+from tests.pipeline import pipeline_env
+
+
+@pytest.fixture(scope="module")
+def manifest(dbt_manifest: None) -> dict:
+    return kpis.load_manifest()
+
+
+def test_every_registry_kpi_is_a_metric_and_every_metric_is_registered(manifest: dict) -> None:
+    registry = kpis.load_registry()
+    metrics = kpis.kpi_metrics(manifest)
+    assert sorted(registry) == sorted(metrics), (
+        f"in the registry only: {sorted(set(registry) - set(metrics))}; "
+        f"metrics not in the registry: {sorted(set(metrics) - set(registry))}"
+    )
+
+
+def test_components_only_serve_registered_kpis(manifest: dict) -> None:
+    all_metrics = kpis.metrics_by_name(manifest)
+    used: set[str] = set()
+    pending = list(kpis.kpi_metrics(manifest))
+    while pending:
+        name = pending.pop()
+        for parent in kpis.metric_inputs(all_metrics[name]):
+            if parent not in used:
+                used.add(parent)
+                pending.append(parent)
+    components = {name for name, metric in all_metrics.items() if kpis.is_component(metric)}
+    assert components <= used, f"components no KPI uses: {sorted(components - used)}"
+
+
+def test_registry_entries_are_complete() -> None:
+    registry = kpis.load_registry()
+    assert len(registry) == 31
+    for entry in registry.values():
+        assert entry.finance_owner and entry.sales_owner, entry.kpi_code
+        assert entry.name and entry.description and entry.formula, entry.kpi_code
+        assert set(entry.grains) <= {"company", "account"} and entry.grains, entry.kpi_code
+        assert entry.status in {"agreed", "proposed"} and entry.version >= 1
+
+
+def test_no_kpi_is_computed_outside_the_shared_layer(manifest: dict) -> None:
+    assert kpis.guard_problems(manifest) == []
+
+
+def test_the_guard_catches_a_finance_mart_that_sums_invoice_lines(tmp_path: Path) -> None:
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    shutil.copytree(REPO_ROOT / "seeds", tmp_path / "seeds")
+    shutil.copytree(REPO_ROOT / "analyses", tmp_path / "analyses", dirs_exist_ok=True)
+    rogue = project / "models" / "marts" / "finance" / "finance_revenue_shortcut.sql"
+    rogue.write_text(
+        "select invoice_date as month, sum(net_amount_reporting) as invoiced_revenue\n"
+        "from {{ ref('fct_invoice_lines') }}\ngroup by invoice_date\n"
+    )
+    (project / "models" / "marts" / "finance" / "_rogue.yml").write_text(
+        "version: 2\nmodels:\n  - name: finance_revenue_shortcut\n    config:\n"
+        "      contract: {enforced: false}\n"
+    )
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "parse",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+        ],
+        env=pipeline_env(tmp_path / "warehouse.duckdb"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    problems = kpis.guard_problems(kpis.load_manifest(project))
+    assert any("finance_revenue_shortcut reads fct_invoice_lines" in p for p in problems), problems
+    assert any("finance_revenue_shortcut.invoiced_revenue computes" in p for p in problems), (
+        problems
+    )
+
+
+def test_no_definition_changes_without_a_new_version(manifest: dict) -> None:
+    assert kpis.version_problems(manifest, kpis.read_lock()) == []
+
+
+def test_a_changed_definition_with_the_same_version_fails(manifest: dict) -> None:
+    lock = kpis.read_lock()
+    tampered = {code: dict(entry) for code, entry in lock.items()}
+    tampered["bookings"]["definition_hash"] = "0" * 64
+    problems = kpis.version_problems(manifest, tampered)
+    assert len(problems) == 1 and problems[0].startswith("bookings: its definition changed")
+
+
+def test_the_definition_hash_follows_the_formula(manifest: dict) -> None:
+    before = kpis.definition_hash(manifest, "gross_margin_pct")
+    changed = {**manifest, "metrics": dict(manifest["metrics"])}
+    for key, metric in changed["metrics"].items():
+        if metric["name"] == "gross_margin_pct":
+            swapped = {**metric, "type_params": {**metric["type_params"]}}
+            swapped["type_params"]["numerator"] = metric["type_params"]["denominator"]
+            changed["metrics"][key] = swapped
+    assert kpis.definition_hash(changed, "gross_margin_pct") != before
+    assert kpis.definition_hash(changed, "invoiced_revenue") == kpis.definition_hash(
+        manifest, "invoiced_revenue"
+    )
+
+
+def test_metricflow_validates_the_semantic_layer(dbt_manifest: None, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mf"), "validate-configs", "--skip-dw"],
+        cwd=DBT_PROJECT_DIR,
+        env=pipeline_env(tmp_path / "warehouse.duckdb", DBT_PROFILES_DIR=str(DBT_PROJECT_DIR)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "ERROR" not in output, output
+
+
+def test_readme_glossary_is_generated_from_the_registry() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert kpis.readme_with_glossary(readme) == readme, "run `make glossary`"
