@@ -5,6 +5,15 @@
 -- depends_on: {{ ref('fct_invoice_lines') }}
 -- depends_on: {{ ref('fct_payments') }}
 -- depends_on: {{ ref('fct_opportunities') }}
+-- depends_on: {{ ref('fct_pipeline_monthly') }}
+-- depends_on: {{ ref('fct_bookings_targets') }}
+-- depends_on: {{ ref('fct_sales_forecast_rep_monthly') }}
+-- depends_on: {{ ref('fct_forecast_company_monthly') }}
+-- depends_on: {{ ref('fct_account_relationship_monthly') }}
+-- depends_on: {{ ref('fct_meetings') }}
+-- depends_on: {{ ref('fct_rep_monthly') }}
+-- depends_on: {{ ref('fct_opportunity_outcomes') }}
+
 with
 
 kpi_values as (
