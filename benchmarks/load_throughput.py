@@ -29,8 +29,18 @@ from orchestration.extracts.loader import ExtractLoader, discover_landing_files,
 def generate(landing: Path, scale: float, seed: int) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "orchestration.sample_extracts", "--landing-dir", str(landing),
-         "--scale", str(scale), "--seed", str(seed), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "orchestration.sample_extracts",
+            "--landing-dir",
+            str(landing),
+            "--scale",
+            str(scale),
+            "--seed",
+            str(seed),
+            "--quiet",
+        ],
         check=True,
     )
     return time.perf_counter() - started
@@ -65,7 +75,9 @@ def load_floor(landing: Path, database: Path) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--landing-dir", type=Path, help="use these extracts instead of generating")
@@ -88,9 +100,13 @@ def main() -> None:
     floor_time_2, _ = load_floor(landing, work / "floor2.duckdb")
     floor_time = min(floor_time, floor_time_2)
 
-    print(f"plain read_csv (floor): {floor_time:8.2f} s  {floor_rows / floor_time:12,.0f} rows/s  ({floor_rows:,} rows)")
-    print(f"handshake loader:       {loader_time:8.2f} s  {(loaded + rejected) / loader_time:12,.0f} rows/s  "
-          f"({loaded:,} loaded, {rejected:,} rejected)")
+    print(
+        f"plain read_csv (floor): {floor_time:8.2f} s  {floor_rows / floor_time:12,.0f} rows/s  ({floor_rows:,} rows)"
+    )
+    print(
+        f"handshake loader:       {loader_time:8.2f} s  {(loaded + rejected) / loader_time:12,.0f} rows/s  "
+        f"({loaded:,} loaded, {rejected:,} rejected)"
+    )
     print(f"loader speed / floor speed: {floor_time / loader_time:.2f}  (target >= 0.70)")
     print(f"work dir: {work}")
 

@@ -88,11 +88,21 @@ def account_table(warehouse: Path) -> dict[tuple[date, str, str], float | None]:
     return {(month, account, code): value for month, account, code, value in rows}
 
 
+def rep_table(warehouse: Path) -> dict[tuple[date, str, str], float | None]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select month, sales_rep_key, kpi_code, value from marts.kpi_rep_monthly"
+        ).fetchall()
+    return {(month, rep, code): value for month, rep, code, value in rows}
+
+
 def test_kpi_tables_hold_every_registry_kpi(sample_warehouse: Path, registry: dict) -> None:
     company = {code for _, code in company_table(sample_warehouse)}
     account = {code for _, _, code in account_table(sample_warehouse)}
+    rep = {code for _, _, code in rep_table(sample_warehouse)}
     assert company == {c for c, e in registry.items() if "company" in e.grains}
     assert account == {c for c, e in registry.items() if "account" in e.grains}
+    assert rep == {c for c, e in registry.items() if "rep" in e.grains}
 
 
 def test_metricflow_equals_kpi_company_monthly(
@@ -128,11 +138,33 @@ def test_metricflow_equals_kpi_account_monthly(
     assert mismatches(table, actual) == []
 
 
+def test_metricflow_equals_kpi_rep_monthly(
+    sample_warehouse: Path, registry: dict, tmp_path: Path
+) -> None:
+    table = rep_table(sample_warehouse)
+    codes = sorted(c for c, e in registry.items() if "rep" in e.grains)
+    rows = mf_query(sample_warehouse, codes, "metric_time__month,sales_rep", tmp_path / "rep.csv")
+    from_mf = {
+        (month_of(r["metric_time__month"]), r["sales_rep"], code): number(r[code])
+        for r in rows
+        if r["sales_rep"]
+        for code in codes
+    }
+    assert len(table) > 100
+    actual = {key: from_mf.get(key) for key in table}
+    assert mismatches(table, actual) == []
+
+
 def test_finance_and_sales_marts_show_the_agreed_values(
     sample_warehouse: Path, dbt_manifest: None
 ) -> None:
     manifest = kpis.load_manifest()
-    company, account = company_table(sample_warehouse), account_table(sample_warehouse)
+    tables = {
+        "company": company_table(sample_warehouse),
+        "account": account_table(sample_warehouse),
+        "rep": rep_table(sample_warehouse),
+    }
+    entity_key = {"account": "account_key", "rep": "sales_rep_key"}
     checked = 0
     with duckdb.connect(str(sample_warehouse), read_only=True) as con:
         for node in manifest["nodes"].values():
@@ -146,18 +178,14 @@ def test_finance_and_sales_marts_show_the_agreed_values(
                 for name, column in node["columns"].items()
                 if column.get("meta", {}).get("kpi_code")
             }
-            keys = ["month"] if grain == "company" else ["month", "account_key"]
+            keys = ["month"] if grain == "company" else ["month", entity_key[grain]]
             rows = con.execute(
                 f"select {', '.join(keys + list(kpi_columns))} from marts.{node['name']}"
             ).fetchall()
             assert rows, node["name"]
             for row in rows:
                 for offset, (column, code) in enumerate(kpi_columns.items(), start=len(keys)):
-                    agreed = (
-                        company.get((row[0], code))
-                        if grain == "company"
-                        else account.get((row[0], row[1], code))
-                    )
+                    agreed = tables[grain].get((*row[: len(keys)], code))
                     assert same(row[offset], agreed), (
                         f"{node['name']}.{column} {row[: len(keys)]}: {row[offset]} != {agreed}"
                     )

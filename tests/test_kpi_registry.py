@@ -53,7 +53,7 @@ def test_registry_entries_are_complete() -> None:
     for entry in registry.values():
         assert entry.finance_owner and entry.sales_owner, entry.kpi_code
         assert entry.name and entry.description and entry.formula, entry.kpi_code
-        assert set(entry.grains) <= {"company", "account"} and entry.grains, entry.kpi_code
+        assert set(entry.grains) <= {"company", "account", "rep"} and entry.grains, entry.kpi_code
         assert entry.status in {"agreed", "proposed"} and entry.version >= 1
 
 

@@ -14,9 +14,9 @@ renamed as (
     select
         Id as account_id,
         Name as account_name,
-        Website as website,
+        Website as website_url,
         BillingCountry as billing_country,
-        Industry as industry,
+        Industry as industry_name,
         NumberOfEmployees as number_of_employees,
         AnnualRevenue as annual_revenue,
         OwnerId as owner_user_id,
@@ -26,9 +26,9 @@ renamed as (
         ERP_Customer_Number__c as erp_customer_number,
         CreatedDate as created_at,
         LastModifiedDate as last_modified_at,
-        coalesce(IsDeleted, false) as is_deleted,
         _drop_id as drop_id,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        coalesce(IsDeleted, false) as is_deleted
     from source
     where version_rank = 1
 

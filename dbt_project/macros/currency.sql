@@ -1,0 +1,22 @@
+{#- Currency conversion, defined once.
+
+    rate_to_eur is the EUR value of one unit of a currency (EUR itself = 1).
+    To convert an amount in currency C to the reporting currency R on date d:
+        amount * rate_to_eur(C, d) / rate_to_eur(R, d)
+    int_fx_rates_filled holds that factor per (currency, day) as
+    rate_to_reporting; this macro applies it and rounds to the cent, line by
+    line, the way a ledger books a foreign document in its own currency. -#}
+
+{% macro reporting_currency() -%}
+    '{{ var("reporting_currency") | upper | trim }}'
+{%- endmacro %}
+
+{% macro convert_to_reporting(amount, rate_to_reporting) -%}
+    cast(round(cast({{ amount }} as decimal(38, 6)) * {{ rate_to_reporting }}, 2) as decimal(18, 2))
+{%- endmacro %}
+
+{#- +1 for invoices, -1 for credit notes: credit-note amounts are written
+    positive and reduce revenue (extract contract). -#}
+{% macro document_sign(document_type) -%}
+    case when {{ document_type }} = 'credit_note' then -1 else 1 end
+{%- endmacro %}

@@ -1,0 +1,32 @@
+{#- Normalizations of the account matching rules (kpis.md). Each lives here
+    once, so the matching rules, the review model and the tests agree. -#}
+
+{#- VAT number: upper-case, letters and digits only; empty becomes NULL. -#}
+{% macro normalize_vat(expression) -%}
+    nullif({{ regexp_replace_all('upper(' ~ expression ~ ')', '[^\\p{L}\\p{N}]', '') }}, '')
+{%- endmacro %}
+
+{#- Company name: lower-case, letters and digits only; empty becomes NULL. -#}
+{% macro normalize_name(expression) -%}
+    nullif({{ regexp_replace_all('lower(' ~ expression ~ ')', '[^\\p{L}\\p{N}]', '') }}, '')
+{%- endmacro %}
+
+{#- Codes (currency, ERP customer number, country code): trimmed, upper-case; empty becomes NULL. -#}
+{% macro normalize_code(expression) -%}
+    nullif(upper(trim({{ expression }})), '')
+{%- endmacro %}
+
+{#- Identifiers copied by hand between systems (CRM Id in the ERP): trimmed; empty becomes NULL. -#}
+{% macro normalize_id(expression) -%}
+    nullif(trim({{ expression }}), '')
+{%- endmacro %}
+
+{#- Country as ISO alpha-2: the seed country_aliases looked up by the
+    normalized spelling (joined as `alias_relation`), else a two-letter value
+    taken as a code. -#}
+{% macro normalize_country(expression, alias_relation) -%}
+    coalesce(
+        {{ alias_relation }}.country_code,
+        case when {{ dbt.length(normalize_name(expression)) }} = 2 then upper({{ normalize_name(expression) }}) end
+    )
+{%- endmacro %}

@@ -1,0 +1,78 @@
+-- The finance forecast of record: one row per month with finance's
+-- fpa_forecast bookings_forecast of the latest version dated strictly before
+-- the month's first day (kpis.md finance_forecast; a version dated on the 1st
+-- belongs to the month), converted at its version_date. Should a version hold
+-- several rows for the month (for example one per currency), they are summed.
+with
+
+fpa_forecasts as (
+
+    select * from {{ ref('stg_erp__fpa_forecasts') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_filled') }}
+
+),
+
+eligible as (
+
+    select
+        {{ dbt.cast(dbt.date_trunc('month', 'period_month'), 'date') }} as month,  -- noqa: RF04
+        forecast_id,
+        version_date,
+        bookings_forecast,
+        currency_code
+    from fpa_forecasts
+    where version_date < {{ dbt.cast(dbt.date_trunc('month', 'period_month'), 'date') }}
+
+),
+
+latest_versions as (
+
+    select
+        month,
+        max(version_date) as version_date
+    from eligible
+    group by month
+
+),
+
+converted as (
+
+    select
+        eligible.month,
+        eligible.version_date,
+        eligible.forecast_id,
+        eligible.bookings_forecast,
+        {{ convert_to_reporting('eligible.bookings_forecast', 'fx_rates.rate_to_reporting') }}
+            as bookings_forecast_reporting
+    from eligible
+    inner join latest_versions
+        on
+            eligible.month = latest_versions.month
+            and eligible.version_date = latest_versions.version_date
+    left join fx_rates
+        on
+            eligible.currency_code = fx_rates.currency_code
+            and eligible.version_date = fx_rates.rate_date
+
+),
+
+final as (
+
+    select
+        month,
+        version_date,
+        cast(coalesce(sum(bookings_forecast_reporting), 0) as decimal(18, 2)) as finance_forecast_amount,
+        min(forecast_id) as forecast_id,
+        sum(case when bookings_forecast_reporting is null then 1 else 0 end) as missing_fx_row_count,
+        count(*) as forecast_row_count
+    from converted
+    group by month, version_date
+
+)
+
+select * from final

@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select
+        *,
+        {{ latest_version_rank(['Id']) }} as version_rank
+    from {{ source('raw_crm', 'training_completion') }}
+
+),
+
+renamed as (
+
+    select
+        Id as training_completion_id,
+        User__c as user_id,
+        Course_Name__c as course_name,
+        Course_Type__c as course_type,
+        Completed_Date__c as completed_date,
+        Cost__c as cost_amount,
+        {{ normalize_code('CurrencyIsoCode') }} as currency_code,
+        _drop_id as drop_id,
+        _loaded_at as loaded_at
+    from source
+    where version_rank = 1
+
+)
+
+select * from renamed

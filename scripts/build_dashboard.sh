@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Build the shared dashboard (Evidence, reports/) from the published warehouse.
+#
+#   scripts/build_dashboard.sh            # reads $HANDSHAKE_PUBLISH_DIR/handshake.duckdb
+#
+# Environment:
+#   HANDSHAKE_PUBLISH_DIR         publish folder (default: data/publish)
+#   HANDSHAKE_DASHBOARD_OFFLINE   auto (default) | 1 | 0: use reports/offline/, the
+#                                 shim that spares DuckDB-Wasm its Parquet extension
+#                                 download; auto = when DuckDB's extension host
+#                                 does not answer within 5 s
+#   HANDSHAKE_DASHBOARD_TIMEOUT   seconds each npm step may take (default 900)
+#
+# Output: reports/build/ (static site). Steps: npm ci (only when node_modules does
+# not match package-lock.json), `evidence sources --strict`, `evidence build:strict`.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPORTS="$ROOT/reports"
+PUBLISH_DIR=${HANDSHAKE_PUBLISH_DIR:-$ROOT/data/publish}
+DATABASE="$PUBLISH_DIR/handshake.duckdb"
+STEP_TIMEOUT=${HANDSHAKE_DASHBOARD_TIMEOUT:-900}
+OFFLINE=${HANDSHAKE_DASHBOARD_OFFLINE:-auto}
+
+say() { printf '[dashboard] %s\n' "$*" >&2; }
+
+command -v npm >/dev/null || { say "npm is not installed (Node.js 20 and npm are needed)"; exit 3; }
+if [[ ! -f "$DATABASE" ]]; then
+    say "no published warehouse at $DATABASE: run 'make demo' first or set HANDSHAKE_PUBLISH_DIR"
+    exit 2
+fi
+
+# One build at a time: Evidence works inside reports/ (.evidence/, build/).
+exec 9>"$REPORTS/.build.lock"
+flock 9
+
+cd "$REPORTS"
+run() { timeout --kill-after=30 "$STEP_TIMEOUT" "$@"; }
+
+# 1. Dependencies, exactly as locked.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ "$(cat node_modules/.handshake-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
+    say "npm ci"
+    started=$SECONDS
+    run npm ci --no-audit --no-fund
+    echo "$lock_hash" > node_modules/.handshake-lock-hash
+    say "npm ci took $((SECONDS - started)) s"
+fi
+
+# 2. The source reads the published file; the DuckDB driver wants a path
+#    relative to sources/handshake/.
+source_dir=$(realpath sources/handshake)
+EVIDENCE_SOURCE__handshake__filename=$(realpath -m --relative-to="$source_dir" "$(realpath "$DATABASE")")
+export EVIDENCE_SOURCE__handshake__filename
+say "source: $DATABASE"
+
+# 3. Offline shim, only without a route to DuckDB's extension repository.
+if [[ "$OFFLINE" == auto ]]; then
+    if node offline/probe.mjs; then OFFLINE=0; else OFFLINE=1; fi
+fi
+if [[ "$OFFLINE" == 1 ]]; then
+    say "offline: DuckDB-Wasm reads Parquet through reports/offline/ (no extension download)"
+    export NODE_OPTIONS="${NODE_OPTIONS:-} --import=$REPORTS/offline/register.mjs"
+fi
+
+export SEND_ANONYMOUS_USAGE_STATS=no
+started=$SECONDS
+say "evidence sources --strict"
+run npm run --silent sources -- --strict
+say "evidence build:strict"
+run npm run --silent build:strict
+say "built reports/build/ in $((SECONDS - started)) s"

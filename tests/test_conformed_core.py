@@ -1,0 +1,464 @@
+"""Known answers of the conformed core: accounts, facts and the reconciliation.
+
+The hand-made landing set tests/fixtures/landing_known/ is loaded with the real
+loader into a temporary warehouse, then `dbt build` runs the whole project
+(seeds, staging, intermediate, marts, data tests, unit tests and the singular
+reconciliation tests) and must pass. Every number below is worked
+out by hand from the fixture files; tests/fixtures/landing_known/README.md
+explains each row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.pipeline import load_landing, run_dbt
+
+FIXTURE = Path(__file__).parent / "fixtures" / "landing_known"
+# The whole project: seeds, models, data tests, unit tests and the singular
+# reconciliation tests (the KPI marts built on the core must accept the fixture too).
+BUILD = ["build"]
+
+A = "001KN000000000"  # CRM Account Id prefix of the fixture
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    root = tmp_path_factory.mktemp("conformed_core")
+    path = root / "warehouse.duckdb"
+    results = load_landing(FIXTURE, path)
+    assert {r.status for r in results} == {"loaded"}, [(r.landing_file, r.error) for r in results]
+    assert sum(r.rows_rejected for r in results) == 3
+    run_dbt(BUILD, path, target_path=root / "target")
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> object:
+    return con.execute(sql).fetchone()[0]
+
+
+def money(value: str) -> Decimal:
+    return Decimal(value)
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def test_every_matching_rule_decides_its_customer(warehouse: duckdb.DuckDBPyConnection) -> None:
+    links = rows(
+        warehouse,
+        """
+        select erp_customer_number, crm_account_id, match_method, match_confidence, account_key
+        from marts.bridge_account_erp_customer order by erp_customer_number
+        """,
+    )
+    assert [(n, a, m, c) for n, a, m, c, _ in links] == [
+        # VAT 'de-123456789' = 'DE 123.456.789'; its stale hint (A2) loses: VAT comes first.
+        ("KN-C001", A + "1", "vat_number", money("0.95")),
+        ("KN-C002", A + "2", "erp_crm_account_id_hint", money("0.90")),
+        # Only the account's later version (drop 2025-02-28) carries ' kn-c003 '.
+        ("KN-C003", A + "3", "crm_erp_customer_number", money("0.90")),
+        # 'UMBRELLA SA' / 'fr' = 'Umbrella S.A.' / 'France'.
+        ("KN-C004", A + "4", "name_and_country", money("0.80")),
+        ("KN-C005", A + "5", "manual_override", money("1.00")),
+        # Hint names a deleted account; same name as that deleted account: no match.
+        ("KN-C006", None, "unmatched", money("0.00")),
+        # VAT shared by two CRM accounts: the VAT rule cannot decide.
+        ("KN-C007", None, "unmatched", money("0.00")),
+        ("KN-C008", None, "unmatched", money("0.00")),
+    ]
+    assert {key for *_, key in links[5:]} == {"-1"}
+
+
+def test_matches_by_method(warehouse: duckdb.DuckDBPyConnection) -> None:
+    counts = dict(
+        rows(
+            warehouse,
+            "select match_method, count(*) from marts.bridge_account_erp_customer group by 1",
+        )
+    )
+    assert counts == {
+        "manual_override": 1,
+        "vat_number": 1,
+        "erp_crm_account_id_hint": 1,
+        "crm_erp_customer_number": 1,
+        "name_and_country": 1,
+        "unmatched": 3,
+    }
+
+
+def test_dim_account_has_the_non_deleted_accounts_and_an_unknown_member(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    accounts = rows(
+        warehouse,
+        "select crm_account_id, account_name, country_code, owner_name, erp_customer_count "
+        "from marts.dim_account order by crm_account_id nulls last",
+    )
+    assert len(accounts) == 9  # 9 CRM accounts, Wayne (A6) deleted, + unknown member
+    assert A + "6" not in {a[0] for a in accounts}
+    assert accounts[0] == (A + "1", "Acme GmbH", "DE", "Alice Admiral", 1)
+    assert accounts[3][:3] == (A + "4", "Umbrella S.A.", "FR")
+    assert accounts[-1] == (None, "Unknown account", None, None, 0)
+    assert (
+        scalar(warehouse, "select account_key from marts.dim_account where is_unknown_member")
+        == "-1"
+    )
+
+
+def test_review_lists_unmatched_customers_with_revenue_and_suggestions(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    review = rows(
+        warehouse,
+        """
+        select erp_customer_number, hint_status, invoiced_revenue_reporting,
+            candidate_1_crm_account_id, candidate_2_crm_account_id, has_suggestion
+        from marts.review_unmatched_erp_customers order by erp_customer_number
+        """,
+    )
+    assert review == [
+        ("KN-C006", "hint names a deleted CRM account", money("0.00"), None, None, False),
+        ("KN-C007", "no hint", money("0.00"), A + "7", A + "8", True),
+        ("KN-C008", "no hint", money("700.00"), A + "9", None, True),
+    ]
+
+
+# --------------------------------------------------------------------------- dimensions
+
+
+def test_fx_rate_on_or_before_the_document_date(warehouse: duckdb.DuckDBPyConnection) -> None:
+    rates = rows(
+        warehouse,
+        """
+        select invoice_number, fx_rate_to_reporting from marts.fct_invoice_lines
+        where invoice_number in ('KN-I002', 'KN-I003', 'KN-I009', 'KN-I010')
+        order by invoice_number
+        """,
+    )
+    assert rates == [
+        ("KN-I002", money("0.9")),  # 2025-01-10: the 2025-01-01 rate
+        ("KN-I003", money("0.95")),  # 2025-01-20: the 2025-01-15 rate
+        ("KN-I009", money("1.2")),  # GBP 2025-01-29: the 2025-01-01 rate
+        ("KN-I010", money("0.96")),  # 2025-02-10: the 2025-02-01 rate of the second drop
+    ]
+    assert (
+        scalar(warehouse, "select has_fx_rates from marts.dim_currency where currency_code = 'SEK'")
+        is True
+    )
+
+
+def test_sales_reps_with_manager_and_training(warehouse: duckdb.DuckDBPyConnection) -> None:
+    reps = rows(
+        warehouse,
+        """
+        select rep_name, region, manager_name, is_active, training_course_count,
+            first_hybrid_virtual_completed_date::varchar, is_hybrid_virtual_trained
+        from marts.dim_sales_rep order by rep_name
+        """,
+    )
+    assert reps == [
+        ("Alice Admiral", "EMEA", "Carol Chief", True, 2, "2024-12-01", True),
+        ("Bob Brown", "NA", "Carol Chief", False, 1, "2025-01-20", True),
+        ("Carol Chief", "EMEA", None, True, 1, None, False),
+        ("Unknown rep", None, None, False, 0, None, False),
+    ]
+
+
+def test_no_email_reaches_the_marts(warehouse: duckdb.DuckDBPyConnection) -> None:
+    assert not rows(
+        warehouse,
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'marts' and column_name ilike '%mail%'",
+    )
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def test_invoiced_revenue_to_the_cent(warehouse: duckdb.DuckDBPyConnection) -> None:
+    total, margin, matched, unmatched, missing_cost = warehouse.execute(
+        """
+        select sum(net_amount_reporting), sum(gross_margin_reporting),
+            sum(net_amount_reporting) filter (where is_matched_account),
+            sum(net_amount_reporting) filter (where not is_matched_account),
+            count(*) filter (where is_cost_missing)
+        from marts.fct_invoice_lines
+        """
+    ).fetchone()
+    # 1100 + 500 - 100 - 200 (EUR) + 900 + 475 + 960 (USD) + 300 (GBP) + 700 (unmatched)
+    assert total == money("4635.00")
+    assert matched == money("3935.00")
+    assert unmatched == money("700.00")
+    assert margin == money("3266.00")
+    assert missing_cost == 1
+    by_account = dict(
+        rows(
+            warehouse,
+            """
+            select a.crm_account_id, sum(f.net_amount_reporting)
+            from marts.fct_invoice_lines as f
+            inner join marts.dim_account as a on f.account_key = a.account_key
+            group by 1
+            """,
+        )
+    )
+    assert by_account == {
+        A + "1": money("1300.00"),
+        A + "2": money("1375.00"),
+        A + "3": money("300.00"),
+        A + "4": money("960.00"),
+        None: money("700.00"),
+    }
+
+
+def test_credit_note_is_negative_and_discount_stays_negative(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    lines = rows(
+        warehouse,
+        """
+        select invoice_number, line_number, document_sign, net_amount, cost_amount,
+            net_amount_reporting, gross_margin_reporting
+        from marts.fct_invoice_lines where invoice_number in ('KN-I001', 'KN-I004')
+        order by 1, 2
+        """,
+    )
+    assert lines == [
+        ("KN-I001", 1, 1, money("1100"), money("440"), money("1100.00"), money("660.00")),
+        ("KN-I001", 2, 1, money("500"), money("0"), money("500.00"), money("500.00")),
+        ("KN-I001", 3, 1, money("-100"), money("0"), money("-100.00"), money("-100.00")),
+        ("KN-I004", 1, -1, money("-200"), money("-80"), money("-200.00"), money("-120.00")),
+    ]
+
+
+def test_cash_collected(warehouse: duckdb.DuckDBPyConnection) -> None:
+    assert scalar(warehouse, "select sum(amount_reporting) from marts.fct_payments") == money(
+        "3255.00"
+    )
+    # The corrected payment of the second drop wins: 900 USD at 0.95.
+    assert scalar(
+        warehouse, "select amount_reporting from marts.fct_payments where payment_id = 'KN-P002'"
+    ) == money("855.00")
+
+
+def test_bookings_and_opportunities(warehouse: duckdb.DuckDBPyConnection) -> None:
+    opportunities = rows(
+        warehouse,
+        """
+        select opportunity_id, is_won, amount_reporting, is_missing_fx_rate, account_key = '-1'
+        from marts.fct_opportunities order by 1
+        """,
+    )
+    ids = [o[0] for o in opportunities]
+    assert "006KN0000000005" not in ids  # deleted
+    assert len(ids) == 6
+    bookings = sum(o[2] for o in opportunities if o[1] and o[2] is not None)
+    assert bookings == money("25250.00")  # 10500 + 5000 * 0.95 + 1000 + 9000
+    sek = next(o for o in opportunities if o[0] == "006KN0000000006")
+    assert sek[2:4] == (None, True)
+    wayne = next(o for o in opportunities if o[0] == "006KN0000000007")
+    assert wayne[4] is True  # its account is deleted: unknown member
+
+
+def test_pipeline_as_of_a_point_in_time(warehouse: duckdb.DuckDBPyConnection) -> None:
+    def open_pipeline(moment: str) -> list[tuple]:
+        return rows(
+            warehouse,
+            f"""
+            select opportunity_id, stage_name, amount_reporting
+            from marts.fct_opportunity_history
+            where valid_from <= timestamp '{moment}'
+              and (valid_to > timestamp '{moment}' or valid_to is null)
+              and is_open_pipeline
+            order by 1
+            """,
+        )
+
+    assert open_pipeline("2025-01-01 00:00:00") == [
+        ("006KN0000000001", "Negotiation", money("10000.00"))
+    ]
+    assert open_pipeline("2025-02-01 00:00:00") == [
+        ("006KN0000000004", "Prospecting", money("8000.00"))
+    ]
+    # '2025-01-05T08:00:00+01:00' is 07:00 UTC; the deleted opportunity's history is gone.
+    assert (
+        scalar(
+            warehouse,
+            "select valid_from::varchar from marts.fct_opportunity_history "
+            "where opportunity_history_id = '008KN0000000004'",
+        )
+        == "2025-01-05 07:00:00"
+    )
+    assert (
+        scalar(
+            warehouse,
+            "select count(*) from marts.fct_opportunity_history "
+            "where opportunity_id = '006KN0000000005'",
+        )
+        == 0
+    )
+
+
+def test_meetings_relationships_and_training(warehouse: duckdb.DuckDBPyConnection) -> None:
+    modes = dict(
+        rows(warehouse, "select meeting_mode, count(*) from marts.fct_meetings group by 1")
+    )
+    assert modes == {"In Person": 1, "Virtual": 2, "Unknown": 1}
+    indexes = rows(
+        warehouse,
+        "select relationship_assessment_id, assessment_index "
+        "from marts.fct_relationship_assessments order by 1",
+    )
+    assert [i for _, i in indexes] == [money("80"), money("50"), money("30"), money("72")]
+    training = dict(
+        rows(
+            warehouse,
+            "select training_completion_id, cost_amount_reporting "
+            "from marts.fct_training_completions",
+        )
+    )
+    assert training["a03KN0000000003"] == money("285.00")  # 300 USD at 0.95
+    assert training["a03KN0000000004"] is None  # GBP before the first GBP rate
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def bucket_totals(con: duckdb.DuckDBPyConnection, source_object: str) -> dict[str, Decimal]:
+    buckets = [
+        "extract",
+        "converted",
+        "unmatched_customer",
+        "missing_fx_rate",
+        "non_posted_document",
+        "orphan_line",
+        "deleted",
+        "superseded_version",
+        "rejected_row",
+    ]
+    select = ", ".join(f"sum({b}_amount)" for b in buckets)
+    values = con.execute(
+        f"select {select} from marts.fct_amount_reconciliation where source_object = ?",
+        [source_object],
+    ).fetchone()
+    return {b: v for b, v in zip(buckets, values, strict=True) if v}
+
+
+def test_invoice_line_buckets(warehouse: duckdb.DuckDBPyConnection) -> None:
+    by_currency = rows(
+        warehouse,
+        """
+        select drop_id, currency_code, extract_amount, converted_amount,
+            unmatched_customer_amount, missing_fx_rate_amount, non_posted_document_amount,
+            orphan_line_amount, superseded_version_amount, rejected_row_amount
+        from marts.fct_amount_reconciliation where source_object = 'invoice_lines'
+        order by 1, 2
+        """,
+    )
+    d = money
+    z = d("0")
+    assert by_currency == [
+        ("2025-01-31", "EUR", d("2600"), d("600"), d("700"), z, d("300"), z, d("1000"), z),
+        ("2025-01-31", "GBP", d("650"), d("250"), z, z, d("400"), z, z, z),
+        ("2025-01-31", "SEK", d("10000"), z, z, d("10000"), z, z, z, z),
+        ("2025-01-31", "UNKNOWN", d("50"), z, z, z, z, d("50"), z, z),
+        ("2025-01-31", "USD", d("1500"), d("1500"), z, z, z, z, z, z),
+        ("2025-02-28", "EUR", d("1100"), d("1100"), z, z, z, z, z, z),
+        ("2025-02-28", "USD", d("1050"), d("1000"), z, z, z, z, z, d("50")),
+    ]
+
+
+def test_payment_and_booking_buckets(warehouse: duckdb.DuckDBPyConnection) -> None:
+    assert bucket_totals(warehouse, "payments") == {
+        "extract": money("14327"),
+        "converted": money("2550"),  # 1400 EUR + 900 USD + 250 GBP, as written
+        "unmatched_customer": money("700"),
+        "missing_fx_rate": money("10000"),
+        "superseded_version": money("1000"),
+        "rejected_row": money("77"),
+    }
+    assert bucket_totals(warehouse, "Opportunity") == {
+        "extract": money("42100"),
+        "converted": money("25500"),  # 10500 + 1000 + 9000 EUR, 5000 USD
+        "missing_fx_rate": money("4000"),
+        "deleted": money("2000"),
+        "superseded_version": money("10000"),
+        "rejected_row": money("600"),
+    }
+    reporting = dict(
+        rows(
+            warehouse,
+            "select source_object, sum(converted_amount_reporting + "
+            "unmatched_customer_amount_reporting) from marts.fct_amount_reconciliation group by 1",
+        )
+    )
+    assert reporting == {
+        "invoice_lines": money("4635.00"),
+        "payments": money("3255.00"),
+        "Opportunity": money("25250.00"),
+    }
+
+
+def test_everything_reconciles(warehouse: duckdb.DuckDBPyConnection) -> None:
+    assert scalar(warehouse, "select bool_and(is_reconciled) from marts.fct_amount_reconciliation")
+    assert scalar(
+        warehouse, "select sum(abs(unexplained_amount)) from marts.fct_amount_reconciliation"
+    ) == money("0")
+
+
+def test_exceptions_name_every_amount_outside_the_facts(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    exceptions = rows(
+        warehouse,
+        """
+        select source_object, exception_bucket, currency_code, amount_as_written
+        from marts.fct_erp_amount_exceptions order by 1, 2, 3
+        """,
+    )
+    assert exceptions == [
+        ("invoice_lines", "missing_fx_rate", "SEK", money("10000")),
+        ("invoice_lines", "non_posted_document", "EUR", money("300")),  # draft
+        ("invoice_lines", "non_posted_document", "GBP", money("400")),  # cancelled in drop 2
+        ("invoice_lines", "orphan_line", "UNKNOWN", money("50")),
+        ("invoice_lines", "rejected_row", "USD", money("50")),  # quantity 'two'
+        ("payments", "missing_fx_rate", "SEK", money("10000")),
+        ("payments", "rejected_row", "USD", money("77")),  # payment_date 2025-02-30
+    ]
+
+
+def test_non_eur_reporting_currency(tmp_path: Path) -> None:
+    """Reporting in USD: amount * rate_to_eur(currency, d) / rate_to_eur(USD, d), per line."""
+    path = tmp_path / "usd.duckdb"
+    load_landing(FIXTURE, path)
+    run_dbt(
+        ["build", "--select", "+fct_invoice_lines", "--indirect-selection", "cautious"],
+        path,
+        target_path=tmp_path / "target",
+        HANDSHAKE_REPORTING_CURRENCY="USD",
+    )
+    with duckdb.connect(str(path), read_only=True) as con:
+        lines = dict(
+            rows(
+                con,
+                "select invoice_number || '/' || line_number, net_amount_reporting "
+                "from marts.fct_invoice_lines where reporting_currency = 'USD'",
+            )
+        )
+    assert lines["KN-I001/1"] == money("1222.22")  # 1100 EUR / 0.90 on 2025-01-10
+    assert lines["KN-I004/1"] == money("-210.53")  # credit note, 200 EUR / 0.95
+    assert lines["KN-I009/1"] == money("315.79")  # 250 GBP * 1.20 / 0.95
+    assert lines["KN-I010/1"] == money("1000.00")  # USD stays USD
+    assert sum(lines.values()) == money("5008.77")
