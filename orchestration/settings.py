@@ -26,6 +26,10 @@ class Settings:
     warehouse: Path
     publish_dir: Path
     reporting_currency: str
+    # DuckDB's memory limit and threads for every connection that writes the
+    # warehouse; beyond the limit DuckDB spills to <warehouse>.tmp.
+    duckdb_memory_limit: str = "8GB"
+    duckdb_threads: int = 2
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,6 +39,8 @@ class Settings:
             warehouse=warehouse,
             publish_dir=_path_from_env("HANDSHAKE_PUBLISH_DIR", warehouse.parent / "publish"),
             reporting_currency=(os.environ.get("HANDSHAKE_REPORTING_CURRENCY") or "EUR").upper(),
+            duckdb_memory_limit=os.environ.get("HANDSHAKE_DUCKDB_MEMORY_LIMIT") or "8GB",
+            duckdb_threads=int(os.environ.get("HANDSHAKE_DUCKDB_THREADS") or 2),
         )
 
     def dbt_env(self) -> dict[str, str]:
@@ -44,5 +50,7 @@ class Settings:
             "HANDSHAKE_LANDING_DIR": str(self.landing_dir),
             "HANDSHAKE_PUBLISH_DIR": str(self.publish_dir),
             "HANDSHAKE_REPORTING_CURRENCY": self.reporting_currency,
+            "HANDSHAKE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "HANDSHAKE_DUCKDB_THREADS": str(self.duckdb_threads),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }

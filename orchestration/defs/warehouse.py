@@ -20,4 +20,10 @@ def warehouse_resource(settings: Settings) -> DuckDBResource:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     # TimeZone is set per connection by the code that reads datetimes (DuckDB
     # refuses it as a connect-time option: the ICU extension loads after connect).
-    return DuckDBResource(database=str(settings.warehouse))
+    return DuckDBResource(
+        database=str(settings.warehouse),
+        connection_config={
+            "memory_limit": settings.duckdb_memory_limit,
+            "threads": settings.duckdb_threads,
+        },
+    )
