@@ -16,14 +16,16 @@ export HANDSHAKE_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 
 SAMPLE_SCALE ?= 1
 UI_PORT ?= 3000
+DASHBOARD_PORT ?= 3001
 
-.PHONY: help setup manifest sample demo test lint ui clean kpi-lock glossary
+.PHONY: help setup manifest sample demo test lint ui clean kpi-lock glossary dashboard
 
 help:
 	@echo "make demo   - install, generate sample extracts, run refresh_warehouse, print a summary"
 	@echo "make test   - install, then run the whole test suite (lint included)"
 	@echo "make lint   - ruff and sqlfluff"
 	@echo "make ui     - the Dagster UI on http://127.0.0.1:$(UI_PORT)"
+	@echo "make dashboard - build the Evidence dashboard from the published copy and serve it on http://127.0.0.1:$(DASHBOARD_PORT)"
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,9 +56,15 @@ lint: manifest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	HANDSHAKE_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests analyses
+	cd reports && ../$(BIN)/sqlfluff lint sources queries
 
 ui: manifest
 	$(BIN)/dagster dev -m orchestration -h 127.0.0.1 -p $(UI_PORT)
+
+# The shared CFO + sales-leader dashboard (Evidence), from data/publish/handshake.duckdb.
+dashboard: setup
+	scripts/build_dashboard.sh
+	DASHBOARD_PORT=$(DASHBOARD_PORT) scripts/serve_dashboard.sh
 
 # After an agreed KPI change (new version in seeds/kpi_registry.csv): record it.
 kpi-lock: manifest
@@ -67,5 +75,5 @@ glossary: setup
 	$(BIN)/python -m orchestration.kpis glossary
 
 clean:
-	rm -rf data/ dbt_project/target dbt_project/logs
+	rm -rf data/ dbt_project/target dbt_project/logs reports/build reports/.evidence
 	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

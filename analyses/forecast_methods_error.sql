@@ -50,8 +50,10 @@ haircut as (
 
     select
         avg(agreed_kpis.value) as mean_monthly_haircut_pct,
-        1 - {{ safe_divide('sum(backtest_months.finance_forecast_amount)', 'sum(backtest_months.sales_forecast_amount)') }}
-            as haircut_of_totals_pct
+        1 - {{ safe_divide(
+            'sum(backtest_months.finance_forecast_amount)',
+            'sum(backtest_months.sales_forecast_amount)'
+        ) }} as haircut_of_totals_pct
     from backtest_months
     -- the agreed monthly haircut (kpi forecast_haircut_pct)
     left join {{ ref('kpi_company_monthly') }} as agreed_kpis

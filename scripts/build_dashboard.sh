@@ -4,7 +4,8 @@
 #   scripts/build_dashboard.sh            # reads $HANDSHAKE_PUBLISH_DIR/handshake.duckdb
 #
 # Environment:
-#   HANDSHAKE_PUBLISH_DIR         publish folder (default: data/publish)
+#   HANDSHAKE_PUBLISH_DIR         publish folder (default, as the pipeline's:
+#                                 publish/ beside $HANDSHAKE_WAREHOUSE, i.e. data/publish)
 #   HANDSHAKE_DASHBOARD_OFFLINE   auto (default) | 1 | 0: use reports/offline/, the
 #                                 shim that spares DuckDB-Wasm its Parquet extension
 #                                 download; auto = when DuckDB's extension host
@@ -17,7 +18,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPORTS="$ROOT/reports"
-PUBLISH_DIR=${HANDSHAKE_PUBLISH_DIR:-$ROOT/data/publish}
+cd "$ROOT"  # relative paths in HANDSHAKE_* are taken from the repository root
+WAREHOUSE=${HANDSHAKE_WAREHOUSE:-data/warehouse.duckdb}
+PUBLISH_DIR=$(realpath -m "${HANDSHAKE_PUBLISH_DIR:-$(dirname "$WAREHOUSE")/publish}")
 DATABASE="$PUBLISH_DIR/handshake.duckdb"
 STEP_TIMEOUT=${HANDSHAKE_DASHBOARD_TIMEOUT:-900}
 OFFLINE=${HANDSHAKE_DASHBOARD_OFFLINE:-auto}

@@ -72,6 +72,14 @@ def month_of(text: str) -> date:
     return date.fromisoformat(text[:10])
 
 
+def absent_value(code: str) -> float | None:
+    """What MetricFlow means by no row: the metric's fill value (0 for additive KPIs)."""
+    metric = kpis.metrics_by_name(kpis.load_manifest())[code]
+    if metric["type"] == "simple":
+        return metric["type_params"]["measure"].get("fill_nulls_with")
+    return None
+
+
 def mismatches(expected: dict, actual: dict) -> list[str]:
     wrong = [
         f"{key}: kpi table {expected[key]} != {actual.get(key)}"
@@ -136,6 +144,21 @@ def test_metricflow_equals_kpi_company_monthly(
     assert len(expected) == len(months) * len(codes) and len(months) >= 12
     assert mismatches(expected, actual) == []
 
+    # The check fails on a wrong value: one invoiced_revenue month off by 1%.
+    tampered = tmp_path / "tampered" / "warehouse.duckdb"
+    tampered.parent.mkdir()
+    shutil.copy(sample_warehouse, tampered)
+    wrong_month = max(m for (m, c), v in expected.items() if c == "invoiced_revenue" and v)
+    with duckdb.connect(str(tampered)) as con:
+        con.execute(
+            "update marts.kpi_company_monthly set value = value * 1.01 "
+            "where kpi_code = 'invoiced_revenue' and month = ?",
+            [wrong_month],
+        )
+    wrong = company_table(tampered)
+    caught = mismatches({key: wrong.get(key) for key in expected}, actual)
+    assert len(caught) == 1 and "invoiced_revenue" in caught[0]
+
 
 def test_metricflow_equals_kpi_account_monthly(
     sample_warehouse: Path, registry: dict, tmp_path: Path
@@ -150,7 +173,9 @@ def test_metricflow_equals_kpi_account_monthly(
         for code in codes
     }
     assert len(table) > 100
-    actual = {key: from_mf.get(key) for key in table}
+    # MetricFlow has no row where the grain has no facts: the KPI's fill value.
+    fill = {code: absent_value(code) for code in codes}
+    actual = {key: from_mf.get(key, fill[key[2]]) for key in table}
     assert mismatches(table, actual) == []
 
 
@@ -167,22 +192,23 @@ def test_metricflow_equals_kpi_rep_monthly(
         for code in codes
     }
     assert len(table) > 100
-    actual = {key: from_mf.get(key) for key in table}
+    # MetricFlow has no row where the grain has no facts: the KPI's fill value.
+    fill = {code: absent_value(code) for code in codes}
+    actual = {key: from_mf.get(key, fill[key[2]]) for key in table}
     assert mismatches(table, actual) == []
 
 
-def test_finance_and_sales_marts_show_the_agreed_values(
-    sample_warehouse: Path, dbt_manifest: None
-) -> None:
+def mart_mismatches(warehouse: Path) -> tuple[list[str], int]:
+    """Every KPI column of every finance or sales mart against the agreed table at its grain."""
     manifest = kpis.load_manifest()
     tables = {
-        "company": company_table(sample_warehouse),
-        "account": account_table(sample_warehouse),
-        "rep": rep_table(sample_warehouse),
+        "company": company_table(warehouse),
+        "account": account_table(warehouse),
+        "rep": rep_table(warehouse),
     }
     entity_key = {"account": "account_key", "rep": "sales_rep_key"}
-    checked = 0
-    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+    problems, checked = [], 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         for node in manifest["nodes"].values():
             if node["resource_type"] != "model" or not node["name"].startswith(
                 kpis.FACING_PREFIXES
@@ -198,15 +224,50 @@ def test_finance_and_sales_marts_show_the_agreed_values(
             rows = con.execute(
                 f"select {', '.join(keys + list(kpi_columns))} from marts.{node['name']}"
             ).fetchall()
-            assert rows, node["name"]
+            if not rows:
+                problems.append(f"{node['name']} is empty")
             for row in rows:
                 for offset, (column, code) in enumerate(kpi_columns.items(), start=len(keys)):
                     agreed = tables[grain].get((*row[: len(keys)], code))
-                    assert same(row[offset], agreed), (
-                        f"{node['name']}.{column} {row[: len(keys)]}: {row[offset]} != {agreed}"
-                    )
                     checked += 1
-    assert checked > 100
+                    if not same(row[offset], agreed):
+                        problems.append(
+                            f"{node['name']}.{column} {row[: len(keys)]}: {row[offset]} != {agreed}"
+                        )
+    return problems, checked
+
+
+def test_finance_and_sales_marts_show_the_agreed_values(
+    sample_warehouse: Path, dbt_manifest: None, tmp_path: Path
+) -> None:
+    problems, checked = mart_mismatches(sample_warehouse)
+    assert problems == [] and checked > 1000
+
+    # The check fails when a mart computes a KPI its own way: finance's view
+    # recomputed from invoice lines, forgetting that credit notes reduce revenue.
+    tampered = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, tampered)
+    with duckdb.connect(str(tampered)) as con:
+        columns = [r[0] for r in con.execute("describe marts.finance_company_monthly").fetchall()]
+        others = [c for c in columns if c not in ("month", "invoiced_revenue")]
+        pivot = ", ".join(
+            f"max(case when k.kpi_code = '{c}' then k.value end) as {c}" for c in others
+        )
+        con.execute(
+            f"""
+            create or replace view marts.finance_company_monthly as
+            select k.month, coalesce(any_value(lines.revenue), 0) as invoiced_revenue, {pivot}
+            from marts.kpi_company_monthly as k
+            left join (
+                select date_trunc('month', invoice_date) as month,
+                    sum(abs(net_amount_reporting)) as revenue
+                from marts.fct_invoice_lines group by 1
+            ) as lines on lines.month = k.month
+            group by k.month
+            """
+        )
+    problems, _ = mart_mismatches(tampered)
+    assert problems and all("finance_company_monthly.invoiced_revenue" in p for p in problems)
 
 
 def test_metricflow_validates_against_the_warehouse(sample_warehouse: Path, tmp_path: Path) -> None:

@@ -42,3 +42,15 @@ def test_sqlfluff_lint(tmp_path: Path, dbt_manifest: None) -> None:
         HANDSHAKE_WAREHOUSE=str(tmp_path / "lint.duckdb"),
     )
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
+
+
+def test_sqlfluff_lint_dashboard_queries() -> None:
+    """The Evidence dashboard's SQL (reports/.sqlfluff: DuckDB dialect, plain Jinja)."""
+    result = subprocess.run(
+        [str(BIN / "sqlfluff"), "lint", "sources", "queries", "--disable-progress-bar"],
+        cwd=REPO_ROOT / "reports",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]

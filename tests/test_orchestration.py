@@ -186,45 +186,33 @@ def test_a_failing_dbt_test_stops_the_publication(
     tmp_path: Path, dbt_manifest: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An error-severity dbt test failure fails the dbt step, so nothing is published."""
-    import shutil
-    import sys
-
-    from dagster_dbt import DbtCliResource
-
-    from orchestration.defs.dbt import handshake_dbt_models
+    from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
     from orchestration.defs.publish import published_marts
-    from orchestration.settings import REPO_ROOT
     from tests.pipeline import load_landing, small_landing
 
-    project = tmp_path / "dbt_project"
-    shutil.copytree(
-        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
-    )
-    shutil.copytree(REPO_ROOT / "seeds", tmp_path / "seeds")
-    shutil.copytree(REPO_ROOT / "analyses", tmp_path / "analyses")
-    (project / "tests" / "singular" / "assert_planted_failure.sql").write_text(
-        "-- a reconciliation that does not add up\nselect 1 as unexplained_amount\n"
-    )
     landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
     small_landing(landing)
     load_landing(landing, warehouse)
+    # A row no loader would write: an account without an Id. The source's
+    # not_null test (error severity) must stop the run before publishing.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into raw_crm.account (Id, Name, CreatedDate, LastModifiedDate, _drop_id) "
+            "values (null, 'Ghost', now()::timestamp, now()::timestamp, '2025-03-31')"
+        )
     monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("HANDSHAKE_PUBLISH_DIR", str(tmp_path / "publish"))
 
     result = dg.materialize(
         [handshake_dbt_models, published_marts],
-        resources={
-            "dbt": DbtCliResource(
-                project_dir=str(project),
-                profiles_dir=str(project),
-                dbt_executable=str(Path(sys.executable).parent / "dbt"),
-            )
-        },
+        resources={"dbt": dbt_resource()},
         raise_on_error=False,
     )
     assert not result.success
     failed = {event.step_key for event in result.all_events if event.is_step_failure}
-    skipped = {event.step_key for event in result.all_events if event.is_step_skipped}
+    started = {event.step_key for event in result.all_events if event.is_step_start}
     assert failed == {"handshake_dbt_models"}
-    assert "publish__published_marts" in skipped or "published_marts" in " ".join(skipped)
+    assert started == {"handshake_dbt_models"}, "the publish step must not start"
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["publish", "published_marts"]) not in materialized
     assert not (tmp_path / "publish" / "handshake.duckdb").exists()

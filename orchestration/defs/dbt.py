@@ -53,7 +53,16 @@ translator = HandshakeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
 def handshake_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """`dbt build`: seeds, models and their tests, in dependency order, in one dbt process."""
     os.environ.update(Settings.from_env().dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    # dagster-dbt reports failed tests as failed asset checks and carries on;
+    # an error-severity failure (a reconciliation, a contract, parity) must
+    # stop the run here, so that nothing downstream is published.
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description="dbt build failed: an error-severity test or a model failed",
+            metadata={"dbt_log": dg.MetadataValue.path(str(invocation.target_path / "dbt.log"))},
+        )
 
 
 def dbt_resource() -> DbtCliResource:

@@ -1,5 +1,16 @@
--- Bookings (sales) and invoiced revenue (finance) per month, up to the reporting month.
+-- Bookings (sales), invoiced revenue and cash collected (finance) per month, from the
+-- first month with bookings to the reporting month.
 with
+
+first_bookings as (
+
+    select min(kpi.month) as month_start
+    from handshake.kpi_company_monthly as kpi
+    where
+        kpi.kpi_code = 'bookings'
+        and kpi.value <> 0
+
+),
 
 reporting_month as (
 
@@ -19,9 +30,10 @@ final as (
     inner join handshake.kpi_definitions as definitions
         on kpi.kpi_code = definitions.kpi_code
     cross join reporting_month
+    cross join first_bookings
     where
         kpi.kpi_code in ('bookings', 'invoiced_revenue', 'cash_collected')
-        and kpi.month <= reporting_month.month_start
+        and kpi.month between first_bookings.month_start and reporting_month.month_start
     order by kpi.month, definitions.name
 
 )

@@ -20,6 +20,7 @@ monthly as (
     cross join reporting_month
     where reps.month <= reporting_month.month_start
     group by reps.month
+    having sum(reps.meetings_total) > 0
 
 ),
 

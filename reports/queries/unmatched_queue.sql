@@ -11,4 +11,5 @@ select
     queue.candidate_1_account_name,
     queue.candidate_1_name_similarity
 from handshake.review_unmatched_erp_customers as queue
+where not queue.is_placeholder
 order by queue.invoiced_revenue_reporting desc nulls last, queue.erp_customer_number asc

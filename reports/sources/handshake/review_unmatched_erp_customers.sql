@@ -1,4 +1,6 @@
 -- The data stewards' review queue: ERP customers that match no CRM account.
+-- Evidence cannot publish an empty source table, so an empty queue (every
+-- customer matched) yields one placeholder row, which the pages leave out.
 select
     queue.erp_customer_number,
     queue.erp_customer_name,
@@ -13,5 +15,7 @@ select
     queue.candidate_1_account_name,
     queue.candidate_1_name_similarity,
     queue.candidate_1_is_same_country,
-    queue.has_suggestion
-from marts.review_unmatched_erp_customers as queue
+    queue.has_suggestion,
+    queue.erp_customer_number is null as is_placeholder
+from (select 1 as anchor) as placeholder
+left join marts.review_unmatched_erp_customers as queue on placeholder.anchor = 1

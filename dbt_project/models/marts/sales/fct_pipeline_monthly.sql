@@ -71,8 +71,10 @@ final as (
         cast(tier_win_rates.tier_win_rate as double) as tier_win_rate,
         cast(coalesce(tiered.open_pipeline_amount * tier_win_rates.tier_win_rate, 0) as decimal(18, 2))
             as relationship_forecast_amount,
-        cast(case when tier_win_rates.tier_win_rate is null then tiered.open_pipeline_amount else 0 end as decimal(18, 2))
-            as relationship_unrated_amount
+        cast(
+            case when tier_win_rates.tier_win_rate is null then tiered.open_pipeline_amount else 0 end
+            as decimal(18, 2)
+        ) as relationship_unrated_amount
     from tiered
     left join tier_win_rates
         on
