@@ -470,8 +470,8 @@ def test_discovery_orders_by_drop_and_knows_every_contract_object(landing: Path)
     assert {f.extract_object.name for f in files} == {o.name for o in OBJECTS}
 
 
-def test_clean_and_careful_paths_load_the_same_rows(tmp_path: Path) -> None:
-    """A clean file takes the one-pass path; one bad row sends it down the careful path."""
+def test_a_bad_row_changes_nothing_for_the_good_rows(tmp_path: Path) -> None:
+    """The same rows load identically (values and line numbers) with or without a bad row."""
     rows_text = "".join(
         f"I{n},{n % 3 + 1},X{n},{n % 5}.5,{n}.25,{(n % 5) * n}.75,,2025-01-0{n % 9 + 1}T10:00:00Z\n"
         for n in range(1, 200)
