@@ -245,7 +245,6 @@ class ValidationSql:
     detail: str  # what is wrong, naming the columns and values
     raw_json: str  # the row as written in the file, as JSON
     extra_json: str  # columns beyond the contract, as JSON (or NULL)
-    row_hash: str  # hash of the row as written, to find identical duplicates
 
 
 def build_validation_sql(
@@ -307,7 +306,6 @@ def build_validation_sql(
         ),
         raw_json=_json_object(file_columns),
         extra_json=_json_object(extra) if extra else "null",
-        row_hash="hash(" + ", ".join(quote(name) for name in file_columns) + ")",
     )
 
 
@@ -408,8 +406,9 @@ class ExtractLoader:
         file = _FileLoad(landing_file, obj, load_id, result.content_hash or "", validation, source)
 
         started_at = datetime.now(UTC).replace(tzinfo=None)
-        self.con.execute("begin transaction")
         try:
+            # stages the file in temporary tables, then opens the transaction
+            # that writes the raw rows, the rejects and the ledger row
             counts = self._load_staged(file, file_format, newline_count)
             result.rows_in_file, result.rows_loaded, result.rows_rejected, result.duplicate_rows = (
                 counts
@@ -477,17 +476,14 @@ class ExtractLoader:
         return present, extra
 
     def _source_sql(self, landing_file: LandingFile, file_format: str, header: list[str]) -> str:
-        """The file's rows as text columns, with `_record` = 1-based record number."""
+        """The file's rows as text columns, in file order."""
         path = sql_literal(str(landing_file.path))
         if file_format == "parquet":
             casts = ", ".join(f"{quote(n)}::varchar as {quote(n)}" for n in header)
-            return (
-                f"(select file_row_number + 1 as _record, {casts} "
-                f"from read_parquet({path}, file_row_number = true))"
-            )
+            return f"(select {casts} from read_parquet({path}))"
         columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in header) + "}"
         return (
-            "(select row_number() over () as _record, * from read_csv("
+            "(select * from read_csv("
             f"{path}, columns = {columns}, header = true, auto_detect = false, delim = ',', "
             "quote = '\"', escape = '\"', encoding = 'utf-8', ignore_errors = true, "
             "store_rejects = true, rejects_table = '_csv_errors', rejects_scan = '_csv_scans'))"
@@ -505,9 +501,9 @@ class ExtractLoader:
         lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
         typed = ", ".join(f"_t{i}" for i in range(len(obj.columns)))
         source = (
-            "_staged left join _line_numbers using (_record)"
+            "_staged_records left join _line_numbers using (_record)"
             if line_number == "_line_numbers.line_number"
-            else "_staged"
+            else "_staged_records"
         )
         where = "_reason is null and not _identical_duplicate"
         loaded_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
@@ -544,11 +540,9 @@ class ExtractLoader:
             f"""
             create or replace temp table _staged as
             select
-                _record,
                 case when _good then null else {validation.reason} end as _reason,
                 case when _good then null else {validation.detail} end as _detail,
                 case when _good then null else {validation.raw_json} end as _raw_values,
-                {validation.row_hash} as _row_hash,
                 false as _identical_duplicate,
                 {validation.extra_json} as _extra_json,
                 {", ".join(f"_t{i}" for i in range(len(validation.typed_columns)))}
@@ -569,8 +563,14 @@ class ExtractLoader:
                 "create or replace temp table _malformed "
                 "(line bigint, csv_line varchar, error_message varchar)"
             )
+        # The stage keeps the file's order (DuckDB preserves insertion order),
+        # so rowid + 1 is the record number: cheaper than numbering the scan.
+        self.con.execute(
+            "create or replace temp view _staged_records as select rowid + 1 as _record, * from _staged"
+        )
         identical_duplicates = self._mark_duplicates(file.obj)
         line_number = self._line_numbers(file_format, newline_count)
+        self.con.execute("begin transaction")
         loaded = self._insert_good_rows(file, line_number)
         rejected = self._insert_rejects(file, line_number)
         records = self.con.execute("select count(*) from _staged").fetchone()[0]
@@ -581,6 +581,9 @@ class ExtractLoader:
         """Identical rows in one file count once; same key with different content: all rejected."""
         key_columns = [f"_t{obj.columns.index(obj.column(k))}" for k in obj.key]
         key = ", ".join(key_columns)
+        typed_columns = [f"_t{i}" for i in range(len(obj.columns))]
+        # identical = same values (as typed) and same extra columns
+        row_hash = "hash(" + ", ".join([*typed_columns, "_extra_json"]) + ")"
         repeated = self.con.execute(
             f"""
             select count(*) from (
@@ -597,12 +600,12 @@ class ExtractLoader:
             from (
                 select _record as duplicate_record from (
                     select _record, row_number() over (
-                        partition by {key}, _row_hash order by _record
+                        partition by {key}, {row_hash} order by _record
                     ) as copy_number
-                    from _staged where _reason is null
+                    from _staged_records where _reason is null
                 ) where copy_number > 1
             ) as copies
-            where _staged._record = copies.duplicate_record
+            where _staged.rowid + 1 = copies.duplicate_record
             """
         )
         staged_key = ", ".join(f"_staged.{k}" for k in key_columns)
@@ -639,7 +642,7 @@ class ExtractLoader:
         if file_format == "parquet":
             return "_record"
         records, malformed = self.con.execute(
-            "select count(*), (select count(*) from _malformed) from _staged"
+            "select count(*), (select count(*) from _malformed) from _staged_records"
         ).fetchone()
         if malformed == 0 and newline_count in (records, records + 1):
             return "_record + 1"
@@ -675,7 +678,7 @@ class ExtractLoader:
                     1 + _record + coalesce(sum({newlines}) over (
                         order by _record rows between unbounded preceding and 1 preceding
                     ), 0) as first_line
-                from _staged
+                from _staged_records
             )
             """
         )
@@ -693,9 +696,9 @@ class ExtractLoader:
             + "))"
         )
         source = (
-            "_staged left join _line_numbers using (_record)"
+            "_staged_records left join _line_numbers using (_record)"
             if line_number == "_line_numbers.line_number"
-            else "_staged"
+            else "_staged_records"
         )
         row = self.con.execute(
             f"""
