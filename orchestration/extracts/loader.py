@@ -321,6 +321,13 @@ def _typed_source(validation: ValidationSql, source: str) -> str:
     )
 
 
+def _staged_source(line_number: str) -> str:
+    """The staged records, joined to their counted lines when `_line_numbers` holds them."""
+    if line_number == "_line_numbers.line_number":
+        return "_staged_records left join _line_numbers using (_record)"
+    return "_staged_records"
+
+
 def _json_object(columns: list[str]) -> str:
     return "to_json(struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in columns) + "))"
 
@@ -500,11 +507,7 @@ class ExtractLoader:
         columns = ", ".join(quote(c.name) for c in obj.columns)
         lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
         typed = ", ".join(f"_t{i}" for i in range(len(obj.columns)))
-        source = (
-            "_staged_records left join _line_numbers using (_record)"
-            if line_number == "_line_numbers.line_number"
-            else "_staged_records"
-        )
+        source = _staged_source(line_number)
         where = "_reason is null and not _identical_duplicate"
         loaded_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
         row = self.con.execute(
@@ -695,11 +698,7 @@ class ExtractLoader:
             + ", ".join(f"{quote(c.name)} := _t{i}" for i, c in enumerate(obj.columns))
             + "))"
         )
-        source = (
-            "_staged_records left join _line_numbers using (_record)"
-            if line_number == "_line_numbers.line_number"
-            else "_staged_records"
-        )
+        source = _staged_source(line_number)
         row = self.con.execute(
             f"""
             insert into {REJECTS_TABLE}
