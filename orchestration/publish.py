@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,8 +75,17 @@ def _run_status(con: duckdb.DuckDBPyConnection, run_id: str | None) -> str:
     """
 
 
-def publish(warehouse: Path, publish_dir: Path, run_id: str | None = None) -> Publication:
-    """Copy the published schemas of `warehouse` into a new release and swap it in."""
+def publish(
+    warehouse: Path,
+    publish_dir: Path,
+    run_id: str | None = None,
+    duckdb_config: Mapping[str, str | int] | None = None,
+) -> Publication:
+    """Copy the published schemas of `warehouse` into a new release and swap it in.
+
+    `duckdb_config` holds the DuckDB settings (memory limit, threads, spill
+    folder) of the copying connection; see Settings.duckdb_config.
+    """
     publish_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC)
     release = publish_dir / RELEASES / f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
@@ -83,7 +93,9 @@ def publish(warehouse: Path, publish_dir: Path, run_id: str | None = None) -> Pu
     parquet_dir.mkdir(parents=True)
     new_database = release / PUBLISHED_DATABASE
     try:
-        tables, rows = _write_release(warehouse, new_database, parquet_dir, run_id, stamp)
+        tables, rows = _write_release(
+            warehouse, new_database, parquet_dir, run_id, stamp, dict(duckdb_config or {})
+        )
         _swap_in(publish_dir, release)
     except BaseException:
         shutil.rmtree(release, ignore_errors=True)
@@ -95,11 +107,16 @@ def publish(warehouse: Path, publish_dir: Path, run_id: str | None = None) -> Pu
 
 
 def _write_release(
-    warehouse: Path, new_database: Path, parquet_dir: Path, run_id: str | None, stamp: datetime
+    warehouse: Path,
+    new_database: Path,
+    parquet_dir: Path,
+    run_id: str | None,
+    stamp: datetime,
+    duckdb_config: dict[str, str | int],
 ) -> tuple[list[str], int]:
     published: list[str] = []
     rows = 0
-    with duckdb.connect() as con:
+    with duckdb.connect(config=duckdb_config) as con:
         con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)")
         con.execute(
             f"attach {sql_literal(str(new_database))} as release "

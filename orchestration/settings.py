@@ -26,10 +26,15 @@ class Settings:
     warehouse: Path
     publish_dir: Path
     reporting_currency: str
-    # DuckDB's memory limit and threads for every connection that writes the
-    # warehouse; beyond the limit DuckDB spills to <warehouse>.tmp.
+    # DuckDB's memory limit, threads and spill folder for every connection
+    # that writes the warehouse or the published copy (loader, dbt, publish):
+    # beyond the limit DuckDB spills to duckdb_temp_dir instead of failing.
     duckdb_memory_limit: str = "8GB"
     duckdb_threads: int = 2
+    duckdb_temp_dir: Path | None = None
+    # dbt's own threads (models built at once); 1 measured fastest on DuckDB,
+    # see docs/benchmarks.md.
+    dbt_threads: int = 1
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,7 +46,23 @@ class Settings:
             reporting_currency=(os.environ.get("HANDSHAKE_REPORTING_CURRENCY") or "EUR").upper(),
             duckdb_memory_limit=os.environ.get("HANDSHAKE_DUCKDB_MEMORY_LIMIT") or "8GB",
             duckdb_threads=int(os.environ.get("HANDSHAKE_DUCKDB_THREADS") or 2),
+            duckdb_temp_dir=_path_from_env(
+                "HANDSHAKE_DUCKDB_TEMP_DIR", warehouse.with_name(warehouse.name + ".tmp")
+            ),
+            dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
         )
+
+    @property
+    def spill_dir(self) -> Path:
+        return self.duckdb_temp_dir or self.warehouse.with_name(self.warehouse.name + ".tmp")
+
+    def duckdb_config(self) -> dict[str, str | int]:
+        """The explicit DuckDB settings of every connection that writes data."""
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "threads": self.duckdb_threads,
+            "temp_directory": str(self.spill_dir),
+        }
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt subprocesses: absolute paths, so dbt's cwd does not matter."""
@@ -52,5 +73,7 @@ class Settings:
             "HANDSHAKE_REPORTING_CURRENCY": self.reporting_currency,
             "HANDSHAKE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "HANDSHAKE_DUCKDB_THREADS": str(self.duckdb_threads),
+            "HANDSHAKE_DUCKDB_TEMP_DIR": str(self.spill_dir),
+            "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }

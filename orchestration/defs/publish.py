@@ -25,7 +25,12 @@ DBT_KEYS = sorted(handshake_dbt_models.keys, key=lambda key: key.to_user_string(
 )
 def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    publication = publish(settings.warehouse, settings.publish_dir, run_id=context.run_id)
+    publication = publish(
+        settings.warehouse,
+        settings.publish_dir,
+        run_id=context.run_id,
+        duckdb_config=settings.duckdb_config(),
+    )
     context.log.info(f"published {len(publication.tables)} tables to {publication.database}")
     return dg.MaterializeResult(
         metadata={

@@ -22,8 +22,5 @@ def warehouse_resource(settings: Settings) -> DuckDBResource:
     # refuses it as a connect-time option: the ICU extension loads after connect).
     return DuckDBResource(
         database=str(settings.warehouse),
-        connection_config={
-            "memory_limit": settings.duckdb_memory_limit,
-            "threads": settings.duckdb_threads,
-        },
+        connection_config=settings.duckdb_config(),
     )

@@ -581,34 +581,41 @@ class ExtractLoader:
         return records + malformed, loaded, rejected, identical_duplicates
 
     def _mark_duplicates(self, obj: ExtractObject) -> int:
-        """Identical rows in one file count once; same key with different content: all rejected."""
+        """Identical rows in one file count once; same key with different content: all rejected.
+
+        Only the rows of keys that occur more than once are compared: one
+        grouping pass finds them, and the comparisons touch just those rows.
+        """
         key_columns = [f"_t{obj.columns.index(obj.column(k))}" for k in obj.key]
         key = ", ".join(key_columns)
         typed_columns = [f"_t{i}" for i in range(len(obj.columns))]
         # identical = same values (as typed) and same extra columns
         row_hash = "hash(" + ", ".join([*typed_columns, "_extra_json"]) + ")"
-        repeated = self.con.execute(
+        # Key columns are required, so rows without a reason have the whole key.
+        self.con.execute(
             f"""
-            select count(*) from (
-                select {key} from _staged where _reason is null
-                group by {key} having count(*) > 1
-            )
+            create or replace temp table _repeated_keys as
+            select {key} from _staged where _reason is null
+            group by {key} having count(*) > 1
             """
-        ).fetchone()[0]
-        if not repeated:
+        )
+        if not self.con.execute("select count(*) from _repeated_keys").fetchone()[0]:
             return 0
         self.con.execute(
             f"""
+            create or replace temp table _repeated_rows as
+            select _record, {key}, row_number() over (
+                partition by {key}, {row_hash} order by _record
+            ) as copy_number
+            from _staged_records semi join _repeated_keys using ({key})
+            where _reason is null
+            """
+        )
+        self.con.execute(
+            """
             update _staged set _identical_duplicate = true
-            from (
-                select _record as duplicate_record from (
-                    select _record, row_number() over (
-                        partition by {key}, {row_hash} order by _record
-                    ) as copy_number
-                    from _staged_records where _reason is null
-                ) where copy_number > 1
-            ) as copies
-            where _staged.rowid + 1 = copies.duplicate_record
+            from _repeated_rows
+            where _repeated_rows.copy_number > 1 and _staged.rowid + 1 = _repeated_rows._record
             """
         )
         staged_key = ", ".join(f"_staged.{k}" for k in key_columns)
@@ -620,18 +627,17 @@ class ExtractLoader:
                     || concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies
                     || ' rows of this file with different content'
             from (
-                select {key}, count(*) as copies from _staged
-                where _reason is null and not _identical_duplicate
-                group by {key} having count(*) > 1
+                select _record, count(*) over (partition by {key}) as copies
+                from _repeated_rows where copy_number = 1
+                qualify copies > 1
             ) as conflict
-            where _staged._reason is null and not _staged._identical_duplicate
-              and {" and ".join(f"_staged.{k} is not distinct from conflict.{k}" for k in key_columns)}
+            where _staged.rowid + 1 = conflict._record
             """
         )
         return int(
-            self.con.execute("select count(*) from _staged where _identical_duplicate").fetchone()[
-                0
-            ]
+            self.con.execute(
+                "select count(*) from _repeated_rows where copy_number > 1"
+            ).fetchone()[0]
         )
 
     def _line_numbers(self, file_format: str, newline_count: int) -> str:
