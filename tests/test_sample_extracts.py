@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 from orchestration.extracts import contract
 from orchestration.extracts.contract import ColumnType
 from orchestration.sample_extracts import Options, generate, main
+from orchestration.sample_extracts.daily import write_daily_drop
 from orchestration.settings import REPO_ROOT
+from tests.pipeline import load_landing
 
 SMALL = 0.05
 
@@ -493,3 +496,128 @@ def test_meetings_turn_virtual_and_closes_peak_at_quarter_end(structure: Path) -
         """
     )[0]
     assert quarter_end > 1.5 * other
+
+
+# --- daily delta drop ------------------------------------------------------------------------
+
+BIG_OBJECTS = [
+    ("erp", "invoices"),
+    ("erp", "invoice_lines"),
+    ("erp", "payments"),
+    ("crm", "Opportunity"),
+    ("crm", "Event"),
+]
+
+
+@pytest.fixture(scope="module")
+def daily(messy: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A copy of the messy sample with one daily drop added by the CLI: (landing, drop id)."""
+    landing = tmp_path_factory.mktemp("daily") / "landing"
+    shutil.copytree(messy, landing)
+    before = drops(landing)
+    assert main(["--daily-drop", "--landing-dir", str(landing), "--quiet"]) == 0
+    (new_drop,) = sorted(set(drops(landing)) - set(before))
+    return landing, new_drop
+
+
+def drop_rows(root: Path, system: str, name: str, drop_id: str) -> str:
+    return (
+        f"(select * from {every_version(root, system, name)} where filename like '%/{drop_id}/%')"
+    )
+
+
+def earlier(root: Path, system: str, name: str, drop_id: str) -> str:
+    """Latest version per key before `drop_id`."""
+    key = ", ".join(f'"{k}"' for k in obj(system, name).key)
+    return (
+        f"(select * from {every_version(root, system, name)} where filename not like "
+        f"'%/{drop_id}/%' qualify row_number() over (partition by {key} order by filename desc) = 1)"
+    )
+
+
+def test_daily_drop_is_the_next_day_and_about_one_percent(daily: tuple[Path, str]) -> None:
+    landing, drop_id = daily
+    assert drop_id == "2026-01-02"  # the day after the last monthly drop (2026-01-01)
+    new_rows = current = 0
+    for system, name in BIG_OBJECTS:
+        rows = int(scalar(f"select count(*) from {drop_rows(landing, system, name, drop_id)}"))  # type: ignore[arg-type]
+        keys = int(scalar(f"select count(*) from {earlier(landing, system, name, drop_id)}"))  # type: ignore[arg-type]
+        assert 0.003 * keys < rows < 0.03 * keys, (name, rows, keys)
+        new_rows, current = new_rows + rows, current + keys
+    assert 0.005 * current < new_rows < 0.02 * current
+    for extract in contract.OBJECTS:
+        for path in files_of(landing, extract):
+            if path.parent.name == drop_id:
+                bad, _ = bad_rows(path, extract)
+                assert bad == 0, path  # the daily drop is clean
+
+
+def test_daily_drop_changes_existing_records(daily: tuple[Path, str]) -> None:
+    landing, drop_id = daily
+
+    def changed(system: str, name: str, condition: str) -> int:
+        key = " and ".join(f'new."{k}" = old."{k}"' for k in obj(system, name).key)
+        return int(
+            scalar(  # type: ignore[arg-type]
+                f"select count(*) from {drop_rows(landing, system, name, drop_id)} new "
+                f"join {earlier(landing, system, name, drop_id)} old on {key} where {condition}"
+            )
+        )
+
+    assert changed("erp", "invoice_lines", "new.net_amount <> old.net_amount") > 0
+    assert changed("erp", "invoices", "new.status = 'cancelled' and old.status = 'posted'") > 0
+    assert changed("crm", "Opportunity", 'new."StageName" <> old."StageName"') > 0
+    assert (
+        changed("crm", "Opportunity", """new."IsDeleted" = 'true' and old."IsDeleted" = 'false'""")
+        == 1
+    )
+    assert (
+        changed("crm", "Event", 'new."Meeting_Mode__c" is distinct from old."Meeting_Mode__c"') > 0
+    )
+    assert changed("crm", "Event", """new."IsDeleted" = 'true'""") == 1
+    assert changed("crm", "Account", """new."IsDeleted" = 'true'""") == 1
+    assert changed("erp", "customers", "new.payment_terms_days <> old.payment_terms_days") == 1
+    assert changed("erp", "fx_rates", "new.rate_to_eur <> old.rate_to_eur") == 1
+    day_rates = scalar(
+        f"select count(*) from {drop_rows(landing, 'erp', 'fx_rates', drop_id)} "
+        "where rate_date = '2026-01-01'"
+    )
+    assert day_rates == 3  # EUR, GBP and USD of the day the drop covers
+    # every stage change and new opportunity has its history row; the oldest open one moved
+    opportunities = drop_rows(landing, "crm", "Opportunity", drop_id)
+    history = drop_rows(landing, "crm", "OpportunityHistory", drop_id)
+    assert (
+        scalar(
+            f"""select count(*) from {opportunities} o
+            where o."IsDeleted" = 'false' and not exists (
+                select 1 from {history} h where h."OpportunityId" = o."Id"
+                and h."StageName" = o."StageName")"""
+        )
+        == 0
+    )
+    oldest_open = scalar(
+        f"""select "Id" from {earlier(landing, "crm", "Opportunity", drop_id)}
+            where "IsClosed" = 'false' and "IsDeleted" = 'false'
+              and "StageName" is not null and try_cast("CloseDate" as date) is not null
+            order by "CreatedDate", "Id" limit 1"""
+    )
+    assert (
+        scalar(f"""select count(*) from {history} where "OpportunityId" = '{oldest_open}'""") == 1
+    )
+
+
+def test_daily_drop_loads_and_is_deterministic(daily: tuple[Path, str], tmp_path: Path) -> None:
+    landing, drop_id = daily
+    warehouse = tmp_path / "warehouse.duckdb"
+    results = [r for r in load_landing(landing, warehouse) if r.landing_file.drop_id == drop_id]
+    assert {r.landing_file.path.stem for r in results} >= {"invoices", "Opportunity", "Event"}
+    assert all(r.status == "loaded" and r.rows_rejected == 0 for r in results), results
+    again = tmp_path / "again"
+    shutil.copytree(landing, again, ignore=shutil.ignore_patterns(drop_id))
+    write_daily_drop(again, quiet=True)
+    for path in sorted((landing / "erp" / drop_id).iterdir()):
+        assert path.read_bytes() == (again / "erp" / drop_id / path.name).read_bytes(), path
+    for path in sorted((landing / "crm" / drop_id).iterdir()):
+        assert path.read_bytes() == (again / "crm" / drop_id / path.name).read_bytes(), path
+    write_daily_drop(again, quiet=True)  # and the day after
+    assert drops(again)[-1] == "2026-01-03"

@@ -42,6 +42,10 @@ restated, reps leave). A key missing from a later drop is not a delete; deletes 
 (CRM ``IsDeleted = true`` on some duplicate accounts, opportunities and events; ERP status
 ``cancelled``). Every object is in the first drop; a later drop omits objects without changes.
 
+``--daily-drop`` adds ONE delta drop to a landing folder written before, dated the day after
+its last drop, with about 1% new or changed rows of the big objects (see
+:mod:`~orchestration.sample_extracts.daily`); run it again for the next day.
+
 Mess (``--mess-rate``, default 0.01; ``--clean`` for none)
 ---------------------------------------------------------
 Soft mess that still loads: VAT numbers spelled differently in ERP and CRM, VAT missing on one
@@ -257,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="delete the landing folder's crm/ and erp/ drops before writing",
     )
+    parser.add_argument(
+        "--daily-drop",
+        action="store_true",
+        help="instead of the history, add ONE daily delta drop (the day after the landing "
+        "folder's last drop, about 1%% new or changed rows) to drops written before",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
@@ -264,8 +274,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    landing_dir = args.landing_dir or Settings.from_env().landing_dir
+    if args.daily_drop:
+        if args.wipe:
+            parser.error("--daily-drop adds to the landing folder's drops: no --wipe")
+        from orchestration.sample_extracts.daily import write_daily_drop
+
+        try:
+            write_daily_drop(landing_dir, quiet=args.quiet)
+        except ValueError as error:
+            parser.error(str(error))
+        return 0
     options = Options(
-        landing_dir=args.landing_dir or Settings.from_env().landing_dir,
+        landing_dir=landing_dir,
         seed=args.seed,
         scale=args.scale,
         drops=args.drops,

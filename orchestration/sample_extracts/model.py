@@ -82,9 +82,19 @@ def macros_sql(plan: Plan) -> str:
     cases = " ".join(
         f"when ts < {sql_ts(day)} then {index}" for index, day in enumerate(plan.drop_dates)
     )
+    return (
+        helper_macros_sql(plan.seed)
+        + f"""
+    create or replace macro drop_of(ts) as case {cases} else null end;
+    """
+    )
+
+
+def helper_macros_sql(seed: int) -> str:
+    """Deterministic randomness (``u``, ``nrm``, ``pick``), ids and the text formats."""
     return f"""
     create or replace macro u(k, salt) as
-        ((hash(hash({plan.seed}, k, salt)) >> 11)::double / 9007199254740992.0);
+        ((hash(hash({seed}, k, salt)) >> 11)::double / 9007199254740992.0);
     create or replace macro nrm(k, salt) as
         sqrt(-2 * ln(1 - u(k, salt || ':a'))) * cos(2 * pi() * u(k, salt || ':b'));
     create or replace macro pick(k, salt, n) as least(n - 1, floor(u(k, salt) * n))::bigint;
@@ -98,7 +108,6 @@ def macros_sql(plan: Plan) -> str:
              when r < {params.RUNG_THRESHOLDS[1]} then 1 else 2 end;
     create or replace macro seat_holder(orig, succ, leave_ts, ts) as
         case when leave_ts is not null and ts >= leave_ts then succ else orig end;
-    create or replace macro drop_of(ts) as case {cases} else null end;
     create or replace macro ts_z(ts) as strftime(ts, '%Y-%m-%dT%H:%M:%S.000Z');
     create or replace macro ts_erp(ts) as strftime(ts, '%Y-%m-%dT%H:%M:%SZ');
     create or replace macro ts_off(ts) as

@@ -111,6 +111,20 @@ OFFSET_TIMESTAMP_SHARE: Final = 0.03  # datetimes written with a +02:00 offset (
 FX_BASE: Final = {"EUR": 1.0, "USD": 0.92, "GBP": 1.17, "CHF": 1.05}
 FX_DAILY_VOL: Final = 0.004
 
+# --- Daily delta drop (--daily-drop) ---------------------------------------------------------
+# One day of changes on top of the landing folder's drops, each a share of the current records
+# of its object (at least one of each kind): about 1% new or changed rows of the big objects.
+DAILY_NEW_INVOICE_RATE: Final = 0.008  # new invoices, lines copied from a recent invoice
+DAILY_CANCEL_RATE: Final = 0.001  # posted invoices cancelled (status = cancelled)
+DAILY_LINE_CORRECTION_RATE: Final = 0.002  # lines re-sent with a corrected unit price
+DAILY_LINE_CORRECTION: Final = 0.95  # the corrected unit price, as a share of the old one
+DAILY_PAYMENT_RATE: Final = 0.01  # new payments (of open invoices), per current payment
+DAILY_STAGE_CHANGE_RATE: Final = 0.006  # open opportunities moving one stage on (the oldest too)
+DAILY_NEW_OPPORTUNITY_RATE: Final = 0.004
+DAILY_NEW_EVENT_RATE: Final = 0.009  # meetings planned 1-14 days ahead
+DAILY_CHANGED_EVENT_RATE: Final = 0.001  # meetings whose mode and duration change
+DAILY_FX_CORRECTION_LAG_DAYS: Final = 7  # a GBP rate at least this many days back is corrected
+
 # --- Mess -------------------------------------------------------------------------------------
 # Each kind's rate is --mess-rate times its multiplier, and at least one instance of each kind
 # is written whenever --mess-rate > 0 (ranked by hash, so small scales get one too). --clean

@@ -8,17 +8,24 @@
 --   revenue              posted, convertible, customer matched to a CRM account
 -- Amounts are signed here (credit notes negative); the reconciliation works
 -- on the amounts as written.
+-- Incremental per invoice on DuckDB (macros/incremental): built_at says when
+-- a line was last rebuilt, so that fct_invoice_lines rebuilds the same ones.
+{{ config(incremental_config('invoice_number', 'affected_units__int_invoice_lines_classified')) }}
+-- depends_on: {{ ref('stg_erp__invoice_line_versions') }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 invoice_lines as (
 
     select * from {{ ref('stg_erp__invoice_lines') }}
+    {{- where_affected('invoice_number') }}
 
 ),
 
 invoices as (
 
     select * from {{ ref('stg_erp__invoices') }}
+    {{- where_affected('invoice_number') }}
 
 ),
 
@@ -116,7 +123,8 @@ final as (
             as net_amount_reporting,
         {{ convert_to_reporting('coalesce(cost_amount_as_written, 0) * document_sign', 'rate_to_reporting') }}
             as cost_amount_reporting,
-        drop_id
+        drop_id,
+        {{ build_moment() }} as built_at
     from classified
 
 )

@@ -4,11 +4,15 @@
 -- flagged. Lines of unmatched ERP customers are here (company revenue) on the
 -- unknown account. Every other line is in fct_erp_amount_exceptions, and
 -- fct_amount_reconciliation proves the two add up to the extracts.
+-- Incremental per invoice on DuckDB (macros/incremental).
+{{ config(incremental_config('invoice_number', 'affected_units__fct_invoice_lines')) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 classified_lines as (
 
     select * from {{ ref('int_invoice_lines_classified') }}
+    {{- where_affected('invoice_number') }}
 
 ),
 

@@ -1,11 +1,15 @@
 -- One row per CRM event (meeting), deleted ones excluded, with its mode:
 -- In Person, Virtual or Unknown (NULL in the CRM). is_virtual is NULL when
 -- the mode is unknown, so virtual share = virtual / meetings with a known mode.
+-- Incremental per event on DuckDB (macros/incremental).
+{{ config(incremental_config('event_id', 'affected_units__fct_meetings')) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 events as (
 
     select * from {{ ref('stg_crm__events') }}
+    {{- where_affected('event_id') }}
 
 ),
 

@@ -6,17 +6,22 @@
 -- of opportunities absent from the Opportunity extract is kept on the
 -- unknown account, without currency. Amounts are converted at the row's own
 -- CloseDate rate.
+-- Incremental per opportunity on DuckDB (macros/incremental).
+{{ config(incremental_config('opportunity_id', 'affected_units__fct_opportunity_history')) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 opportunity_history as (
 
     select * from {{ ref('stg_crm__opportunity_history') }}
+    {{- where_affected('opportunity_id') }}
 
 ),
 
 opportunities as (
 
     select * from {{ ref('stg_crm__opportunities') }}
+    {{- where_affected('opportunity_id') }}
 
 ),
 

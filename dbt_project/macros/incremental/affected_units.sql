@@ -1,0 +1,276 @@
+{#- The affected units of each incrementally built model since its last
+    build (see incremental_builds.sql): one query per model, run by its
+    pre-hook. Every input of the model counts; a unit listed without need is
+    only rebuilt the same, a unit missed would be wrong, so when in doubt a
+    query lists more. -#}
+
+{#- int_invoice_lines_classified, per invoice: a line or the header loaded
+    since; a customer whose match (account, method) differs from the one
+    stored; a currency and day whose rate differs from the one stored (a new
+    or corrected rate changes every day it applies to, on or before rule). -#}
+{% macro affected_units__int_invoice_lines_classified() -%}
+    with
+
+    line_versions as (
+
+        select invoice_number from {{ ref('stg_erp__invoice_line_versions') }}
+        where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    headers as (
+
+        select invoice_number from {{ ref('stg_erp__invoices') }}
+        where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    stored_matches as (
+
+        select distinct customer_number, crm_account_id, match_method
+        from {{ this }}
+        where customer_number is not null
+
+    ),
+
+    rematched_customers as (
+
+        select stored_matches.customer_number
+        from stored_matches
+        left join {{ ref('int_erp_customers_matched') }} as matched_customers
+            on stored_matches.customer_number = matched_customers.customer_number
+        where
+            stored_matches.crm_account_id is distinct from matched_customers.crm_account_id
+            or stored_matches.match_method <> coalesce(matched_customers.match_method, 'unmatched')
+
+    )
+
+    select invoice_number from line_versions
+    union
+    select invoice_number from headers
+    union
+    select stored_lines.invoice_number
+    from {{ this }} as stored_lines
+    inner join rematched_customers
+        on stored_lines.customer_number = rematched_customers.customer_number
+    union
+    {{ rerated_units('invoice_number', 'invoice_date', 'rate_to_reporting') }}
+{%- endmacro %}
+
+
+{#- fct_invoice_lines, per invoice: lines int_invoice_lines_classified rebuilt
+    since (it carries every input but the item; the account key follows from
+    its match); an item whose product family differs from the one stored; a
+    reporting currency other than the one set now. -#}
+{% macro affected_units__fct_invoice_lines() -%}
+    with
+
+    rebuilt_lines as (
+
+        select invoice_number from {{ ref('int_invoice_lines_classified') }}
+        where {{ built_since_previous_build('built_at') }}
+
+    ),
+
+    stored_families as (
+
+        select distinct item_code, product_family
+        from {{ this }}
+        where item_code is not null
+
+    ),
+
+    refiled_items as (
+
+        select stored_families.item_code
+        from stored_families
+        left join {{ ref('stg_erp__items') }} as items
+            on stored_families.item_code = items.item_code
+        where stored_families.product_family is distinct from items.product_family
+
+    )
+
+    select invoice_number from rebuilt_lines
+    union
+    select stored_lines.invoice_number
+    from {{ this }} as stored_lines
+    inner join refiled_items
+        on stored_lines.item_code = refiled_items.item_code
+    union
+    select invoice_number from {{ this }}
+    where reporting_currency <> {{ reporting_currency() }}
+{%- endmacro %}
+
+
+{#- fct_opportunity_history, per opportunity (valid_to and version_number
+    span all its rows): a history row loaded since, with the opportunity it
+    belonged to before; the opportunity loaded since (deletes, account,
+    owner, currency); account or rep key stored differs from the one its
+    account and owner resolve to now; a currency and day whose rate differs;
+    a reporting currency other than the one set now. -#}
+{% macro affected_units__fct_opportunity_history() -%}
+    with
+
+    history_versions as (
+
+        select opportunity_history_id, opportunity_id
+        from {{ ref('stg_crm__opportunity_history') }}
+        where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    opportunity_versions as (
+
+        select opportunity_id from {{ ref('stg_crm__opportunities') }}
+        where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    stored_links as (
+
+        select distinct opportunity_id, account_key, sales_rep_key
+        from {{ this }}
+
+    ),
+
+    current_links as (
+
+        select
+            opportunities.opportunity_id,
+            coalesce(accounts.account_key, {{ unknown_member_key() }}) as account_key,
+            coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }}) as sales_rep_key
+        from {{ ref('stg_crm__opportunities') }} as opportunities
+        left join {{ ref('dim_account') }} as accounts
+            on
+                opportunities.account_id = accounts.crm_account_id
+                and not accounts.is_unknown_member
+        left join {{ ref('dim_sales_rep') }} as sales_reps
+            on
+                opportunities.owner_user_id = sales_reps.user_id
+                and not sales_reps.is_unknown_member
+
+    ),
+
+    relinked_opportunities as (
+
+        select stored_links.opportunity_id
+        from stored_links
+        left join current_links
+            on stored_links.opportunity_id = current_links.opportunity_id
+        where
+            stored_links.account_key <> coalesce(current_links.account_key, {{ unknown_member_key() }})
+            or stored_links.sales_rep_key <> coalesce(current_links.sales_rep_key, {{ unknown_member_key() }})
+
+    )
+
+    select opportunity_id from history_versions
+    union
+    select stored_history.opportunity_id
+    from {{ this }} as stored_history
+    inner join history_versions
+        on stored_history.opportunity_history_id = history_versions.opportunity_history_id
+    union
+    select opportunity_id from opportunity_versions
+    union
+    select opportunity_id from relinked_opportunities
+    union
+    {{ rerated_units('opportunity_id', 'close_date', 'fx_rate_to_reporting') }}
+    union
+    select opportunity_id from {{ this }}
+    where reporting_currency <> {{ reporting_currency() }}
+{%- endmacro %}
+
+
+{#- fct_meetings, per event: the event loaded since (deletes too); an account
+    or owner whose key stored differs from the one it resolves to now. -#}
+{% macro affected_units__fct_meetings() -%}
+    with
+
+    event_versions as (
+
+        select event_id from {{ ref('stg_crm__events') }}
+        where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    stored_accounts as (
+
+        select distinct crm_account_id, account_key
+        from {{ this }}
+        where crm_account_id is not null
+
+    ),
+
+    relinked_accounts as (
+
+        select stored_accounts.crm_account_id
+        from stored_accounts
+        left join {{ ref('dim_account') }} as accounts
+            on
+                stored_accounts.crm_account_id = accounts.crm_account_id
+                and not accounts.is_unknown_member
+        where stored_accounts.account_key <> coalesce(accounts.account_key, {{ unknown_member_key() }})
+
+    ),
+
+    stored_owners as (
+
+        select distinct owner_user_id, sales_rep_key
+        from {{ this }}
+        where owner_user_id is not null
+
+    ),
+
+    relinked_owners as (
+
+        select stored_owners.owner_user_id
+        from stored_owners
+        left join {{ ref('dim_sales_rep') }} as sales_reps
+            on
+                stored_owners.owner_user_id = sales_reps.user_id
+                and not sales_reps.is_unknown_member
+        where stored_owners.sales_rep_key <> coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }})
+
+    )
+
+    select event_id from event_versions
+    union
+    select stored_meetings.event_id
+    from {{ this }} as stored_meetings
+    inner join relinked_accounts
+        on stored_meetings.crm_account_id = relinked_accounts.crm_account_id
+    union
+    select stored_meetings.event_id
+    from {{ this }} as stored_meetings
+    inner join relinked_owners
+        on stored_meetings.owner_user_id = relinked_owners.owner_user_id
+{%- endmacro %}
+
+
+{#- Units of the model with a currency and day whose stored rate differs from
+    the one int_fx_rates_filled gives now: a new or corrected rate changes
+    every day it applies to (on or before rule), a new reporting currency
+    every day. -#}
+{% macro rerated_units(unit_column, date_column, rate_column) -%}
+    select stored.{{ unit_column }}
+    from {{ this }} as stored
+    inner join (
+        select stored_rates.currency_code, stored_rates.rate_day
+        from (
+            select distinct
+                currency_code,
+                {{ date_column }} as rate_day,
+                {{ rate_column }} as stored_rate
+            from {{ this }}
+            where currency_code is not null and {{ date_column }} is not null
+        ) as stored_rates
+        left join {{ ref('int_fx_rates_filled') }} as fx_rates
+            on
+                stored_rates.currency_code = fx_rates.currency_code
+                and stored_rates.rate_day = fx_rates.rate_date
+        where stored_rates.stored_rate is distinct from fx_rates.rate_to_reporting
+    ) as rerated_days
+        on
+            stored.currency_code = rerated_days.currency_code
+            and stored.{{ date_column }} = rerated_days.rate_day
+{%- endmacro %}

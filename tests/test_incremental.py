@@ -1,0 +1,146 @@
+"""Incremental builds give exactly the tables of a full refresh (issue #8).
+
+Sample extracts (small scale, with mess) are loaded and built with `dbt build`;
+then the generator's daily delta drop (new and corrected invoice lines, a
+cancelled invoice, payments, stage changes with their history, a deleted
+opportunity, new, changed and deleted meetings, the day's FX rates and a
+corrected past rate, a changed customer, a deleted account) is loaded and
+`dbt build` runs again: the large facts build incrementally. A second
+warehouse is built from scratch over the same landing folder. Every table of
+the marts schema must be identical in both (EXCEPT ALL both ways), except two
+columns that carry load ids, which differ between any two loads of the same
+files (see LOAD_ID_COLUMNS).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.sample_extracts.daily import existing_drops
+from tests.pipeline import generate_sample, load_landing, run_dbt
+
+pytestmark = pytest.mark.slow
+
+INCREMENTAL_MODELS = {
+    "int_invoice_lines_classified": ("intermediate", "invoice_number"),
+    "fct_invoice_lines": ("marts", "invoice_number"),
+    "fct_opportunity_history": ("marts", "opportunity_id"),
+    "fct_meetings": ("marts", "event_id"),
+}
+# Rejected rows are identified by their load id (stg_raw_meta__load_rejects), so
+# the exception key of a rejected row differs between two loads of the same file.
+LOAD_ID_COLUMNS = {"fct_erp_amount_exceptions": ("exception_key", "source_record_id")}
+
+
+def daily_drop(landing: Path) -> None:
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "orchestration.sample_extracts"),
+            *("--landing-dir", str(landing), "--daily-drop", "--quiet"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> dict[str, Path]:
+    """Warehouse `incremental` (full build, daily drop, incremental build) and `full`."""
+    base = tmp_path_factory.mktemp("incremental")
+    landing = base / "landing"
+    generate_sample(landing)
+    incremental = base / "incremental" / "warehouse.duckdb"
+    incremental.parent.mkdir()
+    load_landing(landing, incremental)
+    run_dbt(["build"], incremental, target_path=base / "target_first")
+
+    before = existing_drops(landing)
+    daily_drop(landing)
+    (new_drop,) = set(existing_drops(landing)) - set(before)
+    statuses = [
+        r.status for r in load_landing(landing, incremental) if r.landing_file.drop_id == new_drop
+    ]
+    assert statuses and set(statuses) == {"loaded"}, statuses
+    run_dbt(["build"], incremental, target_path=base / "target_incremental")
+
+    full = base / "full" / "warehouse.duckdb"
+    full.parent.mkdir()
+    load_landing(landing, full)
+    run_dbt(["build"], full, target_path=base / "target_full")
+    return {"incremental": incremental, "full": full, "base": base}
+
+
+def marts_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() "
+        "where database_name = ? and schema_name = 'marts' order by table_name",
+        [catalog],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_every_marts_table_equals_a_full_refresh(builds: dict[str, Path]) -> None:
+    with duckdb.connect() as con:
+        con.execute(f"attach '{builds['incremental']}' as incremental (read_only)")
+        con.execute(f"attach '{builds['full']}' as full_refresh (read_only)")
+        tables = marts_tables(con, "incremental")
+        assert tables == marts_tables(con, "full_refresh")
+        assert {"fct_invoice_lines", "fct_opportunity_history", "fct_meetings"} <= set(tables)
+        assert {"kpi_company_monthly", "kpi_account_monthly"} <= set(tables)
+        differences = {}
+        for table in tables:
+            excluded = LOAD_ID_COLUMNS.get(table, ())
+            columns = f"* exclude ({', '.join(excluded)})" if excluded else "*"
+            one = f"select {columns} from incremental.marts.{table}"
+            other = f"select {columns} from full_refresh.marts.{table}"
+            only_incremental = con.execute(
+                f"select count(*) from ({one} except all {other})"
+            ).fetchone()
+            only_full = con.execute(f"select count(*) from ({other} except all {one})").fetchone()
+            rows = con.execute(f"select count(*) from ({other})").fetchone()
+            assert only_incremental and only_full and rows
+            if only_incremental[0] or only_full[0]:
+                differences[table] = (only_incremental[0], only_full[0], rows[0])
+        assert not differences, f"(rows only incremental, only full, of): {differences}"
+
+
+def test_the_second_build_was_incremental(builds: dict[str, Path]) -> None:
+    """dbt ran the incremental branch and rebuilt a small part of each model."""
+    target = builds["base"] / "target_incremental"
+    run_results = json.loads((target / "run_results.json").read_text())
+    status = {r["unique_id"].split(".")[-1]: r["status"] for r in run_results["results"]}
+    with duckdb.connect(str(builds["incremental"]), read_only=True) as con:
+        recorded = dict(
+            con.execute(
+                "select model_name, units_rebuilt from incremental_state.model_builds"
+            ).fetchall()
+        )
+        for model, (schema, unit) in INCREMENTAL_MODELS.items():
+            assert status[model] == "success"
+            folder = "intermediate/finance" if schema == "intermediate" else "marts/core"
+            compiled = (target / "compiled/handshake/models" / folder / f"{model}.sql").read_text()
+            assert f"{model}__affected_units" in compiled  # the incremental branch
+            applied = (target / "run/handshake/models" / folder / f"{model}.sql").read_text()
+            assert applied.lstrip().startswith("insert into"), applied[:200]
+            units = con.execute(f"select count(distinct {unit}) from {schema}.{model}").fetchone()
+            rebuilt = recorded[f"{schema}.{model}"]
+            assert units and rebuilt is not None
+            assert 0 < rebuilt < 0.25 * units[0], (model, rebuilt, units[0])
+
+
+def test_a_full_build_records_no_units(builds: dict[str, Path]) -> None:
+    with duckdb.connect(str(builds["full"]), read_only=True) as con:
+        rows = con.execute(
+            "select model_name, units_rebuilt from incremental_state.model_builds"
+        ).fetchall()
+    assert sorted(name for name, _ in rows) == sorted(
+        f"{schema}.{model}" for model, (schema, _) in INCREMENTAL_MODELS.items()
+    )
+    assert all(units is None for _, units in rows)
