@@ -30,10 +30,16 @@ class Settings:
     # warehouse; beyond the limit DuckDB spills to <warehouse>.tmp.
     duckdb_memory_limit: str = "8GB"
     duckdb_threads: int = 2
+    # Scale-out (dbt target `spark`): the one folder where Spark keeps its
+    # metastore, tables and scratch files, and where the raw tables are
+    # exported as Parquet for it (orchestration/spark_export.py).
+    spark_home: Path = REPO_ROOT / "data" / "spark"
+    spark_raw_dir: Path = REPO_ROOT / "data" / "spark" / "raw"
 
     @classmethod
     def from_env(cls) -> Settings:
         warehouse = _path_from_env("HANDSHAKE_WAREHOUSE", "data/warehouse.duckdb")
+        spark_home = _path_from_env("HANDSHAKE_SPARK_HOME", "data/spark")
         return cls(
             landing_dir=_path_from_env("HANDSHAKE_LANDING_DIR", "data/landing"),
             warehouse=warehouse,
@@ -41,6 +47,8 @@ class Settings:
             reporting_currency=(os.environ.get("HANDSHAKE_REPORTING_CURRENCY") or "EUR").upper(),
             duckdb_memory_limit=os.environ.get("HANDSHAKE_DUCKDB_MEMORY_LIMIT") or "8GB",
             duckdb_threads=int(os.environ.get("HANDSHAKE_DUCKDB_THREADS") or 2),
+            spark_home=spark_home,
+            spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
         )
 
     def dbt_env(self) -> dict[str, str]:
@@ -52,5 +60,7 @@ class Settings:
             "HANDSHAKE_REPORTING_CURRENCY": self.reporting_currency,
             "HANDSHAKE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "HANDSHAKE_DUCKDB_THREADS": str(self.duckdb_threads),
+            "HANDSHAKE_SPARK_HOME": str(self.spark_home),
+            "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
