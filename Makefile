@@ -13,6 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 export HANDSHAKE_LANDING_DIR ?= $(CURDIR)/data/landing
 export HANDSHAKE_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+export HANDSHAKE_SPARK_HOME ?= $(CURDIR)/data/spark
 
 SAMPLE_SCALE ?= 1
 UI_PORT ?= 3000
@@ -29,7 +30,7 @@ help:
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	@touch $@
 
 setup: $(INSTALLED)

@@ -355,6 +355,7 @@ def main() -> None:
     # manifest), so the build starts with dbt's partial-parse state, as here.
     run_step("dbt parse (untimed)", dbt("parse", target=target), base_env)
     steps["dbt build"] = run_step("dbt build (full)", dbt("build", target=target), base_env)
+    print_slowest_nodes(target / "run_results.json", "the full build")
     floor_env = environment(sql_floor_db, landing)
     run_step(
         "seeds for the SQL floor (untimed)",
@@ -419,6 +420,17 @@ def main() -> None:
         )
 
     report(steps, files, size, loaded, floor_rows, memory_limit, settings.duckdb_memory_limit)
+    if "dbt incremental" in steps:
+        print_slowest_nodes(target / "run_results.json", "the incremental day")
+
+
+def print_slowest_nodes(run_results: Path, label: str, count: int = 10) -> None:
+    """The profile of a dbt run: its slowest nodes from dbt's run_results.json."""
+    results = json.loads(run_results.read_text())["results"]
+    slowest = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
+    print(f"slowest nodes of {label}:")
+    for result in slowest:
+        print(f"  {result['execution_time']:6.2f} s  {result['unique_id']}")
 
 
 def report(

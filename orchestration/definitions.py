@@ -1,4 +1,7 @@
-"""The Handshake code location: load extracts, build the warehouse with dbt, publish."""
+"""The Handshake code location: load extracts, build the warehouse with dbt, publish.
+
+Beside it, the optional export of the raw layer for the dbt target `spark`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,13 @@ from orchestration.defs.automation import daily_refresh, new_drop_sensor, refres
 from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
 from orchestration.defs.extracts import load_landing_extracts
 from orchestration.defs.publish import published_marts
+from orchestration.defs.spark import export_raw_for_spark, raw_parquet_for_spark
 from orchestration.defs.warehouse import warehouse_resource
 from orchestration.settings import Settings
 
 defs = dg.Definitions(
-    assets=[load_landing_extracts, handshake_dbt_models, published_marts],
-    jobs=[refresh_warehouse],
+    assets=[load_landing_extracts, handshake_dbt_models, published_marts, raw_parquet_for_spark],
+    jobs=[refresh_warehouse, export_raw_for_spark],
     schedules=[daily_refresh],
     sensors=[new_drop_sensor],
     resources={

@@ -35,10 +35,16 @@ class Settings:
     # dbt's own threads (models built at once); 1 measured fastest on DuckDB,
     # see docs/benchmarks.md.
     dbt_threads: int = 1
+    # Scale-out (dbt target `spark`): the one folder where Spark keeps its
+    # metastore, tables and scratch files, and where the raw tables are
+    # exported as Parquet for it (orchestration/spark_export.py).
+    spark_home: Path = REPO_ROOT / "data" / "spark"
+    spark_raw_dir: Path = REPO_ROOT / "data" / "spark" / "raw"
 
     @classmethod
     def from_env(cls) -> Settings:
         warehouse = _path_from_env("HANDSHAKE_WAREHOUSE", "data/warehouse.duckdb")
+        spark_home = _path_from_env("HANDSHAKE_SPARK_HOME", "data/spark")
         return cls(
             landing_dir=_path_from_env("HANDSHAKE_LANDING_DIR", "data/landing"),
             warehouse=warehouse,
@@ -50,6 +56,8 @@ class Settings:
                 "HANDSHAKE_DUCKDB_TEMP_DIR", warehouse.with_name(warehouse.name + ".tmp")
             ),
             dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
+            spark_home=spark_home,
+            spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
         )
 
     @property
@@ -75,5 +83,7 @@ class Settings:
             "HANDSHAKE_DUCKDB_THREADS": str(self.duckdb_threads),
             "HANDSHAKE_DUCKDB_TEMP_DIR": str(self.spill_dir),
             "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
+            "HANDSHAKE_SPARK_HOME": str(self.spark_home),
+            "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }

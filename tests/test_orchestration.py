@@ -12,7 +12,7 @@ import yaml
 
 from orchestration.extracts.contract import OBJECTS
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.pipeline import execute_refresh, finish
+from tests.pipeline import execute_refresh, finish, load_landing, small_landing
 
 # --------------------------------------------------------------------------- definitions
 
@@ -70,6 +70,36 @@ def test_raw_tables_match_the_dbt_sources(tmp_path: Path) -> None:
                 ).fetchall()
                 declared = [(c["name"], c["data_type"].replace(" ", "")) for c in table["columns"]]
                 assert [(n, t.replace(" ", "")) for n, t in actual] == declared
+
+
+def test_the_raw_layer_is_exported_for_spark_by_a_job_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dbt_manifest: None
+) -> None:
+    from orchestration.definitions import defs
+
+    spark_asset = dg.AssetKey(["spark", "raw_parquet"])
+    export = defs.resolve_job_def("export_raw_for_spark")
+    assert export.asset_layer.selected_asset_keys == {spark_asset}
+    assert (
+        spark_asset not in defs.resolve_job_def("refresh_warehouse").asset_layer.selected_asset_keys
+    )
+
+    landing, warehouse, raw_dir = tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "raw"
+    small_landing(landing)
+    load_landing(landing, warehouse)
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("HANDSHAKE_SPARK_RAW_DIR", str(raw_dir))
+    result = export.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    with duckdb.connect() as con:
+        accounts = con.execute(
+            f"select Id, Name from read_parquet('{raw_dir}/raw_crm/account/*.parquet') order by _drop_id"
+        ).fetchall()
+        ledger_rows = con.execute(
+            f"select count(*) from read_parquet('{raw_dir}/raw_meta/load_ledger/*.parquet')"
+        ).fetchone()
+    assert accounts == [("A1", "Acme"), ("A1", "Acme Renamed")]  # every version, as loaded
+    assert ledger_rows == (5,)
 
 
 # --------------------------------------------------------------------------- sensor

@@ -5,14 +5,20 @@
         amount * rate_to_eur(C, d) / rate_to_eur(R, d)
     int_fx_rates_filled holds that factor per (currency, day) as
     rate_to_reporting; this macro applies it and rounds to the cent, line by
-    line, the way a ledger books a foreign document in its own currency. -#}
+    line, the way a ledger books a foreign document in its own currency.
+    The product is exact on every engine: 17 + 20 (+ 1) digits fit the 38 of
+    a decimal, so neither DuckDB nor Spark rounds it before the cent (amounts
+    below 10^11, factors below 10^8). -#}
 
 {% macro reporting_currency() -%}
     '{{ var("reporting_currency") | upper | trim }}'
 {%- endmacro %}
 
 {% macro convert_to_reporting(amount, rate_to_reporting) -%}
-    cast(round(cast({{ amount }} as decimal(38, 6)) * {{ rate_to_reporting }}, 2) as decimal(18, 2))
+    cast(
+        round(cast({{ amount }} as decimal(17, 6)) * cast({{ rate_to_reporting }} as decimal(20, 12)), 2)
+        as decimal(18, 2)
+    )
 {%- endmacro %}
 
 {#- +1 for invoices, -1 for credit notes: credit-note amounts are written

@@ -1,6 +1,8 @@
 {#- Dialect-specific functions, one dispatched macro each, so that another
     adapter (dbt-spark) can bring its own implementation. DuckDB is the
-    embedded default; spark__ versions are provided where the function exists. -#}
+    embedded default; spark__ versions are provided where the function exists.
+    At the end, fixes to two of dbt-spark's cross-database macros (split_part,
+    listagg): a spark__ macro of the project wins over the adapter's. -#}
 
 {#- Replace every match of a regular expression (DuckDB replaces only the first without 'g'). -#}
 {% macro regexp_replace_all(expression, pattern, replacement) -%}
@@ -63,13 +65,17 @@
     )
 {%- endmacro %}
 
+{#- The value of the first key that matches case-insensitively (looking the
+    lowered name up in the map would miss keys such as "Id"). -#}
 {% macro spark__json_text_field(json_expression, field_name) -%}
-    element_at(
-        map_filter(
-            from_json({{ json_expression }}, 'map<string,string>'),
-            (k, v) -> lower(k) = lower('{{ field_name }}')
+    try_element_at(
+        map_values(
+            map_filter(
+                from_json({{ json_expression }}, 'map<string,string>'),
+                (json_key, json_value) -> lower(json_key) = lower('{{ field_name }}')
+            )
         ),
-        lower('{{ field_name }}')
+        1
     )
 {%- endmacro %}
 
@@ -102,4 +108,56 @@
 {% macro spark__regexp_replace_all(expression, pattern, replacement) -%}
     {#- Spark string literals read backslash escapes: double them. -#}
     regexp_replace({{ expression }}, '{{ pattern | replace("\\", "\\\\") }}', '{{ replacement }}')
+{%- endmacro %}
+
+{#- dbt.split_part on Spark: dbt-spark 1.11 turns the delimiter into a regular
+    expression and escapes every delimiter but '_' (so 'T' becomes the invalid
+    '\T'). Spark 3.3+ has split_part itself, with a literal delimiter and
+    DuckDB's results ('' past the last part); the project's macro wins. -#}
+{% macro spark__split_part(string_text, delimiter_text, part_number) -%}
+    split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
+{%- endmacro %}
+
+{#- A double as decimal(precision, scale), rounded alike on every engine: half
+    away from zero of the double times 10^scale, which is DuckDB's cast.
+    Spark's own cast rounds the double's shortest decimal text instead, so
+    ties differ (1.005 is 1.00499999999999989... as a double: DuckDB 1.00,
+    Spark 1.01). The Spark version rounds the scaled double, takes that whole
+    number as a decimal and scales it back exactly; it equals DuckDB's cast
+    while |value| * 10^scale < 2^53 (amounts to the cent below 9 * 10^13).
+    Where DuckDB divides decimals it divides doubles and Spark divides
+    decimals, so callers write such divisions with explicit doubles. -#}
+{% macro double_to_decimal(expression, precision, scale) -%}
+    {{ return(adapter.dispatch('double_to_decimal')(expression, precision, scale)) }}
+{%- endmacro %}
+
+{% macro default__double_to_decimal(expression, precision, scale) -%}
+    cast({{ expression }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{% macro spark__double_to_decimal(expression, precision, scale) -%}
+    {%- set unit = '0.' ~ '0' * (scale - 1) ~ '1' if scale > 0 else '1' -%}
+    cast(
+        cast(round(cast({{ expression }} as double) * {{ 10 ** scale }}, 0) as decimal({{ 37 - scale }}, 0))
+        * {{ unit }}
+        as decimal({{ precision }}, {{ scale }})
+    )
+{%- endmacro %}
+
+{#- dbt.listagg on Spark: dbt-spark 1.11 ignores the order (a warning) and
+    concatenates in whatever order the rows arrive. This one sorts
+    (order key, value) pairs before joining them; ascending keys only. -#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- if not order_by_clause -%}
+        {{ return(dbt_spark.spark__listagg(measure, delimiter_text, order_by_clause, limit_num)) }}
+    {%- endif -%}
+    {%- set order_keys = modules.re.sub('(?i)^\\s*order\\s+by\\s+', '', order_by_clause) -%}
+    {%- if modules.re.search('(?i)\\b(asc|desc|nulls)\\b', order_keys) -%}
+        {{ exceptions.raise_compiler_error("listagg on Spark: only ascending order keys, got " ~ order_by_clause) }}
+    {%- endif -%}
+    {%- set sorted_pairs = 'array_sort(collect_list(struct(' ~ order_keys ~ ', ' ~ measure ~ ' as listagg_value)))' -%}
+    {%- if limit_num -%}
+        {%- set sorted_pairs = 'slice(' ~ sorted_pairs ~ ', 1, ' ~ limit_num ~ ')' -%}
+    {%- endif -%}
+    array_join(transform({{ sorted_pairs }}, pair -> pair.listagg_value), {{ delimiter_text }})
 {%- endmacro %}

@@ -6,13 +6,15 @@ import hashlib
 
 import dagster as dg
 
+from orchestration.defs.spark import SPARK_GROUP
 from orchestration.defs.warehouse import WRITES_WAREHOUSE_TAG
 from orchestration.extracts.contract import SYSTEMS
 from orchestration.settings import Settings
 
 refresh_warehouse = dg.define_asset_job(
     name="refresh_warehouse",
-    selection=dg.AssetSelection.all(),
+    # Everything but the optional Parquet export for Spark (its own job).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(SPARK_GROUP),
     description="Load new landing files, then dbt build (models and tests), then publish.",
     # One process: the DuckDB file takes one writer, and the steps run one after another anyway.
     executor_def=dg.in_process_executor,

@@ -254,16 +254,30 @@ level_{{ level }} as (
 ),
 {% endfor %}
 
+{#- One row per KPI and grain row: the last level crossed with the KPI codes
+    (one scan of it; a union of one select per KPI makes Spark plan the whole
+    chain once per KPI). -#}
+{%- set kpi_names = kpi_metric_nodes() | map(attribute='name') | select('in', available) | list %}
+
 final as (
-    {% for node in kpi_metric_nodes() if node.name in available -%}
+
     select
-        cast(month as date) as month,
-        {% if entity %}{{ entity_key }},{% endif %}
-        '{{ node.name }}' as kpi_code,
-        cast({{ node.name }} as double) as value
+        cast(level_{{ max_level }}.month as date) as month,
+        {% if entity %}level_{{ max_level }}.{{ entity_key }},{% endif %}
+        kpi_codes.kpi_code,
+        cast(
+            case kpi_codes.kpi_code
+                {% for name in kpi_names -%}
+                when '{{ name }}' then cast(level_{{ max_level }}.{{ name }} as double)
+                {% endfor -%}
+            end
+            as double
+        ) as value
     from level_{{ max_level }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    cross join (
+        values {% for name in kpi_names %}('{{ name }}'){{ ", " if not loop.last }}{% endfor %}
+    ) as kpi_codes (kpi_code)
+
 )
 
 select * from final

@@ -101,10 +101,9 @@ final as (
         daily.rate_to_eur,
         {{ reporting_currency() }} as reporting_currency,
         reporting.reporting_rate_to_eur,
-        cast(
-            cast(daily.rate_to_eur as decimal(28, 12)) / reporting.reporting_rate_to_eur
-            as decimal(28, 12)
-        ) as rate_to_reporting
+        {{ double_to_decimal(
+            'cast(daily.rate_to_eur as double) / cast(reporting.reporting_rate_to_eur as double)', 28, 12
+        ) }} as rate_to_reporting
     from daily
     inner join reporting
         on daily.rate_date = reporting.rate_date

@@ -99,15 +99,16 @@ final as (
         versions.currency_code,
         cast(versions.amount as decimal(18, 6)) as amount,
         cast(versions.probability as decimal(18, 6)) as probability,
+        -- Probability is 0 to 100: 18 + 19 digits keep the product exact on DuckDB and Spark.
         cast(
-            cast(versions.amount as decimal(38, 6)) * cast(versions.probability as decimal(38, 6)) * 0.01
+            cast(versions.amount as decimal(18, 6)) * cast(versions.probability * 0.01 as decimal(19, 8))
             as decimal(18, 6)
         ) as weighted_amount,
         cast({{ reporting_currency() }} as {{ dbt.type_string() }}) as reporting_currency,
         cast(fx_rates.rate_to_reporting as decimal(28, 12)) as fx_rate_to_reporting,
         {{ convert_to_reporting('versions.amount', 'fx_rates.rate_to_reporting') }} as amount_reporting,
         {{ convert_to_reporting(
-            'cast(versions.amount as decimal(38, 6)) * cast(versions.probability as decimal(38, 6)) * 0.01',
+            'cast(versions.amount as decimal(18, 6)) * cast(versions.probability * 0.01 as decimal(19, 8))',
             'fx_rates.rate_to_reporting'
         ) }} as weighted_amount_reporting,
         fx_rates.rate_to_reporting is null as is_missing_fx_rate,

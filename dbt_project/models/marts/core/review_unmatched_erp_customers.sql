@@ -89,11 +89,11 @@ final as (
         cast({{ reporting_currency() }} as {{ dbt.type_string() }}) as reporting_currency,
         cast(coalesce(customer_revenue.invoiced_revenue_reporting, 0) as decimal(18, 2))
             as invoiced_revenue_reporting,
-        cast(
-            coalesce(customer_revenue.invoiced_revenue_reporting, 0)
-            / nullif(company_revenue.invoiced_revenue_reporting, 0)
-            as decimal(12, 6)
-        ) as share_of_company_revenue,
+        {{ double_to_decimal(
+            'cast(coalesce(customer_revenue.invoiced_revenue_reporting, 0) as double)'
+            ~ ' / cast(nullif(company_revenue.invoiced_revenue_reporting, 0) as double)',
+            12, 6
+        ) }} as share_of_company_revenue,
         cast(coalesce(customer_revenue.document_count, 0) as bigint) as document_count,
         customer_revenue.first_invoice_date,
         customer_revenue.last_invoice_date,

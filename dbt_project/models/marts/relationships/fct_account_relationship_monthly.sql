@@ -161,10 +161,10 @@ final as (
         cast(case when has_both_respondents then 1 else 0 end as integer) as both_respondents_account_count,
         cast(invoiced_revenue_12m_amount as decimal(18, 2)) as invoiced_revenue_12m_amount,
         cast(gross_margin_12m_amount as decimal(18, 2)) as gross_margin_12m_amount,
-        cast(
-            case when is_assessed then gross_margin_12m_amount * relationship_index / 100 else 0 end
-            as decimal(18, 2)
-        ) as relationship_capital_amount,
+        {{ double_to_decimal(
+            'case when is_assessed then cast(gross_margin_12m_amount * relationship_index as double) / 100 else 0 end',
+            18, 2
+        ) }} as relationship_capital_amount,
         has_revenue_12m,
         cast(case when has_revenue_12m then 1 else 0 end as integer) as revenue_12m_account_count,
         has_assessment_12m,

@@ -69,7 +69,7 @@ final as (
         cast(coalesce(tier_win_rates.won_count, 0) as integer) as tier_won_count,
         cast(coalesce(tier_win_rates.closed_count, 0) as integer) as tier_closed_count,
         cast(tier_win_rates.tier_win_rate as double) as tier_win_rate,
-        cast(coalesce(tiered.open_pipeline_amount * tier_win_rates.tier_win_rate, 0) as decimal(18, 2))
+        {{ double_to_decimal('coalesce(tiered.open_pipeline_amount * tier_win_rates.tier_win_rate, 0)', 18, 2) }}
             as relationship_forecast_amount,
         cast(
             case when tier_win_rates.tier_win_rate is null then tiered.open_pipeline_amount else 0 end

@@ -1,0 +1,97 @@
+"""Hand the loaded raw layer to Spark as Parquet, without a second loader.
+
+The loader validates every file once, into DuckDB. For the `spark` dbt target
+this module copies the result, every raw table the dbt sources name (raw_crm.*,
+raw_erp.*, raw_meta.load_ledger and load_rejects), to
+
+    <raw_dir>/<schema>/<table>/part-0.parquet
+
+and dbt's on-run-start (macros/spark_raw_tables.sql) registers each folder as
+an external Spark table of the same name, so staging reads the same sources on
+both engines. Naive timestamps are written as UTC instants, which Spark reads
+as its TIMESTAMP type with the same wall-clock values (session time zone UTC).
+Each file is written beside its predecessor under a hidden name and swapped in
+with a rename, so a Spark job never reads half a file.
+
+    python -m orchestration.spark_export [--warehouse W] [--raw-dir D]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.extracts.contract import OBJECTS
+from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE, quote, sql_literal
+from orchestration.settings import Settings
+
+RAW_TABLES = (*(obj.qualified_raw_table for obj in OBJECTS), LEDGER_TABLE, REJECTS_TABLE)
+PARQUET_FILE = "part-0.parquet"
+
+
+@dataclass(frozen=True)
+class ExportedTable:
+    table: str
+    path: Path
+    rows: int
+
+
+def raw_table_path(raw_dir: Path, table: str) -> Path:
+    """Folder of one raw table: <raw_dir>/<schema>/<table> (the Spark table's location)."""
+    schema, name = table.split(".")
+    return raw_dir / schema / name
+
+
+def _select_with_utc_timestamps(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    schema, name = table.split(".")
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    if not columns:
+        raise LookupError(f"{table} does not exist in the warehouse: load the landing folder first")
+    select_list = [
+        f"cast({quote(column)} as timestamptz) as {quote(column)}"
+        if data_type == "TIMESTAMP"
+        else quote(column)
+        for column, data_type in columns
+    ]
+    return f"select {', '.join(select_list)} from {table}"
+
+
+def export_raw_tables(warehouse: Path, raw_dir: Path) -> list[ExportedTable]:
+    """Write every raw table of `warehouse` as Parquet under `raw_dir` (read-only on the warehouse)."""
+    exported = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        for table in RAW_TABLES:
+            folder = raw_table_path(raw_dir, table)
+            folder.mkdir(parents=True, exist_ok=True)
+            staged = folder / f".{PARQUET_FILE}.tmp"  # hidden: Spark skips dot files
+            con.execute(
+                f"copy ({_select_with_utc_timestamps(con, table)}) "
+                f"to {sql_literal(str(staged))} (format parquet)"
+            )
+            os.replace(staged, folder / PARQUET_FILE)
+            rows = con.execute(f"select count(*) from {table}").fetchone()
+            exported.append(ExportedTable(table, folder, rows[0] if rows else 0))
+    return exported
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, default=settings.warehouse)
+    parser.add_argument("--raw-dir", type=Path, default=settings.spark_raw_dir)
+    args = parser.parse_args(argv)
+    for table in export_raw_tables(args.warehouse, args.raw_dir):
+        print(f"{table.table}: {table.rows} rows -> {table.path}")
+
+
+if __name__ == "__main__":
+    main()
