@@ -32,8 +32,8 @@ class Settings:
     duckdb_memory_limit: str = "8GB"
     duckdb_threads: int = 2
     duckdb_temp_dir: Path | None = None
-    # dbt's own threads (models built at once); 1 measured fastest on DuckDB,
-    # see docs/benchmarks.md.
+    # dbt's own threads (models built at once); see docs/benchmarks.md for
+    # the measurement (2 was faster at scale 10; 1 stays the tested default).
     dbt_threads: int = 1
     # Scale-out (dbt target `spark`): the one folder where Spark keeps its
     # metastore, tables and scratch files, and where the raw tables are
