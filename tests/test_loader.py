@@ -499,3 +499,58 @@ def test_a_bad_row_changes_nothing_for_the_good_rows(tmp_path: Path) -> None:
                 ]
     assert loaded["clean"] == loaded["messy"]
     assert loaded["clean"][0] == 199
+
+
+# --------------------------------------------------------------------------- files at once
+
+
+def _warehouse_contents(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every raw, rejects and ledger row, without the per-run load ids and times."""
+    per_run = {"_load_id", "_loaded_at", "load_id", "run_id", "rejected_at"}
+    per_run |= {"started_at", "finished_at"}
+    contents = {}
+    tables = [obj.qualified_raw_table for obj in OBJECTS]
+    for table in [*tables, "raw_meta.load_rejects", "raw_meta.load_ledger"]:
+        columns = [
+            row[0] for row in con.execute(f"describe {table}").fetchall() if row[0] not in per_run
+        ]
+        listing = ", ".join(f'"{c}"' for c in columns)
+        contents[table] = rows(con, f"select {listing} from {table} order by all")
+    return contents
+
+
+def test_files_loaded_at_once_land_exactly_as_one_at_a_time(tmp_path: Path) -> None:
+    """Every row, reject and ledger row of the messy sample, whether files load in parallel or not."""
+    from orchestration.sample_extracts import Options, generate
+
+    landing = tmp_path / "landing"
+    generate(Options(landing_dir=landing, quiet=True, scale=0.05, seed=7))
+    files = discover_landing_files(landing)
+    contents, statuses = {}, {}
+    for at_once in (1, 3):
+        with duckdb.connect(str(tmp_path / f"at_once_{at_once}.duckdb")) as con:
+            results = ExtractLoader(con, concurrent_files=at_once).load_all(files)
+            assert [r.landing_file for r in results] == files  # results in the given order
+            statuses[at_once] = [(r.status, r.rows_loaded, r.rows_rejected) for r in results]
+            contents[at_once] = _warehouse_contents(con)
+    assert statuses[1] == statuses[3]
+    assert sum(loaded for _, loaded, _ in statuses[1]) > 1000
+    assert sum(rejected for _, _, rejected in statuses[1]) > 0
+    assert contents[1] == contents[3]
+
+
+def test_one_objects_files_load_in_order_while_others_load_at_once(landing: Path, con) -> None:
+    """The same file under two spellings of one object: the second is a duplicate, every time."""
+    account = f"{ACCOUNT_HEADER}\nA1,Acme,DE,,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,false\n"
+    write(landing, "crm/2025-01-31/Account.csv", account)
+    write(landing, "crm/2025-01-31/account.csv", account)
+    write(landing, "erp/2025-01-31/fx_rates.csv", f"{FX_HEADER}\n2025-01-01,USD,0.9\n")
+    results = by_file(
+        ExtractLoader(con, concurrent_files=2).load_all(discover_landing_files(landing))
+    )
+    assert [results[f].status for f in sorted(results)] == [
+        "loaded",
+        "skipped_duplicate",
+        "loaded",
+    ]
+    assert rows(con, "select count(*) from raw_crm.account") == [(1,)]

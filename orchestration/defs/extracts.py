@@ -104,8 +104,7 @@ def load_landing_extracts(
     with warehouse.get_connection() as con:
         loader = ExtractLoader(con, run_id=context.run_id)
         results = []
-        for landing_file in files:
-            result = loader.load_file(landing_file)
+        for result in loader.load_files(files):
             results.append(result)
             if result.status == "refused":
                 context.log.error(f"refused: {result.error}")

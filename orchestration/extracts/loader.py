@@ -14,9 +14,11 @@ import contextlib
 import csv
 import hashlib
 import json
+import queue
 import re
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,8 @@ LEDGER_TABLE = f"{META_SCHEMA}.load_ledger"
 REJECTS_TABLE = f"{META_SCHEMA}.load_rejects"
 DROP_ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{6})?$")
 SUPPORTED_FORMATS = {".csv": "csv", ".parquet": "parquet"}
+# Files of different objects loaded at once (see ExtractLoader.load_files).
+CONCURRENT_FILES = 2
 LINEAGE_COLUMNS = (
     ("_drop_id", "varchar"),
     ("_source_file", "varchar"),
@@ -350,18 +354,70 @@ class _FileLoad:
 class ExtractLoader:
     """Loads landing files into the warehouse; one DuckDB connection, one file per transaction."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        run_id: str | None = None,
+        concurrent_files: int = CONCURRENT_FILES,
+    ) -> None:
         self.con = con
         self.run_id = run_id
+        self.concurrent_files = concurrent_files
         con.execute("set TimeZone = 'UTC'")
         ensure_tables(con)
 
     # ---- public
 
     def load_all(self, files: Iterable[LandingFile]) -> list[FileResult]:
-        return [self.load_file(f) for f in files]
+        return list(self.load_files(files))
+
+    def load_files(self, files: Iterable[LandingFile]) -> Iterator[FileResult]:
+        """Load files, one transaction each; yields each file's result, in the given order.
+
+        Files of different objects load at the same time, up to
+        `concurrent_files`, each on its own cursor (DuckDB appends from
+        concurrent transactions do not conflict). The files of one object load
+        one after another in the given order, so a file delivered twice is
+        skipped exactly as in a serial load and raw rows keep drop order.
+        Scale 10 on 2 cores: 12.2 s one file at a time, 7.3-8.0 s two at once,
+        7.2-8.2 s three (so two: the same speed for less memory).
+
+        Each commit is durable in the write-ahead log; the checkpoint into the
+        database file runs once at the end instead of whenever the log passes
+        DuckDB's threshold (commits and checkpoints 3.1 s -> 1.9 s).
+        """
+        files = list(files)
+        lanes: dict[tuple[str, str], list[tuple[LandingFile, Future[FileResult]]]] = {}
+        futures: list[Future[FileResult]] = []
+        for landing_file in files:
+            future: Future[FileResult] = Future()
+            key = (landing_file.system, landing_file.object_name)
+            lanes.setdefault(key, []).append((landing_file, future))
+            futures.append(future)
+        workers = min(self.concurrent_files, len(lanes))
+        with self._one_checkpoint():
+            if workers <= 1:
+                for landing_file in files:
+                    yield self.load_file(landing_file)
+                return
+            # Biggest objects first, so that the last to finish is a small one.
+            ordered = sorted(lanes.values(), key=lambda lane: -sum(_size(f.path) for f, _ in lane))
+            idle: queue.SimpleQueue[ExtractLoader] = queue.SimpleQueue()
+            cursors = [self.con.cursor() for _ in range(workers)]
+            for cursor in cursors:
+                idle.put(ExtractLoader(cursor, self.run_id, concurrent_files=1))
+            try:
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    for lane in ordered:
+                        pool.submit(_load_lane, idle, lane)
+                    for future in futures:
+                        yield future.result()
+            finally:
+                for cursor in cursors:
+                    cursor.close()
 
     def load_file(self, landing_file: LandingFile) -> FileResult:
+        """Load one file in one transaction on this loader's connection; never raises for bad input."""
         started_at = datetime.now(UTC).replace(tzinfo=None)
         # Sortable, so that a load's rows sit in the newest row groups and its
         # duplicate check skips older ones.
@@ -386,6 +442,18 @@ class ExtractLoader:
                 result.rows_in_file = 0
             self._write_ledger(load_id, result, started_at)
         return result
+
+    @contextlib.contextmanager
+    def _one_checkpoint(self) -> Iterator[None]:
+        """Checkpoint once after a batch of loads instead of after every large commit."""
+        threshold = self.con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+        self.con.execute("set checkpoint_threshold = '1TB'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"set checkpoint_threshold = {sql_literal(threshold)}")
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("checkpoint")
 
     # ---- steps
 
@@ -749,6 +817,31 @@ class ExtractLoader:
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self.con.execute("rollback")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _load_lane(
+    idle: queue.SimpleQueue[ExtractLoader],
+    lane: list[tuple[LandingFile, Future[FileResult]]],
+) -> None:
+    """Load one object's files in order on an idle loader; each result goes to its future."""
+    loader = idle.get()
+    try:
+        for index, (landing_file, future) in enumerate(lane):
+            try:
+                future.set_result(loader.load_file(landing_file))
+            except BaseException as error:  # reaches the caller through the futures
+                for _, not_loaded in lane[index:]:
+                    not_loaded.set_exception(error)
+                return
+    finally:
+        idle.put(loader)
 
 
 def iter_results_by_object(results: Iterable[FileResult]) -> Iterator[tuple[str, list[FileResult]]]:
