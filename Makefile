@@ -39,7 +39,7 @@ setup: $(INSTALLED)
 manifest: setup
 	@cd dbt_project && ../$(BIN)/dbt parse --quiet
 
-sample: setup
+sample: manifest
 	@if [ -z "$$(find "$(HANDSHAKE_LANDING_DIR)" -type f 2>/dev/null | head -n 1)" ]; then \
 		$(BIN)/handshake-sample-extracts --landing-dir "$(HANDSHAKE_LANDING_DIR)" --scale $(SAMPLE_SCALE); \
 	else \
@@ -72,7 +72,7 @@ kpi-lock: manifest
 	$(BIN)/python -m orchestration.kpis lock
 
 # Regenerate the README's KPI glossary from the registry.
-glossary: setup
+glossary: manifest
 	$(BIN)/python -m orchestration.kpis glossary
 
 clean:

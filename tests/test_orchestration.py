@@ -132,33 +132,47 @@ def test_new_drop_sensor_requests_a_run_per_new_drop(
 # --------------------------------------------------------------------------- end to end
 
 
-@pytest.mark.slow
-def test_refresh_warehouse_loads_reports_refusals_and_carries_on(
-    refresh_env: dict[str, str], tmp_path: Path
-) -> None:
-    finish(execute_refresh(refresh_env))
+def _pool_step_intervals(instance: dg.DagsterInstance) -> list[tuple[float, float, str]]:
+    """(start, end, run/step) of every step of every run; all of them write the warehouse."""
+    intervals = []
+    for record in instance.get_run_records():
+        run_id = record.dagster_run.run_id
+        assert record.dagster_run.status == dg.DagsterRunStatus.SUCCESS, run_id
+        events = instance.all_logs(run_id)
+        starts = {
+            e.step_key: e.timestamp
+            for e in events
+            if e.dagster_event_type == dg.DagsterEventType.STEP_START
+        }
+        ends = {
+            e.step_key: e.timestamp
+            for e in events
+            if e.dagster_event_type == dg.DagsterEventType.STEP_SUCCESS
+        }
+        intervals += [(starts[step], ends[step], f"{run_id[:8]}/{step}") for step in starts]
+    return sorted(intervals)
 
-    warehouse = refresh_env["HANDSHAKE_WAREHOUSE"]
-    with duckdb.connect(warehouse, read_only=True) as con:
-        ledger = con.execute(
-            "select file_path, status from raw_meta.load_ledger order by file_path"
-        ).fetchall()
-        assert ledger == [
-            ("crm/2025-01-31/Account.csv", "loaded"),
-            ("crm/2025-02-28/Account.csv", "loaded"),
-            ("erp/2025-01-31/fx_rates.csv", "loaded"),
-            ("erp/2025-02-28/budget.csv", "refused"),
-            ("erp/2025-02-28/fx_rates.csv", "refused"),
-        ]
-        assert con.execute("select reason, line_number from raw_meta.load_rejects").fetchall() == [
-            ("invalid_type", 3)
-        ]
-        # dbt ran after the refusal: staging shows the latest version by drop order.
-        assert con.execute(
-            "select account_id, account_name from staging.stg_crm__accounts"
-        ).fetchall() == [("A1", "Acme Renamed")]
+
+@pytest.mark.slow
+def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
+    refresh_env: dict[str, str],
+) -> None:
+    """Two runs started together: one waits for the warehouse; refusals do not stop either.
+
+    The first run to get the warehouse loads every good file, refuses the bad
+    ones and builds everything else; the second is a rerun that finds nothing
+    new.
+    """
+    first, second = execute_refresh(refresh_env), execute_refresh(refresh_env)
+    outputs = [finish(first), finish(second)]
+    assert any("blocked by limit for pool duckdb_warehouse" in out for out in outputs)
 
     instance = dg.DagsterInstance.from_config(refresh_env["DAGSTER_HOME"])
+    intervals = _pool_step_intervals(instance)
+    assert len(intervals) == 6  # load, dbt build and publish, twice
+    for (_, end, step), (next_start, _, next_step) in itertools.pairwise(intervals):
+        assert end <= next_start, f"{step} and {next_step} wrote the warehouse at the same time"
+
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
         [
             dg.AssetCheckKey(dg.AssetKey(["raw_erp", "fx_rates"]), "no_refused_files"),
@@ -170,45 +184,26 @@ def test_refresh_warehouse_loads_reports_refusals_and_carries_on(
     assert status == {"fx_rates": "FAILED", "account": "SUCCEEDED", "load_ledger": "FAILED"}
     instance.dispose()
 
-    # A rerun finds nothing new: every loadable file is skipped, nothing changes.
-    finish(execute_refresh(refresh_env))
-    with duckdb.connect(warehouse, read_only=True) as con:
-        assert con.execute(
-            "select status, count(*) from raw_meta.load_ledger group by 1 order by 1"
-        ).fetchall() == [("loaded", 3), ("refused", 4), ("skipped_duplicate", 3)]
+    with duckdb.connect(refresh_env["HANDSHAKE_WAREHOUSE"], read_only=True) as con:
+        ledger = con.execute(
+            "select file_path, list(status order by started_at) from raw_meta.load_ledger "
+            "group by 1 order by 1"
+        ).fetchall()
+        assert ledger == [
+            ("crm/2025-01-31/Account.csv", ["loaded", "skipped_duplicate"]),
+            ("crm/2025-02-28/Account.csv", ["loaded", "skipped_duplicate"]),
+            ("erp/2025-01-31/fx_rates.csv", ["loaded", "skipped_duplicate"]),
+            ("erp/2025-02-28/budget.csv", ["refused", "refused"]),
+            ("erp/2025-02-28/fx_rates.csv", ["refused", "refused"]),
+        ]
+        assert con.execute("select reason, line_number from raw_meta.load_rejects").fetchall() == [
+            ("invalid_type", 3)
+        ]
         assert con.execute("select count(*) from raw_crm.account").fetchone() == (2,)
-
-
-@pytest.mark.slow
-def test_a_second_run_waits_for_the_warehouse_instead_of_failing(
-    refresh_env: dict[str, str],
-) -> None:
-    first = execute_refresh(refresh_env)
-    second = execute_refresh(refresh_env)
-    outputs = [finish(first), finish(second)]
-    assert any("blocked by limit for pool duckdb_warehouse" in out for out in outputs)
-
-    instance = dg.DagsterInstance.from_config(refresh_env["DAGSTER_HOME"])
-    intervals = []
-    for record in instance.get_run_records():
-        events = instance.all_logs(record.dagster_run.run_id)
-        starts = {
-            e.step_key: e.timestamp
-            for e in events
-            if e.dagster_event_type == dg.DagsterEventType.STEP_START
-        }
-        ends = {
-            e.step_key: e.timestamp
-            for e in events
-            if e.dagster_event_type == dg.DagsterEventType.STEP_SUCCESS
-        }
-        assert record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
-        intervals += [(starts[step], ends[step]) for step in starts]
-    instance.dispose()
-    intervals.sort()
-    assert len(intervals) == 6  # load, dbt build and publish, twice
-    for (_, end), (next_start, _) in itertools.pairwise(intervals):
-        assert end <= next_start, "two steps wrote the warehouse at the same time"
+        # dbt ran after the refusal: staging shows the latest version by drop order.
+        assert con.execute(
+            "select account_id, account_name from staging.stg_crm__accounts"
+        ).fetchall() == [("A1", "Acme Renamed")]
 
 
 @pytest.mark.slow
