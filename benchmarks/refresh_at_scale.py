@@ -419,27 +419,36 @@ def main() -> None:
         )
 
     if not args.skip_daily:
-        steps["daily drop"] = run_step(
-            "write one daily drop",
-            [
-                sys.executable,
-                "-m",
-                "orchestration.sample_extracts",
-                "--landing-dir",
-                str(landing),
-                "--daily-drop",
-                "--seed",
-                str(args.seed),
-                "--quiet",
-            ],
-            base_env,
-        )
-        steps["daily load"] = run_step(
-            "load the daily drop", this_script("load", landing, warehouse), base_env
-        )
-        steps["dbt incremental"] = run_step(
-            "dbt build (incremental day)", dbt("build", target=target), base_env
-        )
+        # The daily drop goes into the landing folder; one given with
+        # --landing-dir is left as it was found, so that the next run
+        # measures the same files.
+        drops_before = set(landing.glob("*/*"))
+        try:
+            steps["daily drop"] = run_step(
+                "write one daily drop",
+                [
+                    sys.executable,
+                    "-m",
+                    "orchestration.sample_extracts",
+                    "--landing-dir",
+                    str(landing),
+                    "--daily-drop",
+                    "--seed",
+                    str(args.seed),
+                    "--quiet",
+                ],
+                base_env,
+            )
+            steps["daily load"] = run_step(
+                "load the daily drop", this_script("load", landing, warehouse), base_env
+            )
+            steps["dbt incremental"] = run_step(
+                "dbt build (incremental day)", dbt("build", target=target), base_env
+            )
+        finally:
+            if args.landing_dir is not None:
+                for drop in set(landing.glob("*/*")) - drops_before:
+                    shutil.rmtree(drop)
 
     report(steps, files, size, loaded, floor_rows, memory_limit, settings.duckdb_memory_limit)
     if "dbt incremental" in steps:

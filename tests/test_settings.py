@@ -26,6 +26,7 @@ def test_the_spill_folder_defaults_to_beside_the_warehouse(
 ) -> None:
     monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(tmp_path / "w.duckdb"))
     monkeypatch.delenv("HANDSHAKE_DUCKDB_TEMP_DIR", raising=False)
+    monkeypatch.delenv("HANDSHAKE_DBT_THREADS", raising=False)
     settings = Settings.from_env()
     assert settings.duckdb_config()["temp_directory"] == str(tmp_path / "w.duckdb.tmp")
     assert settings.dbt_env()["HANDSHAKE_DBT_THREADS"] == "1"

@@ -352,7 +352,7 @@ class _FileLoad:
 
 
 class ExtractLoader:
-    """Loads landing files into the warehouse; one DuckDB connection, one file per transaction."""
+    """Loads landing files into the warehouse, one transaction per file (see load_files)."""
 
     def __init__(
         self,

@@ -34,7 +34,13 @@
 {%- endmacro %}
 
 
+{#- on-run-start: the bookkeeping table, created once before any model runs
+    (models that built at once and each created it failed with a DuckDB
+    catalog write-write conflict). -#}
 {% macro create_incremental_state() -%}
+    {%- if target.type != 'duckdb' -%}
+        {{ return('') }}
+    {%- endif -%}
     create schema if not exists {{ incremental_state_relation().without_identifier() }};
     create table if not exists {{ incremental_state_relation() }} (
         model_name {{ dbt.type_string() }},
@@ -52,7 +58,10 @@
     {%- if not (execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- do run_query(create_incremental_state()) -%}
+    {%- set state = incremental_state_relation() -%}
+    {%- if adapter.get_relation(state.database, state.schema, state.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set result = run_query(
         "select cast(loaded_until as " ~ dbt.type_string() ~ "), cast(built_at as "
         ~ dbt.type_string() ~ ") from " ~ incremental_state_relation()
@@ -139,7 +148,6 @@
             ~ " and schema_name = 'main' and table_name = '" ~ affected.identifier ~ "'"
         ) if execute else none -%}
         {%- set incremental = found is not none and found.rows[0][0] > 0 -%}
-        {{ create_incremental_state() }};
         delete from {{ incremental_state_relation() }}
         where model_name = '{{ this.schema }}.{{ this.identifier }}';
         insert into {{ incremental_state_relation() }}
