@@ -23,6 +23,7 @@ from orchestration.extracts.loader import (
     LandingFile,
     discover_landing_files,
 )
+from tests.pipeline import generate_sample
 
 ACCOUNT_HEADER = "Id,Name,BillingCountry,VAT_Number__c,CreatedDate,LastModifiedDate,IsDeleted"
 FX_HEADER = "rate_date,currency,rate_to_eur"
@@ -519,12 +520,12 @@ def _warehouse_contents(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]
     return contents
 
 
-def test_files_loaded_at_once_land_exactly_as_one_at_a_time(tmp_path: Path) -> None:
+def test_files_loaded_at_once_land_exactly_as_one_at_a_time(
+    tmp_path: Path, dbt_manifest: None
+) -> None:
     """Every row, reject and ledger row of the messy sample, whether files load in parallel or not."""
-    from orchestration.sample_extracts import Options, generate
-
     landing = tmp_path / "landing"
-    generate(Options(landing_dir=landing, quiet=True, scale=0.05, seed=7))
+    generate_sample(landing)
     files = discover_landing_files(landing)
     contents, statuses = {}, {}
     for at_once in (1, 3):

@@ -387,21 +387,21 @@ class ExtractLoader:
         DuckDB's threshold (commits and checkpoints 3.1 s -> 1.9 s).
         """
         files = list(files)
-        lanes: dict[tuple[str, str], list[tuple[LandingFile, Future[FileResult]]]] = {}
-        futures: list[Future[FileResult]] = []
-        for landing_file in files:
-            future: Future[FileResult] = Future()
-            key = (landing_file.system, landing_file.object_name)
-            lanes.setdefault(key, []).append((landing_file, future))
-            futures.append(future)
+        lanes: dict[tuple[str, str], list[int]] = {}  # object -> positions of its files
+        for position, landing_file in enumerate(files):
+            lanes.setdefault((landing_file.system, landing_file.object_name), []).append(position)
         workers = min(self.concurrent_files, len(lanes))
         with self._one_checkpoint():
             if workers <= 1:
                 for landing_file in files:
                     yield self.load_file(landing_file)
                 return
+            futures: list[Future[FileResult]] = [Future() for _ in files]
             # Biggest objects first, so that the last to finish is a small one.
-            ordered = sorted(lanes.values(), key=lambda lane: -sum(_size(f.path) for f, _ in lane))
+            ordered = sorted(
+                ([(files[i], futures[i]) for i in positions] for positions in lanes.values()),
+                key=lambda lane: -sum(_size(landing_file.path) for landing_file, _ in lane),
+            )
             idle: queue.SimpleQueue[ExtractLoader] = queue.SimpleQueue()
             cursors = [self.con.cursor() for _ in range(workers)]
             for cursor in cursors:
