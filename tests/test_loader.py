@@ -588,13 +588,22 @@ def test_one_quota_per_owner_and_month_in_a_file(landing: Path, con) -> None:
 
 
 def test_quotas_of_a_later_drop_win_and_the_object_is_optional(landing: Path, con) -> None:
-    write(landing, "crm/2025-01-31/ForecastingQuota.csv", f"{QUOTA_HEADER}\nQ1,U1,2025-02-01,1000,EUR\n")
-    write(landing, "crm/2025-02-28/ForecastingQuota.csv", f"{QUOTA_HEADER}\nQ9,U1,2025-02-01,1100,EUR\n")
+    write(
+        landing,
+        "crm/2025-01-31/ForecastingQuota.csv",
+        f"{QUOTA_HEADER}\nQ1,U1,2025-02-01,1000,EUR\n",
+    )
+    write(
+        landing,
+        "crm/2025-02-28/ForecastingQuota.csv",
+        f"{QUOTA_HEADER}\nQ9,U1,2025-02-01,1100,EUR\n",
+    )
     results = load(landing, con)
     assert [r.rows_loaded for r in results] == [1, 1]  # across drops nothing is a conflict
-    assert rows(
-        con, "select Id, _drop_id from raw_crm.forecasting_quota order by _drop_id"
-    ) == [("Q1", "2025-01-31"), ("Q9", "2025-02-28")]
+    assert rows(con, "select Id, _drop_id from raw_crm.forecasting_quota order by _drop_id") == [
+        ("Q1", "2025-01-31"),
+        ("Q9", "2025-02-28"),
+    ]
 
 
 def test_submission_scope_is_own_or_team_and_may_be_absent(landing: Path, con) -> None:

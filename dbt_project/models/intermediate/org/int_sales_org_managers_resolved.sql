@@ -45,13 +45,13 @@ cycles as (
         user_id,
         user_id in (
             {% for level in range(1, org_max_depth() + 1) -%}
-            manager_{{ level }}{{ "," if not loop.last }}
+                manager_{{ level }}{{ "," if not loop.last }}
             {% endfor -%}
         ) as is_on_cycle,
         least(
             user_id,
             {% for level in range(1, org_max_depth() + 1) -%}
-            coalesce(manager_{{ level }}, user_id){{ "," if not loop.last }}
+                coalesce(manager_{{ level }}, user_id){{ "," if not loop.last }}
             {% endfor -%}
         ) as smallest_id_up_the_chain
     from chains

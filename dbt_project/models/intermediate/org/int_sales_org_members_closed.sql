@@ -28,13 +28,13 @@ final as (
         0 as distance
     from chains
     {% for level in range(1, org_max_depth() + 1) %}
-    union all
-    select
-        manager_{{ level }} as team_user_id,
-        user_id as member_user_id,
-        {{ level }} as distance
-    from chains
-    where manager_{{ level }} is not null
+        union all
+        select
+            manager_{{ level }} as team_user_id,
+            user_id as member_user_id,
+            {{ level }} as distance
+        from chains
+        where manager_{{ level }} is not null
     {% endfor %}
 
 )

@@ -13,6 +13,7 @@
 -- depends_on: {{ ref('fct_meetings') }}
 -- depends_on: {{ ref('fct_rep_monthly') }}
 -- depends_on: {{ ref('fct_opportunity_outcomes') }}
+-- depends_on: {{ ref('fct_sales_org_monthly') }}
 
 with
 

@@ -11,6 +11,7 @@
 -- depends_on: {{ ref('fct_meetings') }}
 -- depends_on: {{ ref('fct_rep_monthly') }}
 -- depends_on: {{ ref('fct_opportunity_outcomes') }}
+-- depends_on: {{ ref('fct_sales_org_monthly') }}
 
 with
 
@@ -36,8 +37,11 @@ final as (
     from kpi_values
     inner join registry
         on kpi_values.kpi_code = registry.kpi_code
-    -- the registry decides at which grains a KPI is published
-    where registry.grains like '%rep%'
+    -- the registry decides at which grains a KPI is published; the balance
+    -- and team rows of fct_sales_org_monthly have no rep
+    where
+        registry.grains like '%rep%'
+        and kpi_values.sales_rep_key is not null
 
 )
 

@@ -1,6 +1,6 @@
 -- One row per team: a user with at least one direct report (by the resolved
 -- manager chains of int_sales_org_managers_resolved) and everyone under
--- them. team_key is the manager's sales_rep_key. depth: managers above the
+-- them. team_key is the manager's sales_rep_key. team_depth: managers above the
 -- team's head (0 = top level); path: names from the top down to the head.
 with
 
@@ -41,7 +41,7 @@ depths as (
 
     select
         member_user_id as user_id,
-        max(distance) as depth
+        max(distance) as org_depth
     from closure
     group by member_user_id
 
@@ -57,7 +57,7 @@ paths as (
         select
             closure.member_user_id,
             closure.team_user_id,
-            depths.depth - closure.distance as top_down_level
+            depths.org_depth - closure.distance as top_down_level
         from closure
         inner join depths
             on closure.member_user_id = depths.user_id
@@ -75,7 +75,7 @@ final as (
         heads.user_id as head_user_id,
         heads.user_name as head_name,
         cast(manager_reps.sales_rep_key as {{ dbt.type_string() }}) as parent_team_key,
-        cast(depths.depth as integer) as depth,
+        cast(depths.org_depth as integer) as team_depth,
         paths.team_path,
         cast(heads.direct_report_count as integer) as direct_report_count,
         cast(heads.member_below_count + 1 as integer) as member_count,
