@@ -23,6 +23,7 @@ KPI_TABLES = (
     "kpi_company_monthly",
     "kpi_account_monthly",
     "kpi_team_monthly",
+    "kpi_pipeline_category_monthly",
     "kpi_rep_monthly",
     "kpi_definitions",
 )

@@ -42,9 +42,15 @@
     {{ exceptions.raise_compiler_error(sm.name ~ " has no dimension " ~ dimension_name) }}
 {%- endmacro %}
 
+{#- The column of an entity of a semantic model, or of a categorical dimension
+    of that name (a KPI split by a dimension, such as open pipeline by forecast
+    category); none when the model has neither. -#}
 {% macro _kpi_entity_expr(sm, entity_name) -%}
     {%- for entity in sm.entities if entity.name == entity_name -%}
         {{ return(entity.expr or entity.name) }}
+    {%- endfor -%}
+    {%- for dimension in sm.dimensions if dimension.name == entity_name and dimension.type == 'categorical' -%}
+        {{ return(dimension.expr or dimension.name) }}
     {%- endfor -%}
     {{ return(none) }}
 {%- endmacro %}
