@@ -134,7 +134,7 @@ def looked(site: Path, chromium: str, tmp_path_factory: pytest.TempPathFactory) 
 
 
 class _Page(HTMLParser):
-    """Text of the elements that carry a given attribute, their table rows, the charts drawn."""
+    """Text of the elements that carry a given attribute, their tables, the charts drawn."""
 
     VOID = frozenset(
         [
@@ -159,14 +159,14 @@ class _Page(HTMLParser):
         super().__init__()
         self.attribute = attribute
         self.texts: dict[str, list[str]] = {}
-        self.rows: dict[str, list[list[str]]] = {}
-        self.cell_classes: dict[str, list[list[str]]] = {}
+        # per element: its tables, each a list of rows of (cell text, classes inside the cell)
+        self.tables: dict[str, list[list[list[tuple[str, str]]]]] = {}
         self.charts = 0
         self.canvases = 0
         self._open: list[tuple[str, int]] = []  # (attribute value, depth at start)
         self._depth = 0
         self._cell: list[str] | None = None
-        self._cell_class = ""
+        self._cell_classes = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -180,26 +180,26 @@ class _Page(HTMLParser):
         if values.get(self.attribute) is not None:
             key = values[self.attribute] or ""
             self.texts.setdefault(key, [])
-            self.rows.setdefault(key, [])
-            self.cell_classes.setdefault(key, [])
+            self.tables.setdefault(key, [])
             self._open.append((key, self._depth))
-        if tag == "tr":
-            for key, _ in self._open:
-                self.rows[key].append([])
-                self.cell_classes[key].append([])
+        for key, _ in self._open:
+            if tag == "table":
+                self.tables[key].append([])
+            elif tag == "tr" and self.tables[key]:
+                self.tables[key][-1].append([])
         if tag == "td":
-            self._cell, self._cell_class = [], ""
-        elif self._cell is not None and values.get("class"):
-            self._cell_class += " " + (values["class"] or "")
+            self._cell, self._cell_classes = [], ""
+        elif self._cell is not None:
+            self._cell_classes += " " + (values.get("class") or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.VOID:
             return
         if tag == "td" and self._cell is not None:
+            cell = (" ".join(" ".join(self._cell).split()), self._cell_classes)
             for key, _ in self._open:
-                if self.rows[key]:
-                    self.rows[key][-1].append(" ".join(" ".join(self._cell).split()))
-                    self.cell_classes[key][-1].append(self._cell_class)
+                if self.tables[key] and self.tables[key][-1]:
+                    self.tables[key][-1][-1].append(cell)
             self._cell = None
         while self._open and self._open[-1][1] >= self._depth:
             self._open.pop()
@@ -214,9 +214,15 @@ class _Page(HTMLParser):
     def text(self, key: str) -> str:
         return " ".join(" ".join(self.texts.get(key, [])).split())
 
-    def table(self, key: str) -> list[list[str]]:
-        """The body rows (rows with cells) of the table inside the element `key`."""
-        return [row for row in self.rows.get(key, []) if row]
+    def table(self, key: str, classes: bool = False) -> list[list[Any]]:
+        """Every body row of the DataTable inside the element `key`, in its order.
+
+        Evidence renders a DataTable twice, the visible page and a longer run
+        of rows for its full-screen view; this is the longer one.
+        """
+        tables = [[row for row in table if row] for table in self.tables.get(key, [])]
+        rows = max(tables, key=len, default=[])
+        return [[c if classes else c[0] for c in row] for row in rows]
 
 
 def parse(dom: str, attribute: str) -> _Page:
@@ -376,12 +382,12 @@ def test_forecast_accuracy_is_one_row_per_month_newest_first(
             from marts.fct_forecast_company_monthly as forecast
             inner join marts.kpi_company_monthly as kpi using (month)
             where forecast.is_backtest_month
-            group by forecast.month order by forecast.month desc limit 12
+            group by forecast.month order by forecast.month desc
             """
         ).fetchall()
     rows = parse(looked["/forecast/"]["dom"], "data-table").table("forecast-accuracy")
-    assert len(rows) == len(newest)
-    for row, (month, sales, finance, relationship) in zip(rows, newest, strict=True):
+    assert min(12, len(newest)) <= len(rows) <= len(newest), (len(rows), len(newest))
+    for row, (month, sales, finance, relationship) in zip(rows, newest, strict=False):
         assert row[0] == f"{month:%b %Y}", (row, month)
         assert row[2:5] == [percent(sales), percent(finance), percent(relationship)], row
 
@@ -423,25 +429,24 @@ def test_under_potential_lists_the_biggest_opportunity_first(
             inner join marts.dim_account as account on account.account_key = used.account_key
             where used.value < (select value from company) and ladder.gross_margin_12m_amount > 0
             order by ladder.gross_margin_12m_amount * (1 - used.value) desc, account.account_name
-            limit 10
             """
         ).fetchall()
     rows = parse(looked["/relationships/"]["dom"], "data-table").table("under-potential")
-    assert [row[0] for row in rows] == [name for (name,) in expected]
+    assert min(10, len(expected)) <= len(rows) <= len(expected), (rows, expected)
+    assert [row[0] for row in rows] == [name for (name,) in expected[: len(rows)]]
 
 
 def test_a_positive_perception_gap_shows_as_a_warning(looked: dict[str, dict]) -> None:
-    page = parse(looked["/relationships/"]["dom"], "data-table")
-    rows = page.table("perception-gap")
-    classes = [c for c in page.cell_classes["perception-gap"] if c]
+    rows = parse(looked["/relationships/"]["dom"], "data-table").table("perception-gap", True)
     assert rows
-    gaps = [float(row[3].split()[0]) for row in rows]
+    gaps = [float(row[3][0].split()[0]) for row in rows]
     assert gaps == sorted(gaps, reverse=True), "the seller's largest over-rating comes first"
-    for row, cells, gap in zip(rows, classes, gaps, strict=True):
+    assert any(gap > 0 for gap in gaps), "the sample has seller over-ratings"
+    for row, gap in zip(rows, gaps, strict=True):
         if gap > 0:
-            assert "text-negative" in cells[3], f"a positive gap is not shown as a warning: {row}"
+            assert "text-negative" in row[3][1], f"a positive gap is not shown as a warning: {row}"
         if gap < 0:
-            assert "text-negative" not in cells[3], row
+            assert "text-negative" not in row[3][1], row
 
 
 def test_accounts_page_formats_reconciliation_and_lists_the_review_queue(
