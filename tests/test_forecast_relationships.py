@@ -263,6 +263,63 @@ def test_company_totals_are_sums_of_the_finer_facts(baseline: tuple[Path, Path])
     assert uncovered == []
 
 
+def test_without_team_calls_and_quotas_the_published_values_do_not_change(
+    baseline: tuple[Path, Path],
+) -> None:
+    """No Team-scope call, no ForecastingQuota: sales_forecast is still the sum of the
+    reps' latest Commit calls (the definition before the team grain, computed here from
+    staging), pipeline_coverage still open_pipeline / the targets seed, and quotas of
+    teams and reps are NULL."""
+    _, warehouse = baseline
+    changed = rows(
+        warehouse,
+        """
+        with
+        latest as (
+            select s.period_month as month, s.amount * coalesce(f.rate_to_reporting, 0) as amount
+            from staging.stg_crm__forecast_submissions as s
+            left join intermediate.int_fx_rates_filled as f
+                on f.currency_code = s.currency_code and f.rate_date = s.submitted_date
+            where s.forecast_category = 'Commit' and s.submitted_at < s.period_month
+            qualify row_number() over (
+                partition by s.owner_user_id, s.period_month order by s.submitted_at desc
+            ) = 1
+        ),
+        old_sales as (select month, sum(amount) as value from latest group by month),
+        targets as (select month, bookings_target_amount from marts.fct_bookings_targets),
+        kpis as (
+            select month,
+                max(case when kpi_code = 'sales_forecast' then value end) as sales_forecast,
+                max(case when kpi_code = 'open_pipeline' then value end) as open_pipeline,
+                max(case when kpi_code = 'pipeline_coverage' then value end) as coverage,
+                max(case when kpi_code = 'quota' then value end) as quota
+            from marts.kpi_company_monthly group by month
+        )
+        select kpis.month
+        from kpis
+        left join old_sales using (month)
+        left join targets using (month)
+        where kpis.sales_forecast is distinct from old_sales.value
+            or kpis.quota is distinct from targets.bookings_target_amount
+            or abs(kpis.coverage - kpis.open_pipeline / targets.bookings_target_amount) > 1e-9
+            or (kpis.coverage is null) <> (targets.bookings_target_amount is null
+                                            or targets.bookings_target_amount = 0)
+        """,
+    )
+    assert changed == []
+    assert (
+        one(
+            warehouse,
+            "select count(*) from marts.kpi_company_monthly where kpi_code = 'sales_forecast' and value > 0",
+        )[0]
+        >= 2
+    )
+    assert rows(
+        warehouse,
+        "select count(*) from marts.kpi_rep_monthly where kpi_code = 'quota' and value is not null",
+    ) == [(0,)]
+
+
 # --------------------------------------------------------------------------- no leakage
 
 OPPORTUNITY_HEADER = (
