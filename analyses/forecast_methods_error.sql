@@ -7,8 +7,8 @@
 -- The relationship and calibrated forecasts use only what was known before
 -- the month. Over all backtest months (over when extracted, bookings > 0,
 -- the sales, finance and relationship forecasts given), per method: MAPE
--- (mean of |forecast - bookings| / bookings over the months), WAPE (sum of absolute errors / sum of bookings), mean bias
--- (mean of (forecast - bookings) / bookings) and the average haircut finance
+-- (mean of |forecast - bookings| / bookings over the months), WAPE (sum of
+-- absolute errors / sum of bookings), mean bias (mean of (forecast - bookings) / bookings) and the average haircut finance
 -- applied (mean of the monthly haircut and the haircut of the summed amounts).
 with
 
