@@ -361,6 +361,16 @@ def march_relationship_forecast(warehouse: Path) -> tuple[Decimal, list[tuple]]:
     return total, detail
 
 
+def march_calibrated_forecast(warehouse: Path) -> list[tuple]:
+    return rows(
+        warehouse,
+        "select sales_rep_key, own_call_amount, call_months, calibration_basis, "
+        "calibration_factor, calibrated_amount "
+        "from intermediate.int_sales_forecasts_calibrated where month = ? order by 1",
+        MARCH,
+    )
+
+
 def tier_win_rates(warehouse: Path, month: str) -> list[tuple]:
     return rows(
         warehouse,
@@ -374,6 +384,7 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
     baseline: tuple[Path, Path], tmp_path: Path
 ) -> None:
     landing, warehouse = fork(baseline, tmp_path / "after")
+    calibrated_before = march_calibrated_forecast(warehouse)
     before = march_relationship_forecast(warehouse)
     assert before[0] == Decimal("29000.00")
     april_rates_before = tier_win_rates(warehouse, "2025-04-01")
@@ -403,6 +414,10 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
         # A loss entered in March, backdated to February: unknown when March began.
         "O13,A1,U1,Backdated loss,Closed Lost,5000,EUR,0,2025-02-25,Omitted,true,false,"
         "2025-03-05T09:00:00Z,2025-03-05T09:00:00Z,false",
+        # A win entered in March, backdated to February: unknown when March began,
+        # so the calibrated forecast of March must not see it in February's bookings.
+        "O14,A1,U1,Backdated win,Closed Won,6000,EUR,100,2025-02-26,Closed,true,true,"
+        "2025-03-04T09:00:00Z,2025-03-04T09:00:00Z,false",
         # O7's amount goes up in March.
         "O7,A2,U2,Slipping deal,Qualification,50000,EUR,20,2025-05-15,Pipeline,false,false,"
         "2025-02-01T09:00:00Z,2025-03-26T09:00:00Z,false",
@@ -415,6 +430,7 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
         "H24,O12,Negotiation,7000,75,2025-03-28,Commit,2025-03-03T09:00:00Z,U1",
         "H25,O7,Qualification,50000,20,2025-05-15,Pipeline,2025-03-26T09:00:00Z,U2",
         "H27,O13,Closed Lost,5000,0,2025-02-25,Omitted,2025-03-05T09:00:00Z,U1",
+        "H28,O14,Closed Won,6000,100,2025-02-26,Closed,2025-03-04T09:00:00Z,U1",
         # A history row at exactly 00:00 UTC on March 1st is not before March.
         "H26,O9,Negotiation,99000,75,2025-03-05,Commit,2025-03-01T00:00:00Z,U1",
     )
@@ -424,6 +440,13 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
     build(landing, warehouse, tmp_path / "target")
 
     assert march_relationship_forecast(warehouse) == before
+    # The calibrated forecast of March too (kpis.md: nothing dated in or after M
+    # enters), although February's bookings now hold O14.
+    assert march_calibrated_forecast(warehouse) == calibrated_before
+    assert one(
+        warehouse,
+        "select bookings_amount from marts.fct_forecast_company_monthly where month = '2025-02-01'",
+    ) == (Decimal("8000.00"),)  # O5 2000 + O14 6000
     # The changes did land: April's win rates see O4's and O11's closes, and
     # bookings of March see O11 and O6's new amount.
     assert tier_win_rates(warehouse, "2025-04-01") != april_rates_before
