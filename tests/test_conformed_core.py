@@ -34,7 +34,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
     path = root / "warehouse.duckdb"
     results = load_landing(FIXTURE, path)
     assert {r.status for r in results} == {"loaded"}, [(r.landing_file, r.error) for r in results]
-    assert sum(r.rows_rejected for r in results) == 3
+    assert sum(r.rows_rejected for r in results) == 6
     run_dbt(BUILD, path, target_path=root / "target")
     con = duckdb.connect(str(path), read_only=True)
     yield con
@@ -376,7 +376,10 @@ def test_invoice_line_buckets(warehouse: duckdb.DuckDBPyConnection) -> None:
         ("2025-01-31", "SEK", d("10000"), z, z, d("10000"), z, z, z, z),
         ("2025-01-31", "UNKNOWN", d("50"), z, z, z, z, d("50"), z, z),
         ("2025-01-31", "USD", d("1500"), d("1500"), z, z, z, z, z, z),
-        ("2025-02-28", "EUR", d("1100"), d("1100"), z, z, z, z, z, z),
+        # line KN-I001/9 of 1e11 is rejected (beyond decimal(17, 6)): money kept, not lost
+        ("2025-02-28", "EUR", d("100000001100"), d("1100"), z, z, z, z, z, d("1e11")),
+        # KN-I900 is rejected (dated 0001-01-01): its line has no header
+        ("2025-02-28", "UNKNOWN", d("100"), z, z, z, z, d("100"), z, z),
         ("2025-02-28", "USD", d("1050"), d("1000"), z, z, z, z, z, d("50")),
     ]
 
@@ -429,15 +432,63 @@ def test_exceptions_name_every_amount_outside_the_facts(
         from marts.fct_erp_amount_exceptions order by 1, 2, 3
         """,
     )
-    assert exceptions == [
+    assert sorted(exceptions) == [
         ("invoice_lines", "missing_fx_rate", "SEK", money("10000")),
         ("invoice_lines", "non_posted_document", "EUR", money("300")),  # draft
         ("invoice_lines", "non_posted_document", "GBP", money("400")),  # cancelled in drop 2
         ("invoice_lines", "orphan_line", "UNKNOWN", money("50")),
+        ("invoice_lines", "orphan_line", "UNKNOWN", money("100")),  # header KN-I900 rejected
+        ("invoice_lines", "rejected_row", "EUR", money("1e11")),  # beyond the facts' decimals
         ("invoice_lines", "rejected_row", "USD", money("50")),  # quantity 'two'
         ("payments", "missing_fx_rate", "SEK", money("10000")),
         ("payments", "rejected_row", "USD", money("77")),  # payment_date 2025-02-30
     ]
+
+
+def test_implausible_values_never_reach_the_models(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """An invoice dated 0001-01-01, a CloseDate 9999-12-31 and an amount of 1e11 are
+    rejected with a reason at the load; dbt builds (this module's fixture ran it) and
+    every month of the KPI tables lies in the fixture's years."""
+    rejects = rows(
+        warehouse,
+        """
+        select object, line_number, reason, detail from raw_meta.load_rejects
+        where drop_id = '2025-02-28' and reason = 'invalid_value' order by 1, 2
+        """,
+    )
+    window = "within the plausible dates 1990-01-01 to 2035-02-28"
+    assert rejects == [
+        ("Opportunity", 5, "invalid_value", f"CloseDate: '9999-12-31' is not {window}"),
+        (
+            "invoice_lines",
+            6,
+            "invalid_value",
+            "unit_price: '1e11' is not below 100,000,000,000 in absolute value; "
+            "net_amount: '1e11' is not below 100,000,000,000 in absolute value",
+        ),
+        ("invoices", 4, "invalid_value", f"invoice_date: '0001-01-01' is not {window}"),
+    ]
+    assert (
+        scalar(
+            warehouse,
+            "select count(*) from marts.fct_opportunities where close_date > '2030-01-01'",
+        )
+        == 0
+    )
+    assert (
+        scalar(
+            warehouse,
+            "select count(*) from marts.fct_invoice_lines where invoice_number = 'KN-I900'",
+        )
+        == 0
+    )
+    months = rows(warehouse, "select min(month), max(month) from marts.kpi_company_monthly")
+    assert months[0][0].year >= 2024 and months[0][1].year <= 2026, months
+    # O8 is rejected for its CloseDate; its Probability 150 is listed in the same reject row
+    assert rows(
+        warehouse,
+        "select action, fields from raw_meta.load_rejects where detail like '%Probability%'",
+    ) == [("row_rejected", "Probability,CloseDate")]
 
 
 def test_non_eur_reporting_currency(tmp_path: Path) -> None:
