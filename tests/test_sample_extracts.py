@@ -376,6 +376,8 @@ def test_forecasts_are_optimistic_and_finance_cuts_them(structure: Path) -> None
                    "Submitted_Date__c"::timestamptz::date as day
             from {subs}
             where "Forecast_Category__c" = 'Commit'
+              -- the reps' own calls (managers' Team calls restate their team's)
+              and coalesce("Scope__c", 'Own') = 'Own'
               and "Submitted_Date__c"::timestamptz < "Period_Month__c"::timestamptz
             qualify row_number() over (partition by "OwnerId", "Period_Month__c"
                                        order by "Submitted_Date__c"::timestamptz desc) = 1

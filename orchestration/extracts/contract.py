@@ -270,10 +270,10 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "ForecastingQuota",
         ("Id",),
         (
-            _req("Id"),
-            _req("QuotaOwnerId"),
+            _req("Id", ID),
+            _req("QuotaOwnerId", ID),
             _req("StartDate", DT),
-            _req("QuotaAmount", D, minimum=0),
+            _money("QuotaAmount", required=True, minimum=0),
             _req("CurrencyIsoCode"),
         ),
         "Monthly quota per user (optional object; StartDate is the month's first day).",
