@@ -413,7 +413,9 @@ def test_forecasts_are_optimistic_and_finance_cuts_them(structure: Path) -> None
         """
     )
     bias = float(sales) / float(bookings) - 1  # type: ignore[arg-type]
-    assert 0.1 < bias < 0.4, bias
+    # 25 % optimism on top of each rep's persistent bias (REP_BIAS_SPREAD): with the
+    # few reps of a small sample the company's bias lands anywhere from 10 to 55 %
+    assert 0.1 < bias < 0.55, bias
     haircut_kept = float(finance) / float(sales)  # type: ignore[arg-type]
     assert 0.65 < haircut_kept < 0.85, haircut_kept
 

@@ -592,6 +592,7 @@ class ExtractLoader:
         self.con.execute(
             f"""
             update _staged set
+                _rejected = true,
                 _reason = 'duplicate_key_conflict',
                 _detail = '(' || {sql_literal(", ".join(columns))} || ') = ('
                     || concat_ws(', ', {", ".join(f"_staged.{t}" for t in typed)}) || ') appears in '
@@ -600,7 +601,7 @@ class ExtractLoader:
             from (
                 select _record, count(*) over (partition by {group}) as copies
                 from _staged_records
-                where _reason is null and not _identical_duplicate
+                where not _rejected and not _identical_duplicate
                 qualify copies > 1
             ) as conflict
             where _staged.rowid + 1 = conflict._record
