@@ -41,6 +41,9 @@ class DiskFull(OSError):
     def __init__(self, what: str, error: BaseException) -> None:
         super().__init__(errno.ENOSPC, f"{NO_SPACE_MESSAGE} while {what}: {first_line(error)}")
 
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 def first_line(error: BaseException) -> str:
     text = str(error).strip()

@@ -31,7 +31,7 @@ def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         publication = publish(
             settings.warehouse,
             settings.publish_dir,
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             duckdb_config=settings.duckdb_config(),
             landing_dir=settings.landing_dir,
             parquet=settings.publish_parquet,
