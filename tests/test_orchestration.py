@@ -198,6 +198,8 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
     first, second = execute_refresh(refresh_env), execute_refresh(refresh_env)
     outputs = [finish(first), finish(second)]
     assert any("blocked by limit for pool duckdb_warehouse" in out for out in outputs)
+    # the waiting run says at INFO which run holds the slot
+    assert any("waits for the duckdb_warehouse slot held by run" in out for out in outputs)
 
     instance = dg.DagsterInstance.from_config(refresh_env["DAGSTER_HOME"])
     intervals = _pool_step_intervals(instance)
@@ -223,8 +225,12 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
         ).fetchall()
         assert ledger == [
             ("crm/2025-01-31/Account.csv", ["loaded", "skipped_duplicate"]),
+            ("crm/2025-01-31/Opportunity.csv", ["loaded", "skipped_duplicate"]),
             ("crm/2025-02-28/Account.csv", ["loaded", "skipped_duplicate"]),
+            ("erp/2025-01-31/customers.csv", ["loaded", "skipped_duplicate"]),
             ("erp/2025-01-31/fx_rates.csv", ["loaded", "skipped_duplicate"]),
+            ("erp/2025-01-31/invoice_lines.csv", ["loaded", "skipped_duplicate"]),
+            ("erp/2025-01-31/invoices.csv", ["loaded", "skipped_duplicate"]),
             ("erp/2025-02-28/budget.csv", ["refused", "refused"]),
             ("erp/2025-02-28/fx_rates.csv", ["refused", "refused"]),
         ]
