@@ -172,6 +172,7 @@ def execute_refresh(env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def finish(process: subprocess.Popen[str]) -> str:
-    output, _ = process.communicate(timeout=600)
+    # generous: on a busy shared machine two refreshes in a row take minutes
+    output, _ = process.communicate(timeout=1800)
     assert process.returncode == 0, output[-8000:]
     return output
