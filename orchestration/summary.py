@@ -68,8 +68,9 @@ def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
-    if not _table_exists(con, "marts", "kpi_company_monthly"):
-        return ["Agreed KPIs: marts.kpi_company_monthly is not built yet."]
+    for table in ("kpi_company_monthly", "fct_forecast_company_monthly"):
+        if not _table_exists(con, "marts", table):
+            return [f"Agreed KPIs: marts.{table} is not built yet."]
     # The dashboard's reporting month: the latest month that was over when the
     # data was extracted.
     month = con.execute(
