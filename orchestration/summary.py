@@ -52,11 +52,17 @@ def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
             f"  {status:<18} {files:>5} files  {loaded or 0:>11,} rows loaded  "
             f"{rejected or 0:>7,} rejected  {duplicates or 0:>5,} identical duplicates"
         )
-    reasons = con.execute(
-        f"select reason, count(*) from {REJECTS_TABLE} group by reason order by 2 desc"
-    ).fetchall()
-    if reasons:
-        lines.append("  rejected rows by reason: " + ", ".join(f"{r} {n:,}" for r, n in reasons))
+    for action, label in (
+        ("row_rejected", "rejected rows"),
+        ("field_nulled", "fields set to NULL"),
+    ):
+        reasons = con.execute(
+            f"select reason, count(*) from {REJECTS_TABLE} where action = ? "
+            "group by reason order by 2 desc",
+            [action],
+        ).fetchall()
+        if reasons:
+            lines.append(f"  {label} by reason: " + ", ".join(f"{r} {n:,}" for r, n in reasons))
     refused = con.execute(
         f"select file_path, error from {LEDGER_TABLE} where status = 'refused' order by file_path"
     ).fetchall()
