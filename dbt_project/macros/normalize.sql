@@ -30,3 +30,23 @@
         case when {{ dbt.length(normalize_name(expression)) }} = 2 then upper({{ normalize_name(expression) }}) end
     )
 {%- endmacro %}
+
+{#- Salesforce record Id in its canonical 18-character form: a 15-character
+    Id (case-sensitive, as the UI and many hand copies show it) gets its
+    3-character case-safe suffix; any other value is returned as it is. For
+    each 5-character chunk, bit i is set when character i is an upper-case
+    A-Z; the 5-bit number picks a character of A-Z0-5. Idempotent on 18
+    characters, so it also holds once the loader stores canonical Ids. -#}
+{% macro salesforce_id18(expression) -%}
+    {%- set alphabet = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'" -%}
+    case
+        when {{ dbt.length(expression) }} = 15 then {{ expression }}
+        {%- for chunk in range(3) %}
+            || substr({{ alphabet }}, 1
+            {%- for position in range(5) %}
+                + case when substr({{ expression }}, {{ chunk * 5 + position + 1 }}, 1) between 'A' and 'Z' then {{ 2 ** position }} else 0 end
+            {%- endfor %}, 1)
+        {%- endfor %}
+        else {{ expression }}
+    end
+{%- endmacro %}
