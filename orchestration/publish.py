@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.extracts.loader import LEDGER_TABLE, quote, sql_literal
+from orchestration.kpi_history import copy_into_publication
 
 PUBLISHED_DATABASE = "handshake.duckdb"
 PUBLISHED_PARQUET = "parquet"  # a symlink to the current release's Parquet folder
@@ -80,11 +81,14 @@ def publish(
     publish_dir: Path,
     run_id: str | None = None,
     duckdb_config: Mapping[str, str | int] | None = None,
+    kpi_history: Path | None = None,
 ) -> Publication:
     """Copy the published schemas of `warehouse` into a new release and swap it in.
 
     `duckdb_config` holds the DuckDB settings (memory limit, threads, spill
     folder) of the copying connection; see Settings.duckdb_config.
+    `kpi_history`: the reported values and restatements (orchestration/kpi_history.py),
+    published beside the marts for BI and as their backup.
     """
     publish_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC)
@@ -94,7 +98,13 @@ def publish(
     new_database = release / PUBLISHED_DATABASE
     try:
         tables, rows = _write_release(
-            warehouse, new_database, parquet_dir, run_id, stamp, dict(duckdb_config or {})
+            warehouse,
+            new_database,
+            parquet_dir,
+            run_id,
+            stamp,
+            dict(duckdb_config or {}),
+            kpi_history,
         )
         _swap_in(publish_dir, release)
     except BaseException:
@@ -113,6 +123,7 @@ def _write_release(
     run_id: str | None,
     stamp: datetime,
     duckdb_config: dict[str, str | int],
+    kpi_history: Path | None = None,
 ) -> tuple[list[str], int]:
     published: list[str] = []
     rows = 0
@@ -138,6 +149,8 @@ def _write_release(
                 "(format parquet, compression zstd)"
             )
             published.append(f"{schema}.{table}")
+        if kpi_history is not None:
+            published += copy_into_publication(kpi_history, con, parquet_dir)
         status = _run_status(con, run_id)
         con.execute(
             f"create table release.marts.publication_status as "

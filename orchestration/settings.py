@@ -40,6 +40,10 @@ class Settings:
     # exported as Parquet for it (orchestration/spark_export.py).
     spark_home: Path = REPO_ROOT / "data" / "spark"
     spark_raw_dir: Path = REPO_ROOT / "data" / "spark" / "raw"
+    # Numbers as reported (orchestration/kpi_history.py): the file that keeps
+    # them beside the warehouse, and the day of the next month a month closes.
+    kpi_history: Path | None = None
+    close_day: int = 5
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -58,7 +62,15 @@ class Settings:
             dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
             spark_home=spark_home,
             spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
+            kpi_history=_path_from_env(
+                "HANDSHAKE_KPI_HISTORY", warehouse.with_name("kpi_history.duckdb")
+            ),
+            close_day=int(os.environ.get("HANDSHAKE_CLOSE_DAY") or 5),
         )
+
+    @property
+    def kpi_history_path(self) -> Path:
+        return self.kpi_history or self.warehouse.with_name("kpi_history.duckdb")
 
     @property
     def spill_dir(self) -> Path:
@@ -85,5 +97,7 @@ class Settings:
             "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
             "HANDSHAKE_SPARK_HOME": str(self.spark_home),
             "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
+            "HANDSHAKE_KPI_HISTORY": str(self.kpi_history_path),
+            "HANDSHAKE_CLOSE_DAY": str(self.close_day),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }

@@ -32,11 +32,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.kpi_history import close_date, record_refresh
+from orchestration.publish import publish
 from tests.pipeline import load_landing, run_dbt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "landing_cash"
@@ -210,3 +213,94 @@ def test_a_15_character_hint_finds_its_opportunity(con: duckdb.DuckDBPyConnectio
     by_hint = dict(found)
     assert by_hint["006KN00000bTc02"] == by_hint["006KN00000bTc02YAC"] == "006KN00000bTc02YAC"
     assert by_hint["006KN00000Opp04AAA"] is None  # lost deal: no won opportunity
+
+
+# --------------------------------------------------------------------------- numbers as reported
+
+
+def test_a_month_closes_on_its_close_day() -> None:
+    assert close_date(date(2025, 3, 1), 5) == date(2025, 4, 5)
+    assert close_date(date(2024, 12, 1), 5) == date(2025, 1, 5)
+    assert close_date(date(2025, 1, 1), 31) == date(2025, 2, 28)  # the month's last day
+
+
+def reported(history: Path, month: str, code: str, grain: str = "company") -> list[tuple]:
+    with duckdb.connect(str(history), read_only=True) as con:
+        return con.execute(
+            "select grain_key, value, refresh_id from kpi_reported_values "
+            "where month = ? and kpi_code = ? and grain = ? order by grain_key",
+            [month, code, grain],
+        ).fetchall()
+
+
+def restatements(history: Path, month: str, code: str, grain: str = "company") -> list[tuple]:
+    with duckdb.connect(str(history), read_only=True) as con:
+        return con.execute(
+            "select grain_key, reported_value, new_value, difference, refresh_id, drops_since "
+            "from kpi_restatements where month = ? and kpi_code = ? and grain = ? "
+            "order by grain_key, restated_at",
+            [month, code, grain],
+        ).fetchall()
+
+
+def test_reported_values_survive_a_rebuild_and_a_restatement_names_its_drop(
+    first_build: dict[str, Path],
+) -> None:
+    root, landing, warehouse = first_build["root"], first_build["landing"], first_build["warehouse"]
+    history = root / "history" / "kpi_history.duckdb"
+
+    # Extracted 2025-04-10, close day 5: March closed on 2025-04-05, April is open.
+    first = record_refresh(warehouse, history, "refresh-1", close_day=5)
+    assert first.extraction_date == date(2025, 4, 10)
+    assert date(2025, 3, 1) in first.months_reported
+    assert date(2025, 4, 1) not in first.months_reported
+    assert first.restatements == 0
+    assert reported(history, MARCH, "invoiced_revenue") == [(None, 450.0, "refresh-1")]
+
+    # The second drop corrects INV-03 (300 -> 350, March). The warehouse file is
+    # deleted, rebuilt from the landing folder and built with --full-refresh.
+    copy_drop(landing, SECOND_DROP)
+    warehouse.unlink()
+    load_landing(landing, warehouse)
+    run_dbt(["build", "--full-refresh"], warehouse, target_path=root / "target_rebuild")
+    second = record_refresh(warehouse, history, "refresh-2", close_day=5)
+    assert second.months_reported == [] and second.restatements > 0
+
+    # The original reported value stays; the new value and one restatement naming the drop.
+    assert reported(history, MARCH, "invoiced_revenue") == [(None, 450.0, "refresh-1")]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        now = con.execute(
+            "select value from marts.kpi_company_monthly "
+            "where month = ? and kpi_code = 'invoiced_revenue'",
+            [MARCH],
+        ).fetchone()[0]
+    assert now == 500
+    assert restatements(history, MARCH, "invoiced_revenue") == [
+        (None, 450.0, 500.0, 50.0, "refresh-2", "erp/2025-04-12")
+    ]
+    acme = restatements(history, MARCH, "invoiced_revenue", "account")
+    assert [(r[1], r[2], r[5]) for r in acme] == [(550.0, 600.0, "erp/2025-04-12")]
+    # Only what the corrected line moves is restated: February and April are untouched.
+    with duckdb.connect(str(history), read_only=True) as con:
+        moved_months = {
+            row[0] for row in con.execute("select distinct month from kpi_restatements").fetchall()
+        }
+    assert moved_months == {date(2025, 3, 1)}
+
+    # The next refresh finds nothing new: a restatement is logged once.
+    assert record_refresh(warehouse, history, "refresh-3", close_day=5).restatements == 0
+
+    # The publication carries the history for BI and as its backup.
+    publish_dir = root / "publish"
+    publish(warehouse, publish_dir, kpi_history=history)
+    with duckdb.connect(str(publish_dir / "handshake.duckdb"), read_only=True) as con:
+        published = con.execute(
+            "select reported_value, new_value from marts.kpi_restatements "
+            "where month = ? and kpi_code = 'invoiced_revenue' and grain = 'company'",
+            [MARCH],
+        ).fetchall()
+    assert published == [(450.0, 500.0)]
+    history.unlink()
+    restored = record_refresh(warehouse, history, "refresh-4", close_day=5, publish_dir=publish_dir)
+    assert restored.restored_from is not None and restored.restatements == 0
+    assert reported(history, MARCH, "invoiced_revenue") == [(None, 450.0, "refresh-1")]

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.dbt import handshake_dbt_models
+from orchestration.defs.history import KPI_HISTORY_KEY
 from orchestration.defs.warehouse import WAREHOUSE_POOL
 from orchestration.publish import publish
 from orchestration.settings import Settings
@@ -14,7 +15,7 @@ DBT_KEYS = sorted(handshake_dbt_models.keys, key=lambda key: key.to_user_string(
 
 @dg.asset(
     key=["publish", "published_marts"],
-    deps=DBT_KEYS,
+    deps=[*DBT_KEYS, KPI_HISTORY_KEY],
     group_name="publish",
     kinds={"duckdb", "parquet"},
     pool=WAREHOUSE_POOL,
@@ -30,6 +31,7 @@ def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings.publish_dir,
         run_id=context.run_id,
         duckdb_config=settings.duckdb_config(),
+        kpi_history=settings.kpi_history_path,
     )
     context.log.info(f"published {len(publication.tables)} tables to {publication.database}")
     return dg.MaterializeResult(
