@@ -348,12 +348,20 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
 
 
 def copy_into_publication(
-    history: Path, con: duckdb.DuckDBPyConnection, parquet_dir: Path
+    history: Path | None, con: duckdb.DuckDBPyConnection, parquet_dir: Path
 ) -> list[str]:
-    """Copy the history tables into an open release (attached as `release`) and its Parquet."""
-    if not history.exists():
-        return []
-    con.execute(f"attach {sql_literal(str(history))} as kpi_history (read_only)")
+    """Copy the history tables into an open release (attached as `release`) and its Parquet.
+
+    Without a history file (no refresh recorded yet) the tables are published
+    empty, so that BI tools always find them.
+    """
+    if history is not None and history.exists():
+        con.execute(f"attach {sql_literal(str(history))} as kpi_history (read_only)")
+    else:
+        con.execute("attach ':memory:' as kpi_history")
+        con.execute("use kpi_history")
+        con.execute(SCHEMA_SQL)
+        con.execute("use memory")
     try:
         published = []
         for table in HISTORY_TABLES:

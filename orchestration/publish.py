@@ -149,8 +149,7 @@ def _write_release(
                 "(format parquet, compression zstd)"
             )
             published.append(f"{schema}.{table}")
-        if kpi_history is not None:
-            published += copy_into_publication(kpi_history, con, parquet_dir)
+        published += copy_into_publication(kpi_history, con, parquet_dir)
         status = _run_status(con, run_id)
         con.execute(
             f"create table release.marts.publication_status as "

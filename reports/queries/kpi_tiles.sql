@@ -42,7 +42,19 @@ tiles as (
         ('hybrid', 'trained_rep_share', 2),
         ('hybrid', 'win_rate_trained', 3),
         ('hybrid', 'win_rate_untrained', 4),
-        ('hybrid', 'win_rate', 5)
+        ('hybrid', 'win_rate', 5),
+        ('cash', 'receivables_open', 1),
+        ('cash', 'receivables_overdue', 2),
+        ('cash', 'dso', 3),
+        ('cash', 'booked_not_invoiced', 4),
+        ('cash', 'invoiced_on_bookings', 5),
+        ('cash', 'invoiced_without_opportunity', 6),
+        ('cash', 'recurring_revenue', 7),
+        ('cash', 'net_revenue_retention', 8),
+        ('cash', 'receivables_overdue_1_30', 9),
+        ('cash', 'receivables_overdue_31_60', 10),
+        ('cash', 'receivables_overdue_61_90', 11),
+        ('cash', 'receivables_overdue_over_90', 12)
     ) as tile (page, kpi_code, position)
 
 ),
