@@ -849,6 +849,7 @@ INVOICES_SQL = [
             u(w.opp_idx, 'monthly') < {MONTHLY_BILLING_SHARE} as monthly,
             {MARGINS}[w.rung_close + 1] + 0.03 * nrm(w.opp_idx, 'margin') as margin_base
         from won_deals w join customers c on c.acc_idx = w.acc_idx and not c.webshop
+        where u(w.opp_idx, 'never_invoiced') >= {NEVER_INVOICED_SHARE}
     ),
     plans as (
         select
