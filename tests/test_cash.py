@@ -44,7 +44,7 @@ from tests.pipeline import load_landing, run_dbt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "landing_cash"
 FIRST_DROP, SECOND_DROP = "2025-04-10", "2025-04-12"
-ACME, BETA = "001KN00000Acme1AAA", "001KN00000Beta2AAA"
+ACME, BETA = "001KN00000Acme1YAB", "001KN00000Beta2YAB"
 MARCH, FEBRUARY = "2025-03-01", "2025-02-01"
 
 
@@ -170,7 +170,7 @@ def test_bookings_to_invoices(con: duckdb.DuckDBPyConnection) -> None:
         "select invoice_number, crm_opportunity_id, opportunity_id from marts.fct_invoice_lines "
         "where invoice_number = 'INV-02'"
     ).fetchall()
-    assert lines == [("INV-02", "006KN00000bTc02", "006KN00000bTc02YAC")]
+    assert lines == [("INV-02", "006KN00000bTc02YAC", "006KN00000bTc02YAC")]
 
 
 def test_won_opportunity_billing_lists_what_the_kpi_sums(con: duckdb.DuckDBPyConnection) -> None:
@@ -182,9 +182,9 @@ def test_won_opportunity_billing_lists_what_the_kpi_sums(con: duckdb.DuckDBPyCon
         """
     ).fetchall()
     assert [(r[0], float(r[1]), float(r[2]), float(r[3]), float(r[4]), r[5]) for r in rows] == [
-        ("006KN00000Opp01AAA", 1000.0, 900.0, 100.0, 0.0, "partly_invoiced"),
-        ("006KN00000Opp03AAA", 500.0, 0.0, 500.0, 0.0, "not_invoiced"),
-        ("006KN00000Opp05AAA", 100.0, 150.0, 0.0, 50.0, "over_invoiced"),
+        ("006KN00000Opp01YAB", 1000.0, 900.0, 100.0, 0.0, "partly_invoiced"),
+        ("006KN00000Opp03YAB", 500.0, 0.0, 500.0, 0.0, "not_invoiced"),
+        ("006KN00000Opp05YAB", 100.0, 150.0, 0.0, 50.0, "over_invoiced"),
         ("006KN00000bTc02YAC", 2000.0, 1300.0, 700.0, 0.0, "partly_invoiced"),
     ]
     # As of the end of April (the month of the extract), the same rows add up to the KPI.
@@ -205,14 +205,19 @@ def test_recurring_revenue_and_retention(con: duckdb.DuckDBPyConnection) -> None
 
 
 def test_a_15_character_hint_finds_its_opportunity(con: duckdb.DuckDBPyConnection) -> None:
-    """006KN00000bTc02 + case-safe suffix YAC (Salesforce's checksum) = the CRM's Id."""
-    found = con.execute(
-        "select crm_opportunity_id, opportunity_id from marts.fct_invoice_lines "
-        "where crm_opportunity_id is not null order by invoice_number"
-    ).fetchall()
-    by_hint = dict(found)
-    assert by_hint["006KN00000bTc02"] == by_hint["006KN00000bTc02YAC"] == "006KN00000bTc02YAC"
-    assert by_hint["006KN00000Opp04AAA"] is None  # lost deal: no won opportunity
+    """INV-02 was delivered naming 006KN00000bTc02: its 18-character form (suffix YAC) is O2."""
+    delivered = con.execute(
+        "select crm_opportunity_id, _delivered_ids from raw_erp.invoices "
+        "where invoice_number = 'INV-02'"
+    ).fetchone()
+    assert delivered[0] == "006KN00000bTc02YAC" and "006KN00000bTc02" in delivered[1]
+    found = dict(
+        con.execute(
+            "select invoice_number, is_on_won_opportunity from marts.fct_invoice_lines"
+        ).fetchall()
+    )
+    assert found["INV-02"] and found["CN-01"] and found["INV-03"]
+    assert not found["INV-04"]  # names a lost deal
 
 
 # --------------------------------------------------------------------------- numbers as reported

@@ -16,9 +16,12 @@
     nullif(upper(trim({{ expression }})), '')
 {%- endmacro %}
 
-{#- Identifiers copied by hand between systems (CRM Id in the ERP): trimmed; empty becomes NULL. -#}
+{#- Identifiers copied by hand between systems (CRM Id in the ERP, the
+    overrides seed): trimmed, empty becomes NULL, and a Salesforce Id of 15 or
+    18 characters in any letter case becomes its canonical 18-character form
+    (macros/salesforce_id.sql), as the loader stores CRM Ids. -#}
 {% macro normalize_id(expression) -%}
-    nullif(trim({{ expression }}), '')
+    {{ salesforce_id(expression) }}
 {%- endmacro %}
 
 {#- Country as ISO alpha-2: the seed country_aliases looked up by the
@@ -29,24 +32,4 @@
         {{ alias_relation }}.country_code,
         case when {{ dbt.length(normalize_name(expression)) }} = 2 then upper({{ normalize_name(expression) }}) end
     )
-{%- endmacro %}
-
-{#- Salesforce record Id in its canonical 18-character form: a 15-character
-    Id (case-sensitive, as the UI and many hand copies show it) gets its
-    3-character case-safe suffix; any other value is returned as it is. For
-    each 5-character chunk, bit i is set when character i is an upper-case
-    A-Z; the 5-bit number picks a character of A-Z0-5. Idempotent on 18
-    characters, so it also holds once the loader stores canonical Ids. -#}
-{% macro salesforce_id18(expression) -%}
-    {%- set alphabet = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'" -%}
-    case
-        when {{ dbt.length(expression) }} = 15 then {{ expression }}
-        {%- for chunk in range(3) %}
-            || substr({{ alphabet }}, 1
-            {%- for position in range(5) %}
-                + case when substr({{ expression }}, {{ chunk * 5 + position + 1 }}, 1) between 'A' and 'Z' then {{ 2 ** position }} else 0 end
-            {%- endfor %}, 1)
-        {%- endfor %}
-        else {{ expression }}
-    end
 {%- endmacro %}

@@ -62,8 +62,7 @@
     since (it carries every input but the item and the opportunity; the
     account key follows from its match); an item whose product family or
     recurring flag differs from the one stored; a document whose won
-    opportunity (won, not deleted, matched on the canonical Id) differs from
-    the one stored; a reporting
+    opportunity (won, not deleted) differs from the one stored; a reporting
     currency other than the one set now. -#}
 {% macro affected_units__fct_invoice_lines() -%}
     with
@@ -108,14 +107,10 @@
         select stored_opportunities.crm_opportunity_id
         from stored_opportunities
         left join (
-            select
-                {{ salesforce_id18('opportunity_id') }} as canonical_opportunity_id,
-                min(opportunity_id) as opportunity_id
-            from {{ ref('fct_opportunities') }}
+            select opportunity_id from {{ ref('fct_opportunities') }}
             where is_won
-            group by {{ salesforce_id18('opportunity_id') }}
         ) as won_opportunities
-            on {{ salesforce_id18('stored_opportunities.crm_opportunity_id') }} = won_opportunities.canonical_opportunity_id
+            on stored_opportunities.crm_opportunity_id = won_opportunities.opportunity_id
         where stored_opportunities.opportunity_id is distinct from won_opportunities.opportunity_id
 
     )

@@ -5,8 +5,8 @@
 -- unknown account. Every other line is in fct_erp_amount_exceptions, and
 -- fct_amount_reconciliation proves the two add up to the extracts.
 -- opportunity_id: the won, not deleted opportunity the document names
--- (invoiced_on_bookings): crm_opportunity_id and Opportunity.Id matched
--- exactly (case-sensitive) in their canonical 18-character form, so a
+-- (invoiced_on_bookings): crm_opportunity_id = Opportunity.Id, exactly; the
+-- loader stores both in their canonical 18-character form, so a
 -- 15-character hint finds its opportunity.
 -- Incremental per invoice on DuckDB (macros/incremental).
 {{ config(incremental_config('invoice_number', 'affected_units__fct_invoice_lines')) }}
@@ -34,13 +34,8 @@ items as (
 
 won_opportunities as (
 
-    -- keyed by the canonical 18-character Id (one opportunity per Id)
-    select
-        {{ salesforce_id18('opportunity_id') }} as canonical_opportunity_id,
-        min(opportunity_id) as opportunity_id
-    from {{ ref('fct_opportunities') }}
+    select opportunity_id from {{ ref('fct_opportunities') }}
     where is_won
-    group by {{ salesforce_id18('opportunity_id') }}
 
 ),
 
@@ -87,7 +82,7 @@ final as (
     left join items
         on classified_lines.item_code = items.item_code
     left join won_opportunities
-        on {{ salesforce_id18('classified_lines.crm_opportunity_id') }} = won_opportunities.canonical_opportunity_id
+        on classified_lines.crm_opportunity_id = won_opportunities.opportunity_id
     where classified_lines.is_invoiced_revenue
 
 )
