@@ -347,13 +347,11 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
     return con.execute("select count(*) from kpi_restatements").fetchone()[0] - before
 
 
-def copy_into_publication(
-    history: Path | None, con: duckdb.DuckDBPyConnection, parquet_dir: Path
-) -> list[str]:
-    """Copy the history tables into an open release (attached as `release`) and its Parquet.
+def attach_for_publication(history: Path | None, con: duckdb.DuckDBPyConnection) -> None:
+    """Attach the history as `kpi_history` to a publishing connection (outside a transaction).
 
-    Without a history file (no refresh recorded yet) the tables are published
-    empty, so that BI tools always find them.
+    Without a history file (no refresh recorded yet) empty tables stand in, so
+    that BI tools always find them.
     """
     if history is not None and history.exists():
         con.execute(f"attach {sql_literal(str(history))} as kpi_history (read_only)")
@@ -362,18 +360,12 @@ def copy_into_publication(
         con.execute("use kpi_history")
         con.execute(SCHEMA_SQL)
         con.execute("use memory")
-    try:
-        published = []
-        for table in HISTORY_TABLES:
-            con.execute(
-                f"create table release.marts.{table} as select * from kpi_history.main.{table}"
-            )
-            con.execute(
-                f"copy release.marts.{table} to "
-                f"{sql_literal(str(parquet_dir / f'marts.{table}.parquet'))} "
-                "(format parquet, compression zstd)"
-            )
-            published.append(f"marts.{table}")
-        return published
-    finally:
-        con.execute("detach kpi_history")
+
+
+def copy_into_publication(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Copy the attached history tables into the release (attached as `release`)."""
+    published = []
+    for table in HISTORY_TABLES:
+        con.execute(f"create table release.marts.{table} as select * from kpi_history.main.{table}")
+        published.append(f"marts.{table}")
+    return published

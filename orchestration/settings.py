@@ -45,6 +45,12 @@ class Settings:
     # them beside the warehouse, and the day of the next month a month closes.
     kpi_history: Path | None = None
     close_day: int = 5
+    # How long a step waits for the warehouse file while another process
+    # (a leftover dbt, an `mf query`, a DuckDB shell) holds its lock.
+    lock_timeout_seconds: float = 3600.0
+    # Parquet files of the published marts beside the DuckDB copy, for readers
+    # that want Parquet (the dashboard and DuckDB clients read the DuckDB file).
+    publish_parquet: bool = False
     # The loader's plausible window for every date and datetime value: from
     # this date to this many years after the drop's date (outside: invalid_value).
     plausible_date_from: date = date(1990, 1, 1)
@@ -74,6 +80,9 @@ class Settings:
                 "HANDSHAKE_KPI_HISTORY", warehouse.with_name("kpi_history.duckdb")
             ),
             close_day=int(os.environ.get("HANDSHAKE_CLOSE_DAY") or 5),
+            lock_timeout_seconds=float(os.environ.get("HANDSHAKE_LOCK_TIMEOUT_SECONDS") or 3600),
+            publish_parquet=(os.environ.get("HANDSHAKE_PUBLISH_PARQUET") or "").strip().lower()
+            in ("1", "true", "yes", "on"),
             plausible_date_from=date.fromisoformat(
                 os.environ.get("HANDSHAKE_PLAUSIBLE_DATE_FROM") or "1990-01-01"
             ),
@@ -114,6 +123,7 @@ class Settings:
             "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
             "HANDSHAKE_KPI_HISTORY": str(self.kpi_history_path),
             "HANDSHAKE_CLOSE_DAY": str(self.close_day),
+            "HANDSHAKE_LOCK_TIMEOUT_SECONDS": str(self.lock_timeout_seconds),
             "HANDSHAKE_PLAUSIBLE_DATE_FROM": self.plausible_date_from.isoformat(),
             "HANDSHAKE_PLAUSIBLE_YEARS_AHEAD": str(self.plausible_years_ahead),
             "HANDSHAKE_FORECAST_CATEGORY_MAPPINGS": str(self.forecast_category_mappings),
