@@ -50,7 +50,7 @@ def known_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None
         (r.relative_path, r.error) for r in results
     ]
     assert [p for p, s in statuses.items() if s == "ignored"] == ["README.md"]
-    assert sum(r.rows_rejected for r in results) == 3
+    assert sum(r.rows_rejected for r in results) == 6
     run_dbt(["build"], path, target_path=root / "target")
     return path
 

@@ -124,7 +124,7 @@ def test_withdraw_is_recorded_and_the_files_are_not_loaded_again(tmp_path: Path)
     load_landing(landing, warehouse)
     done = withdraw(warehouse, "--drop", f"erp/{BAD_DROP}", "--reason", "wrong ERP company")
     assert done.returncode == 0, done.stderr
-    assert "3 file(s) withdrawn" in done.stdout
+    assert "3 load(s) withdrawn" in done.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
         history = con.execute(
             "select loaded.file_path, withdrawal.error like '%wrong ERP company%' "
@@ -167,7 +167,7 @@ def test_after_a_withdrawal_every_marts_table_is_as_if_the_drop_never_came(
 
     done = withdraw(warehouse, "--drop", BAD_DROP, "--reason", "a corrupt delivery")
     assert done.returncode == 0, done.stderr
-    assert "7 file(s) withdrawn" in done.stdout
+    assert "7 load(s) withdrawn" in done.stdout
     run_dbt(["build"], warehouse, target_path=tmp_path / "target_after")
     assert marts_differences(warehouse, never) == {}
     with duckdb.connect(str(warehouse), read_only=True) as con:

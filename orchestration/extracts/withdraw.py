@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from orchestration.extracts.contract import SYSTEMS
+from orchestration.extracts.contract import OBJECTS, SYSTEMS
 from orchestration.extracts.loader import LEDGER_TABLE, ensure_tables
 
 
@@ -57,7 +57,11 @@ def withdraw_drop(
     reason: str | None = None,
     by: str | None = None,
 ) -> list[Withdrawal]:
-    """Mark every loaded file of the drop (or the one file) as withdrawn, in one transaction."""
+    """Mark every load of the drop (or of the one file) as withdrawn, in one transaction.
+
+    A load is a file's `loaded` ledger row, or rows re-admitted into the drop
+    later (readmit.py, their own load id).
+    """
     ensure_tables(con)
     systems, drop_id = parse_drop(drop, system)
     placeholders = ", ".join("?" for _ in systems)
@@ -79,6 +83,7 @@ def withdraw_drop(
         """,
         parameters,
     ).fetchall()
+    loads += _readmitted_loads(con, systems, drop_id, file_path)
     if not loads:
         known = con.execute(
             f"select distinct system || '/' || drop_id from {LEDGER_TABLE} "
@@ -121,6 +126,34 @@ def withdraw_drop(
         con.execute("rollback")
         raise
     return [Withdrawal(load_id, path, rows) for load_id, *_, path, _, _, rows in loads]
+
+
+def _readmitted_loads(
+    con: duckdb.DuckDBPyConnection, systems: list[str], drop_id: str, file_path: str | None
+) -> list[tuple]:
+    """Raw rows of the drop that a later load added (readmit.py), not yet withdrawn."""
+    found: list[tuple] = []
+    for obj in OBJECTS:
+        if obj.system not in systems:
+            continue
+        file_filter = "and _source_file = ?" if file_path else ""
+        found += con.execute(
+            f"""
+            select _load_id, ?, ?, _drop_id, _source_file, null, any_value(_content_hash),
+                count(*)
+            from {obj.qualified_raw_table}
+            where _drop_id = ? {file_filter}
+                and _load_id not in (select load_id from {LEDGER_TABLE} where status = 'loaded')
+                and _load_id not in (
+                    select withdraws_load_id from {LEDGER_TABLE}
+                    where status = 'withdrawn' and withdraws_load_id is not null
+                )
+            group by _load_id, _drop_id, _source_file
+            order by _source_file
+            """,
+            [obj.system, obj.name, drop_id] + ([file_path] if file_path else []),
+        ).fetchall()
+    return found
 
 
 def _user() -> str:
