@@ -55,6 +55,12 @@ class Settings:
     # The encoding of a landing CSV that is not valid UTF-8 (Excel on Windows
     # writes cp1252); any Python codec name.
     fallback_encoding: str = "cp1252"
+    # How long a step waits for the warehouse file while another process
+    # (a leftover dbt, an `mf query`, a DuckDB shell) holds its lock.
+    lock_timeout_seconds: float = 3600.0
+    # Parquet files of the published marts beside the DuckDB copy, for readers
+    # that want Parquet (the dashboard and DuckDB clients read the DuckDB file).
+    publish_parquet: bool = False
     # The loader's plausible window for every date and datetime value: from
     # this date to this many years after the drop's date (outside: invalid_value).
     plausible_date_from: date = date(1990, 1, 1)
@@ -81,6 +87,9 @@ class Settings:
             spark_home=spark_home,
             spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
             fallback_encoding=_encoding_from_env("HANDSHAKE_FALLBACK_ENCODING", "cp1252"),
+            lock_timeout_seconds=float(os.environ.get("HANDSHAKE_LOCK_TIMEOUT_SECONDS") or 3600),
+            publish_parquet=(os.environ.get("HANDSHAKE_PUBLISH_PARQUET") or "").strip().lower()
+            in ("1", "true", "yes", "on"),
             plausible_date_from=date.fromisoformat(
                 os.environ.get("HANDSHAKE_PLAUSIBLE_DATE_FROM") or "1990-01-01"
             ),
@@ -115,6 +124,7 @@ class Settings:
             "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
             "HANDSHAKE_SPARK_HOME": str(self.spark_home),
             "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
+            "HANDSHAKE_LOCK_TIMEOUT_SECONDS": str(self.lock_timeout_seconds),
             "HANDSHAKE_PLAUSIBLE_DATE_FROM": self.plausible_date_from.isoformat(),
             "HANDSHAKE_PLAUSIBLE_YEARS_AHEAD": str(self.plausible_years_ahead),
             "HANDSHAKE_FORECAST_CATEGORY_MAPPINGS": str(self.forecast_category_mappings),
