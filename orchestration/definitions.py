@@ -10,13 +10,20 @@ import dagster as dg
 from orchestration.defs.automation import daily_refresh, new_drop_sensor, refresh_warehouse
 from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
 from orchestration.defs.extracts import load_landing_extracts
+from orchestration.defs.history import kpi_reported_values
 from orchestration.defs.publish import published_marts
 from orchestration.defs.spark import export_raw_for_spark, raw_parquet_for_spark
 from orchestration.defs.warehouse import warehouse_resource
 from orchestration.settings import Settings
 
 defs = dg.Definitions(
-    assets=[load_landing_extracts, handshake_dbt_models, published_marts, raw_parquet_for_spark],
+    assets=[
+        load_landing_extracts,
+        handshake_dbt_models,
+        kpi_reported_values,
+        published_marts,
+        raw_parquet_for_spark,
+    ],
     jobs=[refresh_warehouse, export_raw_for_spark],
     schedules=[daily_refresh],
     sensors=[new_drop_sensor],

@@ -6,6 +6,7 @@ Dagster UI all point at the same files whatever their working directory.
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,16 @@ def _path_from_env(name: str, default: str | Path) -> Path:
     raw = os.environ.get(name) or str(default)
     path = Path(raw).expanduser()
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
+def _encoding_from_env(name: str, default: str) -> str:
+    raw = (os.environ.get(name) or default).strip()
+    try:
+        return codecs.lookup(raw).name
+    except LookupError:
+        raise ValueError(
+            f"{name}={raw!r} is not an encoding Python knows (e.g. cp1252, latin-1, utf-16)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,13 @@ class Settings:
     # exported as Parquet for it (orchestration/spark_export.py).
     spark_home: Path = REPO_ROOT / "data" / "spark"
     spark_raw_dir: Path = REPO_ROOT / "data" / "spark" / "raw"
+    # Numbers as reported (orchestration/kpi_history.py): the file that keeps
+    # them beside the warehouse, and the day of the next month a month closes.
+    kpi_history: Path | None = None
+    close_day: int = 5
+    # The encoding of a landing CSV that is not valid UTF-8 (Excel on Windows
+    # writes cp1252); any Python codec name.
+    fallback_encoding: str = "cp1252"
     # How long a step waits for the warehouse file while another process
     # (a leftover dbt, an `mf query`, a DuckDB shell) holds its lock.
     lock_timeout_seconds: float = 3600.0
@@ -72,6 +90,11 @@ class Settings:
             dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
             spark_home=spark_home,
             spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
+            kpi_history=_path_from_env(
+                "HANDSHAKE_KPI_HISTORY", warehouse.with_name("kpi_history.duckdb")
+            ),
+            close_day=int(os.environ.get("HANDSHAKE_CLOSE_DAY") or 5),
+            fallback_encoding=_encoding_from_env("HANDSHAKE_FALLBACK_ENCODING", "cp1252"),
             lock_timeout_seconds=float(os.environ.get("HANDSHAKE_LOCK_TIMEOUT_SECONDS") or 3600),
             publish_parquet=(os.environ.get("HANDSHAKE_PUBLISH_PARQUET") or "").strip().lower()
             in ("1", "true", "yes", "on"),
@@ -83,6 +106,10 @@ class Settings:
                 "HANDSHAKE_FORECAST_CATEGORY_MAPPINGS", "seeds/forecast_category_mappings.csv"
             ),
         )
+
+    @property
+    def kpi_history_path(self) -> Path:
+        return self.kpi_history or self.warehouse.with_name("kpi_history.duckdb")
 
     @property
     def spill_dir(self) -> Path:
@@ -109,6 +136,8 @@ class Settings:
             "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
             "HANDSHAKE_SPARK_HOME": str(self.spark_home),
             "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
+            "HANDSHAKE_KPI_HISTORY": str(self.kpi_history_path),
+            "HANDSHAKE_CLOSE_DAY": str(self.close_day),
             "HANDSHAKE_LOCK_TIMEOUT_SECONDS": str(self.lock_timeout_seconds),
             "HANDSHAKE_PLAUSIBLE_DATE_FROM": self.plausible_date_from.isoformat(),
             "HANDSHAKE_PLAUSIBLE_YEARS_AHEAD": str(self.plausible_years_ahead),

@@ -49,7 +49,7 @@ def test_components_only_serve_registered_kpis(manifest: dict) -> None:
 
 def test_registry_entries_are_complete() -> None:
     registry = kpis.load_registry()
-    assert len(registry) == 42
+    assert len(registry) == 54
     for entry in registry.values():
         assert entry.finance_owner and entry.sales_owner, entry.kpi_code
         assert entry.name and entry.description and entry.formula, entry.kpi_code

@@ -941,6 +941,7 @@ INVOICES_SQL = [
             u(w.opp_idx, 'monthly') < {MONTHLY_BILLING_SHARE} as monthly,
             {MARGINS}[w.rung_close + 1] + 0.03 * nrm(w.opp_idx, 'margin') as margin_base
         from won_deals w join customers c on c.acc_idx = w.acc_idx and not c.webshop
+        where u(w.opp_idx, 'never_invoiced') >= {NEVER_INVOICED_SHARE}
     ),
     plans as (
         select
@@ -1184,7 +1185,10 @@ INVOICES_SQL = [
             d.invoice_number, d.currency, d.invoice_date, d.post_ts, t.total,
             greatest(d.post_ts::date + 1,
                      d.invoice_date + d.terms
-                     + round(8 * nrm(d.invoice_number, 'pay_day'))::integer) as pay_date0,
+                     + round(8 * nrm(d.invoice_number, 'pay_day'))::integer
+                     + case when u(d.customer_number, 'late_payer') < {LATE_PAYER_SHARE}
+                            then (20 + pick(d.invoice_number, 'late_days', 61))::integer
+                            else 0 end) as pay_date0,
             u(d.invoice_number, 'split') < {SPLIT_PAYMENT_SHARE} as split
         from documents d join totals t using (invoice_number)
         where d.document_type = 'invoice' and d.cancel_ts is null and not d.stuck

@@ -115,6 +115,8 @@ CANCEL_RATE: Final = 0.008  # posted invoices cancelled 2-26 days later
 CREDIT_NOTE_RATE: Final = 0.015  # posted invoices that get a credit note 10-60 days later
 PAID_SHARE: Final = 0.94
 SPLIT_PAYMENT_SHARE: Final = 0.06
+LATE_PAYER_SHARE: Final = 0.12  # customers who pay 20-80 days after the due date
+NEVER_INVOICED_SHARE: Final = 0.04  # won deals no invoice ever names (the backlog that stays)
 BLOCKED_CUSTOMER_RATE: Final = 0.02
 OFFSET_TIMESTAMP_SHARE: Final = 0.03  # datetimes written with a +02:00 offset (still valid)
 

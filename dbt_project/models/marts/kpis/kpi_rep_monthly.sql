@@ -12,6 +12,10 @@
 -- depends_on: {{ ref('fct_rep_monthly') }}
 -- depends_on: {{ ref('fct_opportunity_outcomes') }}
 -- depends_on: {{ ref('fct_sales_org_monthly') }}
+-- depends_on: {{ ref('fct_receivables_monthly') }}
+-- depends_on: {{ ref('fct_invoiced_revenue_trailing') }}
+-- depends_on: {{ ref('fct_opportunity_backlog_monthly') }}
+-- depends_on: {{ ref('fct_recurring_revenue_retention') }}
 
 with
 
