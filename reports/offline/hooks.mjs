@@ -32,7 +32,14 @@ const EDITS = {
 			"import chalk from 'chalk';",
 			`import chalk from 'chalk';\nimport { mergeParquetFiles as __offlineMerge } from '${HELPERS}';`
 		],
-		['\tawait query(copy);', '\tvoid copy;\n\tawait __offlineMerge(tmpFilenames, outputFilepath);']
+		['\tawait query(copy);', '\tvoid copy;\n\tawait __offlineMerge(tmpFilenames, outputFilepath);'],
+		// A query with no rows (an empty table, e.g. no restatement yet) is
+		// written as an empty Parquet file with its columns, not left out:
+		// the pages then read an empty table instead of failing on a missing file.
+		[
+			'\tif (currentBatch.length) await flush(currentBatch);',
+			'\tif (currentBatch.length || !tmpFilenames.length) await flush(currentBatch);'
+		]
 	],
 	'src/client-duckdb/node.js': [
 		[

@@ -19,7 +19,7 @@ function require_base() {
  * @param {any} connection a DuckDB-Wasm (node, blocking) connection
  */
 export function loadParquetAsTable(connection, schema, table, file) {
-	const ipc = parquet.readParquet(new Uint8Array(readFileSync(file))).intoIPCStream();
+	const wasmTable = parquet.readParquet(new Uint8Array(readFileSync(file)));
 	for (const kind of ['VIEW', 'TABLE']) {
 		try {
 			connection.query(`DROP ${kind} IF EXISTS "${schema}"."${table}";`);
@@ -27,7 +27,25 @@ export function loadParquetAsTable(connection, schema, table, file) {
 			// the name is taken by the other kind of object: dropped in the other turn
 		}
 	}
-	connection.insertArrowFromIPCStream(ipc, { schema, name: table, create: true });
+	if (wasmTable.numBatches === 0) {
+		// An empty source (no rows yet, e.g. no restatement): parquet-wasm cannot
+		// stream a table without batches, so the empty table is made from the
+		// column types Evidence wrote beside the file.
+		wasmTable.free();
+		connection.query(`CREATE TABLE "${schema}"."${table}" (${emptyTableColumns(file)});`);
+		return;
+	}
+	connection.insertArrowFromIPCStream(wasmTable.intoIPCStream(), { schema, name: table, create: true });
+}
+
+// Evidence's column types as DuckDB types, as build-parquet.js writes them to Arrow.
+const DUCKDB_TYPES = { boolean: 'BOOLEAN', number: 'DOUBLE', string: 'VARCHAR', date: 'TIMESTAMP' };
+
+function emptyTableColumns(file) {
+	const columns = JSON.parse(readFileSync(file.replace(/\.parquet$/, '.schema.json'), 'utf8'));
+	return columns
+		.map((column) => `"${column.name}" ${DUCKDB_TYPES[column.evidenceType] ?? 'VARCHAR'}`)
+		.join(', ');
 }
 
 /**
