@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.extracts.contract import OBJECTS
 from orchestration.extracts.loader import LEDGER_TABLE, quote, sql_literal
 
 PUBLISHED_DATABASE = "handshake.duckdb"
@@ -70,8 +71,27 @@ def _run_status(con: duckdb.DuckDBPyConnection, run_id: str | None) -> str:
             coalesce(sum(rows_loaded), 0) as rows_loaded,
             coalesce(sum(rows_rejected), 0) as rows_rejected,
             string_agg(file_path || ': ' || error, chr(10)) filter (where status = 'refused')
-                as refused_files
+                as refused_files,
+            ({_never_delivered(con)}) as objects_never_delivered
         from warehouse.{LEDGER_TABLE} where run_id = {run}
+    """
+
+
+def _never_delivered(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL: the contract objects no run ever loaded a file of (their KPIs are NULL), as text."""
+    objects = ", ".join(
+        f"({sql_literal(obj.system)}, {sql_literal(obj.name)})" for obj in OBJECTS
+    )
+    return f"""
+        select coalesce(string_agg(contract.system || '/' || contract.name, ', '
+            order by contract.system, contract.name), '')
+        from (values {objects}) as contract (system, name)
+        where not exists (
+            select 1 from warehouse.{LEDGER_TABLE} as ledger
+            where ledger.status in ('loaded', 'skipped_duplicate')
+                and ledger.system = contract.system
+                and lower(ledger.object) = lower(contract.name)
+        )
     """
 
 

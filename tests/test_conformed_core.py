@@ -20,6 +20,8 @@ import pytest
 from tests.pipeline import load_landing, run_dbt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "landing_known"
+# The fixture company's own settings (a manual account match).
+COMPANY = Path(__file__).parent / "fixtures" / "landing_known_company"
 # The whole project: seeds, models, data tests, unit tests and the singular
 # reconciliation tests (the KPI marts built on the core must accept the fixture too).
 BUILD = ["build"]
@@ -31,7 +33,7 @@ A = "001KN000000000"  # CRM Account Id prefix of the fixture
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     root = tmp_path_factory.mktemp("conformed_core")
     path = root / "warehouse.duckdb"
-    results = load_landing(FIXTURE, path)
+    results = load_landing(FIXTURE, path, COMPANY)
     assert {r.status for r in results} == {"loaded"}, [(r.landing_file, r.error) for r in results]
     assert sum(r.rows_rejected for r in results) == 3
     run_dbt(BUILD, path, target_path=root / "target")
@@ -442,7 +444,7 @@ def test_exceptions_name_every_amount_outside_the_facts(
 def test_non_eur_reporting_currency(tmp_path: Path) -> None:
     """Reporting in USD: amount * rate_to_eur(currency, d) / rate_to_eur(USD, d), per line."""
     path = tmp_path / "usd.duckdb"
-    load_landing(FIXTURE, path)
+    load_landing(FIXTURE, path, COMPANY)
     run_dbt(
         ["build", "--select", "+fct_invoice_lines", "--indirect-selection", "cautious"],
         path,
