@@ -94,7 +94,7 @@ def zero_months(warehouse: Path) -> dict[str, set[date]]:
                 out[name] = set()
                 continue
             rows = con.execute(
-                f"select distinct date_trunc('month', {settings['time_column']}) "
+                f"select distinct cast(date_trunc('month', {settings['time_column']}) as date) "
                 f"from {view['relation_name']} where is_empty_month_row"
             ).fetchall()
             out[name] = {row[0] for row in rows}
