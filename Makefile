@@ -6,6 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+INSTALLED_DEV := $(VENV)/.installed-dev
 
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export DAGSTER_TELEMETRY_ENABLED := false
@@ -19,7 +20,7 @@ SAMPLE_SCALE ?= 1
 UI_PORT ?= 3000
 DASHBOARD_PORT ?= 3001
 
-.PHONY: help setup manifest sample demo test lint ui clean kpi-lock glossary dashboard
+.PHONY: help setup setup-dev manifest sample demo test lint ui clean kpi-lock glossary dashboard
 
 help:
 	@echo "make demo   - install, generate sample extracts, run refresh_warehouse, print a summary"
@@ -28,12 +29,20 @@ help:
 	@echo "make ui     - the Dagster UI on http://127.0.0.1:$(UI_PORT)"
 	@echo "make dashboard - build the Evidence dashboard from the published copy and serve it on http://127.0.0.1:$(DASHBOARD_PORT)"
 
+# The warehouse (demo, ui, kpi-lock, glossary) needs the package alone; tests and
+# lint add the dev tools and the Spark extra (the engine parity test runs Spark).
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	@touch $@
+
+$(INSTALLED_DEV): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	@touch $@
 
 setup: $(INSTALLED)
+
+setup-dev: $(INSTALLED_DEV)
 
 # dagster-dbt reads target/manifest.json when the code location is imported.
 manifest: setup
@@ -50,10 +59,10 @@ demo: manifest sample
 	$(BIN)/dagster job execute -m orchestration -j refresh_warehouse -c orchestration/run_config/quiet.yaml
 	$(BIN)/python -m orchestration.summary
 
-test: manifest
+test: setup-dev manifest
 	$(BIN)/pytest
 
-lint: manifest
+lint: setup-dev manifest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	HANDSHAKE_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests analyses
@@ -62,8 +71,9 @@ lint: manifest
 ui: manifest
 	$(BIN)/dagster dev -m orchestration -h 127.0.0.1 -p $(UI_PORT)
 
-# The shared CFO + sales-leader dashboard (Evidence), from data/publish/handshake.duckdb.
-dashboard: setup
+# The shared CFO + sales-leader dashboard (Evidence), from data/publish/handshake.duckdb
+# (`make demo` publishes it). Needs Node.js and npm, nothing from the Python environment.
+dashboard:
 	scripts/build_dashboard.sh
 	DASHBOARD_PORT=$(DASHBOARD_PORT) scripts/serve_dashboard.sh
 

@@ -79,9 +79,7 @@ def _run_status(con: duckdb.DuckDBPyConnection, run_id: str | None) -> str:
 
 def _never_delivered(con: duckdb.DuckDBPyConnection) -> str:
     """SQL: the contract objects no run ever loaded a file of (their KPIs are NULL), as text."""
-    objects = ", ".join(
-        f"({sql_literal(obj.system)}, {sql_literal(obj.name)})" for obj in OBJECTS
-    )
+    objects = ", ".join(f"({sql_literal(obj.system)}, {sql_literal(obj.name)})" for obj in OBJECTS)
     return f"""
         select coalesce(string_agg(contract.system || '/' || contract.name, ', '
             order by contract.system, contract.name), '')

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,13 @@ class Settings:
     # The company's own settings files (targets, manual matches): see
     # orchestration/company_settings.py. Default: `company` beside the landing folder.
     company_dir: Path = REPO_ROOT / "data" / "company"
+    # The loader's plausible window for every date and datetime value: from
+    # this date to this many years after the drop's date (outside: invalid_value).
+    plausible_date_from: date = date(1990, 1, 1)
+    plausible_years_ahead: int = 10
+    # Forecast category values (labels, Salesforce API names, renamed labels)
+    # and the label each maps to; an admin extends it (README).
+    forecast_category_mappings: Path = REPO_ROOT / "seeds" / "forecast_category_mappings.csv"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,6 +71,13 @@ class Settings:
             dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
             spark_home=spark_home,
             spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
+            plausible_date_from=date.fromisoformat(
+                os.environ.get("HANDSHAKE_PLAUSIBLE_DATE_FROM") or "1990-01-01"
+            ),
+            plausible_years_ahead=int(os.environ.get("HANDSHAKE_PLAUSIBLE_YEARS_AHEAD") or 10),
+            forecast_category_mappings=_path_from_env(
+                "HANDSHAKE_FORECAST_CATEGORY_MAPPINGS", "seeds/forecast_category_mappings.csv"
+            ),
         )
 
     @property
@@ -90,5 +105,8 @@ class Settings:
             "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
             "HANDSHAKE_SPARK_HOME": str(self.spark_home),
             "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
+            "HANDSHAKE_PLAUSIBLE_DATE_FROM": self.plausible_date_from.isoformat(),
+            "HANDSHAKE_PLAUSIBLE_YEARS_AHEAD": str(self.plausible_years_ahead),
+            "HANDSHAKE_FORECAST_CATEGORY_MAPPINGS": str(self.forecast_category_mappings),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
