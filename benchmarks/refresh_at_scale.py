@@ -9,7 +9,7 @@ peak memory is its own, read from the kernel with wait4):
   dbt build     full build: seeds, models, unit and data tests
   SQL floor     the same compiled model and test SQL, executed directly in one
                 DuckDB session in dependency order (seeds loaded untimed)
-  publish       the read-only copy for BI tools (DuckDB file and Parquet)
+  publish       the read-only copy for BI tools (one pass into a DuckDB file)
   dagster       `dagster job execute -j refresh_warehouse` end to end on a
                 fresh warehouse (load, dbt build, publish)
   daily drop    one new daily delta drop (about 1 % new or changed rows) is

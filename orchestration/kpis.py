@@ -62,6 +62,26 @@ def parse_dashboard_tiles(text: str, where: str) -> tuple[tuple[str, int], ...]:
     return tuple(tiles)
 
 
+# How a column of each registry unit says what its numbers are (published as
+# the column's comment, so that a BI reader sees that 0.25 means 25 %).
+UNIT_PHRASES = {
+    "currency": "an amount in the reporting currency",
+    "ratio": "a fraction (0.25 means 25 %)",
+    "index": "an index from 0 to 100",
+    "days": "a number of days",
+    "count": "a count",
+}
+
+
+def unit_phrase(unit: str) -> str:
+    return UNIT_PHRASES.get(unit, f"in {unit}")
+
+
+def kpi_column_description(entry: RegistryEntry) -> str:
+    """The description of a finance or sales mart column that lays out one agreed KPI."""
+    return f"Agreed KPI {entry.kpi_code} ({entry.name}): {unit_phrase(entry.unit)}."
+
+
 def load_registry(path: Path = REGISTRY_PATH) -> dict[str, RegistryEntry]:
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -240,6 +260,13 @@ def guard_problems(manifest: dict[str, Any]) -> list[str]:
             code = meta.get("kpi_code")
             if code is not None and code not in registry:
                 problems.append(f"{name}.{column['name']}: kpi_code {code} is not in the registry")
+            elif code is not None and unit_phrase(registry[code].unit) not in column.get(
+                "description", ""
+            ):
+                problems.append(
+                    f"{name}.{column['name']}: the description must state the unit, e.g. "
+                    f'"{kpi_column_description(registry[code])}"'
+                )
             if column["name"] in registry:
                 if not facing or code != column["name"]:
                     problems.append(

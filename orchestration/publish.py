@@ -2,18 +2,24 @@
 
 DuckDB lets one process write a database file and blocks every other process,
 readers included, while it does. BI tools therefore never open the working
-warehouse: after a green build the marts are copied into a new DuckDB file
-(written in a storage version that DuckDB 1.4 clients such as Evidence can
-read) and into Parquet files, and then swapped in with an atomic rename. A
-reader that has the old file open keeps reading it; the next reader opens the
-new one. A failed publish leaves the previous publication untouched.
+warehouse: after a green build the marts are copied, in one pass, into a new
+DuckDB file (written in a storage version that DuckDB 1.4 clients such as
+Evidence can read) with every table and column description of the marts, and
+then swapped in with an atomic rename. A reader that has the old file open
+keeps reading it; the next reader opens the new one. A failed or refused
+publish leaves the previous publication untouched.
+
+Before copying, the publish gate refuses an unusable refresh: a landing folder
+without any file (a wrong path), or a core object that was never loaded.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,20 +30,56 @@ import duckdb
 
 from orchestration.extracts.contract import OBJECTS
 from orchestration.extracts.loader import LEDGER_TABLE, quote, sql_literal
+from orchestration.warehouse_io import DiskFull, is_disk_full, wait_while_locked
 
 PUBLISHED_DATABASE = "handshake.duckdb"
-PUBLISHED_PARQUET = "parquet"  # a symlink to the current release's Parquet folder
+PUBLISHED_PARQUET = "parquet"  # a symlink to the current release's Parquet folder (opt-in)
 RELEASES = "releases"
+RELEASED_MARKER = "RELEASED"  # written into a release folder once it has been swapped in
 PUBLISHED_SCHEMAS = ("marts",)
 # The newest storage format that DuckDB 1.4 readers (Evidence's driver) open.
 STORAGE_VERSION = "v1.4.0"
 RELEASES_KEPT = 3
+# Without these a refresh is not worth publishing: accounts, opportunities,
+# customers, invoices and their lines feed every conformed fact.
+CORE_OBJECTS = (
+    ("crm", "Account"),
+    ("crm", "Opportunity"),
+    ("erp", "customers"),
+    ("erp", "invoices"),
+    ("erp", "invoice_lines"),
+)
+
+PUBLICATION_STATUS_COMMENT = (
+    "One row: when this copy was published and what the run that published it "
+    "loaded, rejected and refused (file paths relative to the landing folder)."
+)
+PUBLICATION_STATUS_COLUMNS = {
+    "published_at": "When this copy was published (UTC).",
+    "published_tables": "JSON list of the tables of this copy, schema.table.",
+    "run_id": "The Dagster run that published this copy (NULL when published outside Dagster).",
+    "files_loaded": "Files that run loaded (count).",
+    "files_skipped_duplicate": "Files that run skipped because the same content was already loaded (count).",
+    "files_refused": "Files that run refused as a whole (count); see refused_files.",
+    "rows_loaded": "Rows that run loaded into the raw tables (count).",
+    "rows_rejected": "Rows that run rejected and kept in raw_meta.load_rejects (count).",
+    "refused_files": "One line per refused file: its path relative to the landing folder and why.",
+    "objects_never_delivered": (
+        "Contract objects no run ever loaded a file of (their KPIs are NULL), comma separated."
+    ),
+}
+
+_log = logging.getLogger(__name__)
+
+
+class PublicationRefused(RuntimeError):
+    """The refresh is not fit to publish; the message names the landing folder and what is missing."""
 
 
 @dataclass(frozen=True)
 class Publication:
     database: Path
-    parquet_dir: Path
+    parquet_dir: Path | None
     tables: list[str]
     rows: int
     published_at: datetime
@@ -47,21 +89,178 @@ def published_database(publish_dir: Path) -> Path:
     return publish_dir / PUBLISHED_DATABASE
 
 
-def _tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
-    return con.execute(
+# --------------------------------------------------------------------------- the gate
+
+
+def _landing_has_files(landing_dir: Path) -> bool:
+    if not landing_dir.is_dir():
+        return False
+    return any(files for _root, _dirs, files in os.walk(landing_dir))
+
+
+def _loaded_objects(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[str, str]]:
+    """(system, lower(object)) of every object with rows loaded in any run."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_catalog = ? and table_schema || '.' || table_name = ?",
+        [catalog, LEDGER_TABLE],
+    ).fetchone()[0]
+    if not exists:
+        return set()
+    rows = con.execute(
         f"""
-        select table_schema, table_name from information_schema.tables
-        where table_catalog = 'warehouse' and table_schema in ({placeholders})
-        order by table_schema, table_name
-        """,
-        list(PUBLISHED_SCHEMAS),
+        select distinct system, lower(object) from {catalog}.{LEDGER_TABLE}
+        where status = 'loaded' and rows_loaded > 0
+        """
     ).fetchall()
+    return {(system, obj) for system, obj in rows}
 
 
-def _run_status(con: duckdb.DuckDBPyConnection, run_id: str | None) -> str:
-    """Rows for marts.run_status: what the run that published loaded and refused."""
+def publication_problems(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path | None, catalog: str
+) -> list[str]:
+    """Why the warehouse attached as `catalog` must not be published; empty when it may."""
+    problems = []
+    if landing_dir is not None and not _landing_has_files(landing_dir):
+        problems.append(
+            f"the landing folder {landing_dir} holds no files at all "
+            "(is HANDSHAKE_LANDING_DIR right?)"
+        )
+    loaded = _loaded_objects(con, catalog)
+    missing = [f"{s}/{o}" for s, o in CORE_OBJECTS if (s, o.lower()) not in loaded]
+    if missing:
+        where = f" from {landing_dir}" if landing_dir is not None else ""
+        problems.append(
+            f"core objects never loaded{where}: {', '.join(missing)} "
+            "(deliver them as <system>/<drop_id>/<object>.csv; see raw_meta.load_ledger "
+            "for refused files)"
+        )
+    return problems
+
+
+def refusal_message(problems: list[str]) -> str:
+    return (
+        "Not published, the previous publication stays: "
+        + "; ".join(problems)
+        + ". Fix the landing folder and run the refresh again."
+    )
+
+
+def check_publishable(
+    warehouse: Path, landing_dir: Path | None, timeout_seconds: float = 3600.0
+) -> list[str]:
+    """The gate on a warehouse file, opened read-only (for the summary and the CLI)."""
+    if not warehouse.exists():
+        problems = [f"the warehouse {warehouse} does not exist yet"]
+        if landing_dir is not None and not _landing_has_files(landing_dir):
+            problems.insert(0, f"the landing folder {landing_dir} holds no files at all")
+        return problems
+    with duckdb.connect() as con:
+        wait_while_locked(
+            lambda: con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)"),
+            f"the warehouse {warehouse}",
+            timeout_seconds,
+        )
+        return publication_problems(con, landing_dir, "warehouse")
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def publish(
+    warehouse: Path,
+    publish_dir: Path,
+    run_id: str | None = None,
+    duckdb_config: Mapping[str, str | int] | None = None,
+    *,
+    landing_dir: Path | None = None,
+    parquet: bool = False,
+    lock_timeout_seconds: float = 3600.0,
+    log: logging.Logger | None = None,
+) -> Publication:
+    """Copy the published schemas of `warehouse` into a new release and swap it in.
+
+    `landing_dir` is where the refresh read its files: the gate checks it holds
+    files, and its path is cut from every published message so that the copy
+    holds paths relative to it. `duckdb_config` holds the DuckDB settings
+    (memory limit, threads, spill folder) of the copying connection; see
+    Settings.duckdb_config. Raises PublicationRefused when the gate refuses.
+    """
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    _remove_unreleased(publish_dir)
+    stamp = datetime.now(UTC)
+    release = publish_dir / RELEASES / f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    release.mkdir(parents=True)
+    new_database = release / PUBLISHED_DATABASE
+    parquet_dir = release / PUBLISHED_PARQUET if parquet else None
+    try:
+        tables, rows = _write_release(
+            warehouse,
+            new_database,
+            parquet_dir,
+            run_id,
+            stamp,
+            dict(duckdb_config or {}),
+            landing_dir,
+            lock_timeout_seconds,
+            log or _log,
+        )
+        new_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        _swap_in(publish_dir, release, parquet_dir is not None)
+        (release / RELEASED_MARKER).touch()
+    except BaseException as error:
+        shutil.rmtree(release, ignore_errors=True)
+        if is_disk_full(error) and not isinstance(error, DiskFull):
+            raise DiskFull(f"publishing to {publish_dir}", error) from error
+        raise
+    _prune_releases(publish_dir)
+    return Publication(
+        published_database(publish_dir),
+        publish_dir / PUBLISHED_PARQUET if parquet else None,
+        tables,
+        rows,
+        stamp,
+    )
+
+
+def _comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    """COMMENT ON statements that give release.<schema>.<table> the warehouse's descriptions."""
+    statements = []
+    relation = con.execute(
+        """
+        select comment from duckdb_tables() where database_name = 'warehouse'
+            and schema_name = ? and table_name = ?
+        union all
+        select comment from duckdb_views() where database_name = 'warehouse'
+            and schema_name = ? and view_name = ?
+        """,
+        [schema, table, schema, table],
+    ).fetchone()
+    target = f"release.{quote(schema)}.{quote(table)}"
+    if relation and relation[0]:
+        statements.append(f"comment on table {target} is {sql_literal(relation[0])}")
+    for column, comment in con.execute(
+        """
+        select column_name, comment from duckdb_columns() where database_name = 'warehouse'
+            and schema_name = ? and table_name = ? and comment is not null and comment <> ''
+        order by column_index
+        """,
+        [schema, table],
+    ).fetchall():
+        statements.append(f"comment on column {target}.{quote(column)} is {sql_literal(comment)}")
+    return statements
+
+
+def _run_status(run_id: str | None, landing_dir: Path | None) -> str:
+    """Rows for marts.publication_status: what the run that published loaded and refused."""
     run = sql_literal(run_id) if run_id else "null::varchar"
+    # The loader's messages name the file by its path under the landing
+    # folder, but a DuckDB or OS error inside one may carry the absolute path.
+    error = "error"
+    if landing_dir is not None:
+        prefixes = {str(landing_dir), str(landing_dir.resolve())}
+        for prefix in sorted(prefixes, key=len, reverse=True):
+            error = f"replace({error}, {sql_literal(prefix.rstrip('/') + '/')}, '')"
     return f"""
         select
             {run} as run_id,
@@ -70,14 +269,17 @@ def _run_status(con: duckdb.DuckDBPyConnection, run_id: str | None) -> str:
             count(*) filter (where status = 'refused') as files_refused,
             coalesce(sum(rows_loaded), 0) as rows_loaded,
             coalesce(sum(rows_rejected), 0) as rows_rejected,
-            string_agg(file_path || ': ' || error, chr(10)) filter (where status = 'refused')
-                as refused_files,
-            ({_never_delivered(con)}) as objects_never_delivered
+            string_agg(
+                case when starts_with({error}, file_path) then {error}
+                else file_path || ': ' || {error} end,
+                chr(10) order by file_path
+            ) filter (where status = 'refused') as refused_files,
+            ({_never_delivered()}) as objects_never_delivered
         from warehouse.{LEDGER_TABLE} where run_id = {run}
     """
 
 
-def _never_delivered(con: duckdb.DuckDBPyConnection) -> str:
+def _never_delivered() -> str:
     """SQL: the contract objects no run ever loaded a file of (their KPIs are NULL), as text."""
     objects = ", ".join(f"({sql_literal(obj.system)}, {sql_literal(obj.name)})" for obj in OBJECTS)
     return f"""
@@ -93,92 +295,127 @@ def _never_delivered(con: duckdb.DuckDBPyConnection) -> str:
     """
 
 
-def publish(
-    warehouse: Path,
-    publish_dir: Path,
-    run_id: str | None = None,
-    duckdb_config: Mapping[str, str | int] | None = None,
-) -> Publication:
-    """Copy the published schemas of `warehouse` into a new release and swap it in.
-
-    `duckdb_config` holds the DuckDB settings (memory limit, threads, spill
-    folder) of the copying connection; see Settings.duckdb_config.
-    """
-    publish_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC)
-    release = publish_dir / RELEASES / f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    parquet_dir = release / PUBLISHED_PARQUET
-    parquet_dir.mkdir(parents=True)
-    new_database = release / PUBLISHED_DATABASE
-    try:
-        tables, rows = _write_release(
-            warehouse, new_database, parquet_dir, run_id, stamp, dict(duckdb_config or {})
-        )
-        _swap_in(publish_dir, release)
-    except BaseException:
-        shutil.rmtree(release, ignore_errors=True)
-        raise
-    _prune_releases(publish_dir)
-    return Publication(
-        published_database(publish_dir), publish_dir / PUBLISHED_PARQUET, tables, rows, stamp
-    )
-
-
 def _write_release(
     warehouse: Path,
     new_database: Path,
-    parquet_dir: Path,
+    parquet_dir: Path | None,
     run_id: str | None,
     stamp: datetime,
     duckdb_config: dict[str, str | int],
+    landing_dir: Path | None,
+    lock_timeout_seconds: float,
+    log: logging.Logger,
 ) -> tuple[list[str], int]:
     published: list[str] = []
     rows = 0
     with duckdb.connect(config=duckdb_config) as con:
-        con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)")
+        wait_while_locked(
+            lambda: con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)"),
+            f"the warehouse {warehouse}",
+            lock_timeout_seconds,
+            log,
+        )
+        problems = publication_problems(con, landing_dir, "warehouse")
+        if problems:
+            raise PublicationRefused(refusal_message(problems))
         con.execute(
             f"attach {sql_literal(str(new_database))} as release "
             f"(storage_version {sql_literal(STORAGE_VERSION)})"
         )
+        tables = con.execute(
+            f"""
+            select table_schema, table_name from information_schema.tables
+            where table_catalog = 'warehouse'
+              and table_schema in ({", ".join(sql_literal(s) for s in PUBLISHED_SCHEMAS)})
+            order by table_schema, table_name
+            """
+        ).fetchall()
+        # One transaction: every table is written once, with its descriptions,
+        # and the file is committed once.
+        con.execute("begin transaction")
         for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema if not exists release.{schema}")
-        for schema, table in _tables_to_publish(con):
-            source = f"warehouse.{quote(schema)}.{quote(table)}"
+            con.execute(f"create schema release.{quote(schema)}")
+        for schema, table in tables:
+            target = f"release.{quote(schema)}.{quote(table)}"
             con.execute(
-                f"create table release.{quote(schema)}.{quote(table)} as select * from {source}"
+                f"create table {target} as select * from warehouse.{quote(schema)}.{quote(table)}"
             )
-            rows += con.execute(
-                f"select count(*) from release.{quote(schema)}.{quote(table)}"
-            ).fetchone()[0]
-            target = parquet_dir / f"{schema}.{table}.parquet"
-            con.execute(
-                f"copy release.{quote(schema)}.{quote(table)} to {sql_literal(str(target))} "
-                "(format parquet, compression zstd)"
-            )
+            for statement in _comments(con, schema, table):
+                con.execute(statement)
+            rows += con.execute(f"select count(*) from {target}").fetchone()[0]
             published.append(f"{schema}.{table}")
-        status = _run_status(con, run_id)
+        status = _run_status(run_id, landing_dir)
         con.execute(
             f"create table release.marts.publication_status as "
             f"select {sql_literal(stamp.replace(tzinfo=None).isoformat(sep=' '))}::timestamp as published_at, "
             f"{sql_literal(json.dumps(published))} as published_tables, * from ({status})"
         )
         con.execute(
-            f"copy release.marts.publication_status to "
-            f"{sql_literal(str(parquet_dir / 'marts.publication_status.parquet'))} (format parquet)"
+            f"comment on table release.marts.publication_status is "
+            f"{sql_literal(PUBLICATION_STATUS_COMMENT)}"
         )
+        status_columns = con.execute(
+            "select column_name from duckdb_columns() where database_name = 'release' "
+            "and table_name = 'publication_status'"
+        ).fetchall()
+        for (column,) in status_columns:
+            comment = PUBLICATION_STATUS_COLUMNS.get(column)
+            if comment is None:
+                continue  # the README test finds an undescribed column
+            con.execute(
+                f"comment on column release.marts.publication_status.{quote(column)} "
+                f"is {sql_literal(comment)}"
+            )
+        con.execute("commit")
+        if parquet_dir is not None:
+            parquet_dir.mkdir()
+            for name in [*published, "marts.publication_status"]:
+                schema, table = name.split(".", 1)
+                con.execute(
+                    f"copy release.{quote(schema)}.{quote(table)} to "
+                    f"{sql_literal(str(parquet_dir / f'{name}.parquet'))} "
+                    "(format parquet, compression zstd)"
+                )
         con.execute("detach release")
         con.execute("detach warehouse")
     return published, rows
 
 
-def _swap_in(publish_dir: Path, release: Path) -> None:
+def _swap_in(publish_dir: Path, release: Path, with_parquet: bool) -> None:
     """Atomic renames: the database file, then the Parquet folder link."""
     tmp_database = publish_dir / f".{PUBLISHED_DATABASE}.{release.name}"
     os.link(release / PUBLISHED_DATABASE, tmp_database)
     os.replace(tmp_database, published_database(publish_dir))
-    tmp_link = publish_dir / f".{PUBLISHED_PARQUET}.{release.name}"
-    tmp_link.symlink_to(Path(RELEASES) / release.name / PUBLISHED_PARQUET)
-    os.replace(tmp_link, publish_dir / PUBLISHED_PARQUET)
+    link = publish_dir / PUBLISHED_PARQUET
+    if with_parquet:
+        tmp_link = publish_dir / f".{PUBLISHED_PARQUET}.{release.name}"
+        tmp_link.symlink_to(Path(RELEASES) / release.name / PUBLISHED_PARQUET)
+        os.replace(tmp_link, link)
+    elif link.is_symlink():
+        # Parquet is no longer published: no link to an older release's files.
+        link.unlink()
+
+
+def _remove_unreleased(publish_dir: Path) -> None:
+    """What a killed publish left behind: its release folder and its temporary links."""
+    for leftover in publish_dir.glob(f".{PUBLISHED_DATABASE}.*"):
+        leftover.unlink(missing_ok=True)
+    for leftover in publish_dir.glob(f".{PUBLISHED_PARQUET}.*"):
+        leftover.unlink(missing_ok=True)
+    releases = publish_dir / RELEASES
+    if not releases.is_dir():
+        return
+    current = published_database(publish_dir)
+    current_inode = current.stat().st_ino if current.exists() else None
+    for release in releases.iterdir():
+        if (release / RELEASED_MARKER).exists():
+            continue
+        database = release / PUBLISHED_DATABASE
+        if database.exists() and database.stat().st_ino == current_inode:
+            # swapped in, killed before its marker was written
+            (release / RELEASED_MARKER).touch()
+            continue
+        shutil.rmtree(release, ignore_errors=True)
 
 
 def _prune_releases(publish_dir: Path) -> None:

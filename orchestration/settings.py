@@ -44,6 +44,12 @@ class Settings:
     # The company's own settings files (targets, manual matches): see
     # orchestration/company_settings.py. Default: `company` beside the landing folder.
     company_dir: Path = REPO_ROOT / "data" / "company"
+    # How long a step waits for the warehouse file while another process
+    # (a leftover dbt, an `mf query`, a DuckDB shell) holds its lock.
+    lock_timeout_seconds: float = 3600.0
+    # Parquet files of the published marts beside the DuckDB copy, for readers
+    # that want Parquet (the dashboard and DuckDB clients read the DuckDB file).
+    publish_parquet: bool = False
     # The loader's plausible window for every date and datetime value: from
     # this date to this many years after the drop's date (outside: invalid_value).
     plausible_date_from: date = date(1990, 1, 1)
@@ -71,6 +77,9 @@ class Settings:
             dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
             spark_home=spark_home,
             spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
+            lock_timeout_seconds=float(os.environ.get("HANDSHAKE_LOCK_TIMEOUT_SECONDS") or 3600),
+            publish_parquet=(os.environ.get("HANDSHAKE_PUBLISH_PARQUET") or "").strip().lower()
+            in ("1", "true", "yes", "on"),
             plausible_date_from=date.fromisoformat(
                 os.environ.get("HANDSHAKE_PLAUSIBLE_DATE_FROM") or "1990-01-01"
             ),
@@ -105,6 +114,7 @@ class Settings:
             "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
             "HANDSHAKE_SPARK_HOME": str(self.spark_home),
             "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
+            "HANDSHAKE_LOCK_TIMEOUT_SECONDS": str(self.lock_timeout_seconds),
             "HANDSHAKE_PLAUSIBLE_DATE_FROM": self.plausible_date_from.isoformat(),
             "HANDSHAKE_PLAUSIBLE_YEARS_AHEAD": str(self.plausible_years_ahead),
             "HANDSHAKE_FORECAST_CATEGORY_MAPPINGS": str(self.forecast_category_mappings),

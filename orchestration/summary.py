@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.kpis import RegistryEntry, load_registry
+from orchestration.publish import check_publishable, published_database, refusal_message
 from orchestration.settings import Settings
 
 # How a value of each registry unit is printed.
@@ -71,8 +74,9 @@ def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
-    if not _table_exists(con, "marts", "kpi_company_monthly"):
-        return ["Agreed KPIs: marts.kpi_company_monthly is not built yet."]
+    for table in ("kpi_company_monthly", "fct_forecast_company_monthly"):
+        if not _table_exists(con, "marts", table):
+            return [f"Agreed KPIs: marts.{table} is not built yet."]
     # The dashboard's reporting month: the latest month that was over when the
     # data was extracted.
     month = con.execute(
@@ -93,15 +97,42 @@ def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+def publication_lines(settings: Settings) -> list[str]:
+    """Whether the refresh is fit to publish, and what the published copy holds."""
+    lines = []
+    problems = check_publishable(
+        settings.warehouse, settings.landing_dir, settings.lock_timeout_seconds
+    )
+    if problems:
+        lines.append(refusal_message(problems))
+    published = published_database(settings.publish_dir)
+    if not published.exists():
+        lines.append(f"Published copy for BI: none yet ({published})")
+        return lines
+    with duckdb.connect(str(published), read_only=True) as con:
+        status = con.execute(
+            "select published_at, run_id, files_loaded, files_refused, rows_loaded, rows_rejected "
+            "from marts.publication_status"
+        ).fetchone()
+    published_at, run_id, files_loaded, files_refused, rows_loaded, rows_rejected = status
+    lines.append(
+        f"Published copy for BI: {published}, published {published_at:%Y-%m-%d %H:%M} UTC "
+        f"by run {run_id or '(outside Dagster)'}: {files_loaded} files loaded, "
+        f"{files_refused} refused, {rows_loaded:,} rows loaded, {rows_rejected:,} rejected"
+    )
+    return lines
+
+
 def main() -> None:
     settings = Settings.from_env()
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        lines = ["", "Handshake refresh summary", "=" * 25]
-        lines += load_lines(con)
-        lines += kpi_lines(con)
+    lines = ["", "Handshake refresh summary", "=" * 25]
+    if Path(settings.warehouse).exists():
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            lines += load_lines(con)
+            lines += kpi_lines(con)
+    lines += publication_lines(settings)
     lines += [
         f"Warehouse: {settings.warehouse}",
-        f"Published copy for BI: {settings.publish_dir}",
         "Dagster UI: make ui, then open http://127.0.0.1:3000",
         "",
     ]

@@ -111,7 +111,10 @@ def write(landing: Path, relative: str, text: str) -> None:
 
 
 def small_landing(landing: Path) -> None:
-    """Two drops: good rows, a rejected row, a refused file and an unknown file."""
+    """Two drops: good rows, a rejected row, a refused file and an unknown file.
+
+    Every core object the publish gate asks for has one row, so the refresh publishes.
+    """
     write(
         landing,
         "crm/2025-01-31/Account.csv",
@@ -124,6 +127,33 @@ def small_landing(landing: Path) -> None:
         "crm/2025-02-28/Account.csv",
         "Id,Name,BillingCountry,CreatedDate,LastModifiedDate\n"
         "A1,Acme Renamed,DE,2024-01-01T00:00:00Z,2023-12-01T00:00:00Z\n",
+    )
+    # the core objects the publish gate asks for, one row each
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        "Id,AccountId,OwnerId,StageName,Amount,CurrencyIsoCode,CloseDate,"
+        "ForecastCategoryName,IsClosed,IsWon,CreatedDate,LastModifiedDate\n"
+        "O1,A1,U1,Closed Won,1000,EUR,2025-01-20,Closed,true,true,"
+        "2024-12-01T00:00:00Z,2025-01-20T00:00:00Z\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/customers.csv",
+        "customer_number,name,country_code,crm_account_id,created_at,updated_at\n"
+        "C1,Acme GmbH,DE,A1,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
+        "I1,C1,invoice,2025-01-25,EUR,posted,2025-01-25T00:00:00Z\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoice_lines.csv",
+        "invoice_number,line_number,quantity,unit_price,net_amount,updated_at\n"
+        "I1,1,1,1000,1000,2025-01-25T00:00:00Z\n",
     )
     write(landing, "erp/2025-01-31/fx_rates.csv", f"{FX_HEADER}\n2025-01-01,USD,0.9\n")
     write(landing, "erp/2025-02-28/fx_rates.csv", "rate_date,currency\n2025-02-01,USD\n")
@@ -151,7 +181,8 @@ def execute_refresh(env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def finish(process: subprocess.Popen[str]) -> str:
-    output, _ = process.communicate(timeout=600)
+    # generous: on a busy shared machine two refreshes in a row take minutes
+    output, _ = process.communicate(timeout=1800)
     assert process.returncode == 0, output[-8000:]
     return output
 

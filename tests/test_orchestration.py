@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -12,7 +13,7 @@ import yaml
 
 from orchestration.extracts.contract import OBJECTS
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.pipeline import execute_refresh, finish, load_landing, small_landing
+from tests.pipeline import execute_refresh, finish, load_landing, small_landing, write
 
 # --------------------------------------------------------------------------- definitions
 
@@ -99,34 +100,65 @@ def test_the_raw_layer_is_exported_for_spark_by_a_job_of_its_own(
             f"select count(*) from read_parquet('{raw_dir}/raw_meta/load_ledger/*.parquet')"
         ).fetchone()
     assert accounts == [("A1", "Acme"), ("A1", "Acme Renamed")]  # every version, as loaded
-    assert ledger_rows == (5,)
+    assert ledger_rows == (9,)
 
 
 # --------------------------------------------------------------------------- sensor
 
 
-def test_new_drop_sensor_requests_a_run_per_new_drop(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _ticks(cursor: str | None, count: int) -> tuple[list[dg.RunRequest], str | None]:
+    """Evaluate new_drop_sensor `count` times in a row, as the daemon does; its run requests."""
     from orchestration.defs.automation import new_drop_sensor
 
+    requests: list[dg.RunRequest] = []
+    for _ in range(count):
+        result = new_drop_sensor(dg.build_sensor_context(cursor=cursor))
+        requests += result.run_requests or []
+        cursor = result.cursor
+    return requests, cursor
+
+
+def test_new_drop_sensor_reacts_to_new_and_changed_files_once_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     landing = tmp_path / "landing"
     monkeypatch.setenv("HANDSHAKE_LANDING_DIR", str(landing))
-    result = new_drop_sensor(dg.build_sensor_context())
-    assert isinstance(result, dg.SkipReason)
+    requests, cursor = _ticks(None, 2)
+    assert requests == []
 
-    (landing / "crm" / "2025-01-31").mkdir(parents=True)
-    first = new_drop_sensor(dg.build_sensor_context())
-    assert len(first.run_requests) == 1
-    assert first.run_requests[0].tags["handshake/new_drops"] == "crm/2025-01-31"
+    write(landing, "crm/2025-01-31/Account.csv", "Id,Name\nA1,Acme\n")
+    # a drop still being copied waits one tick; then one run, and only one
+    requests, cursor = _ticks(cursor, 1)
+    assert requests == []
+    requests, cursor = _ticks(cursor, 3)
+    assert len(requests) == 1
+    assert json.loads(requests[0].tags["handshake/new_drops"]) == ["crm/2025-01-31"]
+    first_key = requests[0].run_key
 
-    again = new_drop_sensor(dg.build_sensor_context(cursor=first.cursor))
-    assert isinstance(again, dg.SkipReason)
+    # a file copied into the existing drop folder afterwards starts a run
+    write(landing, "crm/2025-01-31/Opportunity.csv", "Id\nO1\n")
+    requests, cursor = _ticks(cursor, 3)
+    assert len(requests) == 1 and requests[0].run_key != first_key
+    # so does a file rewritten in place; a hidden temporary file does not
+    write(landing, "crm/2025-01-31/Account.csv", "Id,Name\nA1,Acme\nA2,Beta\n")
+    write(landing, "crm/2025-01-31/.Account.csv.part", "Id")
+    requests, cursor = _ticks(cursor, 3)
+    assert len(requests) == 1
 
-    (landing / "erp" / "2025-02-28").mkdir(parents=True)
-    second = new_drop_sensor(dg.build_sensor_context(cursor=first.cursor))
-    assert second.run_requests[0].tags["handshake/new_drops"] == "erp/2025-02-28"
-    assert second.run_requests[0].run_key != first.run_requests[0].run_key
+    # a folder name with a trailing newline and odd characters: one run, not one per tick
+    odd = "erp/2025-02-28\n; drop table x;--"
+    write(landing, f"{odd}/customers.csv", "customer_number\nC1\n")
+    requests, cursor = _ticks(cursor, 5)
+    assert len(requests) == 1
+    assert json.loads(requests[0].tags["handshake/new_drops"]) == [odd]
+
+
+def test_the_daily_schedule_is_on_by_default(dbt_manifest: None) -> None:
+    from orchestration.definitions import defs
+
+    schedule = defs.resolve_schedule_def("daily_refresh")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.execution_timezone == "UTC"
 
 
 # --------------------------------------------------------------------------- end to end
@@ -166,6 +198,8 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
     first, second = execute_refresh(refresh_env), execute_refresh(refresh_env)
     outputs = [finish(first), finish(second)]
     assert any("blocked by limit for pool duckdb_warehouse" in out for out in outputs)
+    # the waiting run says at INFO which run holds the slot
+    assert any("waits for the duckdb_warehouse slot held by run" in out for out in outputs)
 
     instance = dg.DagsterInstance.from_config(refresh_env["DAGSTER_HOME"])
     intervals = _pool_step_intervals(instance)
@@ -191,8 +225,12 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
         ).fetchall()
         assert ledger == [
             ("crm/2025-01-31/Account.csv", ["loaded", "skipped_duplicate"]),
+            ("crm/2025-01-31/Opportunity.csv", ["loaded", "skipped_duplicate"]),
             ("crm/2025-02-28/Account.csv", ["loaded", "skipped_duplicate"]),
+            ("erp/2025-01-31/customers.csv", ["loaded", "skipped_duplicate"]),
             ("erp/2025-01-31/fx_rates.csv", ["loaded", "skipped_duplicate"]),
+            ("erp/2025-01-31/invoice_lines.csv", ["loaded", "skipped_duplicate"]),
+            ("erp/2025-01-31/invoices.csv", ["loaded", "skipped_duplicate"]),
             ("erp/2025-02-28/budget.csv", ["refused", "refused"]),
             ("erp/2025-02-28/fx_rates.csv", ["refused", "refused"]),
         ]

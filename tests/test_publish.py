@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+import re
+import stat
 import struct
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration import publish as publish_module
-from orchestration.extracts.loader import ensure_tables
-from orchestration.publish import publish, published_database
+from orchestration.extracts.loader import LEDGER_TABLE, ensure_tables
+from orchestration.publish import CORE_OBJECTS, publish, published_database
 from tests.pipeline import execute_refresh, finish
 
 # DuckDB 1.4 (Evidence's driver) reads storage versions 64 to 67 ("Trying to read a
@@ -27,9 +33,22 @@ def storage_version_number(path: Path) -> int:
     return struct.unpack("<Q", header[12:20])[0]
 
 
+def record_core_loads(con: duckdb.DuckDBPyConnection) -> None:
+    """Ledger rows as the loader writes them: every core object loaded once."""
+    for system, obj in CORE_OBJECTS:
+        con.execute(
+            f"insert into {LEDGER_TABLE} (load_id, system, object, drop_id, file_path, status, "
+            "rows_in_file, rows_loaded, rows_rejected, duplicate_rows, started_at, finished_at) "
+            "values (?, ?, ?, '2025-01-31', ?, 'loaded', 1, 1, 0, 0, now()::timestamp, now()::timestamp)",
+            [f"{system}-{obj}", system, obj, f"{system}/2025-01-31/{obj}.csv"],
+        )
+
+
 def make_warehouse(path: Path, revenue: int) -> None:
     with duckdb.connect(str(path)) as con:
         ensure_tables(con)
+        if not con.execute(f"select count(*) from {LEDGER_TABLE}").fetchone()[0]:
+            record_core_loads(con)
         con.execute("create schema if not exists marts")
         con.execute("create schema if not exists staging")
         con.execute(
@@ -45,7 +64,7 @@ def make_warehouse(path: Path, revenue: int) -> None:
 def test_publish_copies_the_marts_in_a_format_duckdb_1_4_reads(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     make_warehouse(warehouse, 100)
-    publication = publish(warehouse, tmp_path / "publish")
+    publication = publish(warehouse, tmp_path / "publish", parquet=True)
 
     assert publication.database == published_database(tmp_path / "publish")
     assert storage_version_number(publication.database) in READABLE_BY_DUCKDB_1_4
@@ -59,6 +78,7 @@ def test_publish_copies_the_marts_in_a_format_duckdb_1_4_reads(tmp_path: Path) -
             ("marts.publication_status", "BASE TABLE"),
         ]
         assert con.execute("select value from marts.finance_view").fetchall() == [(100.0,)]
+    assert publication.parquet_dir is not None
     parquet = sorted(p.name for p in publication.parquet_dir.iterdir())
     assert parquet == [
         "marts.finance_view.parquet",
@@ -156,3 +176,220 @@ def test_readers_query_the_published_copy_while_a_full_refresh_runs(
         # the refused files of the landing folder are refused again, and say so
         assert con.execute("select files_refused from marts.publication_status").fetchone() == (2,)
     assert "versions=2" in summary, output
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+def test_the_gate_refuses_an_unusable_refresh_and_keeps_the_previous_publication(
+    tmp_path: Path,
+) -> None:
+    warehouse, publish_dir, landing = (
+        tmp_path / "warehouse.duckdb",
+        tmp_path / "publish",
+        tmp_path / "landing",
+    )
+    make_warehouse(warehouse, 100)
+    (landing / "crm" / "2025-01-31").mkdir(parents=True)
+    (landing / "crm" / "2025-01-31" / "Account.csv").write_text("Id,Name\n")
+    publish(warehouse, publish_dir, landing_dir=landing)
+    before = published_database(publish_dir).read_bytes()
+
+    # a wrong landing path: no file at all
+    empty = tmp_path / "wrong-path"
+    with pytest.raises(publish_module.PublicationRefused) as refused:
+        publish(warehouse, publish_dir, landing_dir=empty)
+    assert f"the landing folder {empty} holds no files at all" in str(refused.value)
+    assert "previous publication stays" in str(refused.value)
+
+    # invoices and their lines never loaded (their only load was refused)
+    make_warehouse(warehouse, 999)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            f"update {LEDGER_TABLE} set status = 'refused', rows_loaded = 0 "
+            "where object in ('invoices', 'invoice_lines')"
+        )
+    with pytest.raises(publish_module.PublicationRefused) as refused:
+        publish(warehouse, publish_dir, landing_dir=landing)
+    message = str(refused.value)
+    assert f"core objects never loaded from {landing}: erp/invoices, erp/invoice_lines" in message
+    assert "crm/Account" not in message
+
+    assert published_database(publish_dir).read_bytes() == before
+    assert len(list((publish_dir / "releases").iterdir())) == 1
+
+
+# --------------------------------------------------------------------------- the copy itself
+
+
+def test_the_copy_is_read_only_self_describing_and_holds_no_machine_path(tmp_path: Path) -> None:
+    from orchestration.extracts.loader import ExtractLoader, discover_landing_files
+
+    warehouse, publish_dir, landing = (
+        tmp_path / "warehouse.duckdb",
+        tmp_path / "publish",
+        tmp_path / "landing",
+    )
+    make_warehouse(warehouse, 100)
+    # a file DuckDB cannot read: its error names the file by its absolute path
+    drop = landing / "crm" / "2025-01-31"
+    drop.mkdir(parents=True)
+    (drop / "Account.parquet").write_text("not parquet")
+    with duckdb.connect(str(warehouse)) as con:
+        (result,) = ExtractLoader(con, run_id="run-1").load_all(discover_landing_files(landing))
+        assert result.status == "refused" and str(landing) in (result.error or "")
+        con.execute("comment on table marts.kpi_company_monthly is 'One row per month and KPI.'")
+        con.execute("comment on column marts.kpi_company_monthly.value is 'The value.'")
+        con.execute("comment on view marts.finance_view is 'The finance view.'")
+
+    publication = publish(warehouse, publish_dir, run_id="run-1", landing_dir=landing)
+
+    mode = publication.database.stat().st_mode
+    assert not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), oct(mode)
+    assert publication.parquet_dir is None
+    assert not (publish_dir / "parquet").exists()
+    with duckdb.connect(str(publication.database), read_only=True) as con:
+        refused = con.execute("select refused_files from marts.publication_status").fetchone()[0]
+        assert refused.startswith("crm/2025-01-31/Account.parquet: unreadable file:"), refused
+        assert "'crm/2025-01-31/Account.parquet'" in refused
+        texts = con.execute(
+            "select string_agg(columns(*)::varchar, ' ') from marts.publication_status"
+        ).fetchone()
+        assert not any(str(tmp_path) in (text or "") for text in texts)
+        comments = dict(
+            con.execute(
+                "select table_name, comment from duckdb_tables() where database_name = 'handshake'"
+            ).fetchall()
+        )
+        assert comments["kpi_company_monthly"] == "One row per month and KPI."
+        assert comments["finance_view"] == "The finance view."
+        assert comments["publication_status"]
+        columns = dict(
+            con.execute(
+                "select table_name || '.' || column_name, comment from duckdb_columns() "
+                "where database_name = 'handshake' and table_name in "
+                "('kpi_company_monthly', 'publication_status')"
+            ).fetchall()
+        )
+        assert columns["kpi_company_monthly.value"] == "The value."
+        assert all(columns[f"publication_status.{c}"] for c in ("run_id", "refused_files"))
+
+
+KILLABLE_PUBLISH = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from orchestration.publish import publish
+    publish(Path(sys.argv[1]), Path(sys.argv[2]))
+    """
+)
+
+
+def test_a_killed_publish_leaves_no_release_behind(tmp_path: Path) -> None:
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    make_warehouse(warehouse, 100)
+    publish(warehouse, publish_dir)
+    (first,) = (publish_dir / "releases").iterdir()
+    with duckdb.connect(str(warehouse)) as con:  # enough rows to take a moment to copy
+        con.execute(
+            "create table marts.big as select range as id, md5(range::varchar) as h "
+            "from range(3000000)"
+        )
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE_PUBLISH, str(warehouse), str(publish_dir)],
+        cwd=Path(publish_module.__file__).resolve().parents[1],
+    )
+    try:
+        # kill -9 as soon as the new release's database file exists
+        deadline = time.monotonic() + 120
+        while not any(
+            (release / "handshake.duckdb").exists()
+            for release in (publish_dir / "releases").iterdir()
+            if release != first
+        ):
+            assert process.poll() is None, "the publish ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        process.kill()
+    finally:
+        process.wait()
+    assert len(list((publish_dir / "releases").iterdir())) == 2, "the killed release stays"
+    with duckdb.connect(str(published_database(publish_dir)), read_only=True) as con:
+        assert con.execute("select value from marts.kpi_company_monthly").fetchall() == [(100.0,)]
+
+    publish(warehouse, publish_dir)
+    releases = sorted((publish_dir / "releases").iterdir())
+    assert releases[0].name == first.name and len(releases) == 2
+    assert not list(publish_dir.glob(".handshake.duckdb.*"))
+    with duckdb.connect(str(published_database(publish_dir)), read_only=True) as con:
+        assert con.execute("select count(*) from marts.big").fetchone() == (3000000,)
+
+
+# --------------------------------------------------------------------------- BI readers
+
+DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
+README = Path(publish_module.__file__).resolve().parents[1] / "README.md"
+
+
+def readme_sql_examples() -> list[str]:
+    return re.findall(r"```sql\n(.*?)```", README.read_text(), flags=re.DOTALL)
+
+
+def test_bi_readers_see_every_description_and_the_readme_examples_run(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    """The published copy opened with the DuckDB shell `make setup` installs, as the README says."""
+    from orchestration.kpis import load_registry
+
+    assert "duckdb -readonly data/publish/handshake.duckdb" in README.read_text()
+    publish_dir = tmp_path / "publish"
+    publish(sample_warehouse, publish_dir, landing_dir=sample_warehouse.parent / "landing")
+    database = published_database(publish_dir)
+
+    def cli(sql: str) -> list[list[str]]:
+        result = subprocess.run(
+            [str(DUCKDB_CLI), "-readonly", "-bail", "-csv", str(database), "-c", sql],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0 and not result.stderr, f"{sql}\n{result.stderr}"
+        return list(csv.reader(io.StringIO(result.stdout)))
+
+    examples = readme_sql_examples()
+    assert len(examples) >= 2
+    for sql in examples:
+        if "raw_meta." in sql or "staging." in sql:
+            # The ledger and rejects live in the working warehouse only (the
+            # README reads them with orchestration.query: the shell is DuckDB 1.5).
+            result = subprocess.run(
+                [sys.executable, "-m", "orchestration.query", "--csv", sql],
+                cwd=README.parent,
+                env={**os.environ, "HANDSHAKE_WAREHOUSE": str(sample_warehouse)},
+                capture_output=True,
+                text=True,
+            )
+            assert result.returncode == 0, f"{sql}\n{result.stderr}"
+            assert result.stdout.strip(), sql
+        else:
+            assert cli(sql)[0], sql  # a header at least
+
+    assert cli(
+        "select table_name as undescribed from duckdb_tables() "
+        "where database_name = 'handshake' and coalesce(trim(comment), '') = ''"
+    ) == [["undescribed"]], "every published table has a description"
+    assert cli(
+        "select table_name || '.' || column_name as undescribed from duckdb_columns() "
+        "where database_name = 'handshake' and coalesce(trim(comment), '') = ''"
+    ) == [["undescribed"]], "every published column has a description"
+
+    units = dict(cli("select kpi_code, unit from marts.kpi_definitions")[1:])
+    registry = load_registry()
+    assert units == {code: entry.unit for code, entry in registry.items()}
+    ratios = {code for code, unit in units.items() if unit == "ratio"}
+    described = cli(
+        "select column_name, comment from duckdb_columns() where database_name = 'handshake'"
+    )[1:]
+    fractions = [(c, d) for c, d in described if c in ratios or c.endswith("_pct")]
+    assert fractions, "the facing marts lay out ratio KPIs"
+    for column, comment in fractions:
+        assert "fraction" in comment, f"{column}: {comment}"

@@ -1,14 +1,20 @@
-"""The refresh job, the daily schedule and the new-drop sensor."""
+"""The refresh job, the daily schedule and the new-files sensor."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+from pathlib import Path
 
 import dagster as dg
 
 from orchestration.defs.spark import SPARK_GROUP
-from orchestration.defs.warehouse import WRITES_WAREHOUSE_TAG
-from orchestration.extracts.contract import SYSTEMS
+from orchestration.defs.warehouse import (
+    WRITES_WAREHOUSE_TAG,
+    reclaim_stale_runs,
+    warehouse_executor,
+)
 from orchestration.settings import Settings
 
 refresh_warehouse = dg.define_asset_job(
@@ -16,28 +22,58 @@ refresh_warehouse = dg.define_asset_job(
     # Everything but the optional Parquet export for Spark (its own job).
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups(SPARK_GROUP),
     description="Load new landing files, then dbt build (models and tests), then publish.",
-    # One process: the DuckDB file takes one writer, and the steps run one after another anyway.
-    executor_def=dg.in_process_executor,
+    # One process: the DuckDB file takes one writer, and the steps run one after
+    # another anyway. The executor also frees the pool slot of a killed run.
+    executor_def=warehouse_executor,
     tags=WRITES_WAREHOUSE_TAG,
 )
 
-daily_refresh = dg.ScheduleDefinition(
+
+@dg.schedule(
     name="daily_refresh",
     job=refresh_warehouse,
     cron_schedule="0 6 * * *",
     execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
+    # On: a refresh a day whether or not the sensor is on (it runs while the
+    # Dagster daemon runs, e.g. under `make ui`); files already loaded are skipped.
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Refresh the warehouse at 06:00 UTC every day.",
 )
+def daily_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    # A run killed with kill -9 stays "started" and would hold the queue forever.
+    reclaim_stale_runs(context.instance, None, context.log)
+    return dg.RunRequest()
 
 
-def landing_drops(settings: Settings) -> list[str]:
-    """Every <system>/<drop_id> folder in the landing area, sorted."""
-    drops = []
-    for system in SYSTEMS:
-        system_dir = settings.landing_dir / system
-        if system_dir.is_dir():
-            drops += [f"{system}/{p.name}" for p in system_dir.iterdir() if p.is_dir()]
-    return sorted(drops)
+def landing_manifest(landing_dir: Path) -> dict[str, list[int]]:
+    """Every file under the landing folder: relative path -> [size, mtime in ns].
+
+    Hidden files and folders (a copy tool's temporary files) are left out;
+    symbolic links are not followed.
+    """
+    manifest: dict[str, list[int]] = {}
+    if not landing_dir.is_dir():
+        return manifest
+    for root, dirs, files in os.walk(landing_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            manifest[path.relative_to(landing_dir).as_posix()] = [info.st_size, info.st_mtime_ns]
+    return manifest
+
+
+def manifest_digest(manifest: dict[str, list[int]]) -> str:
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _changes(before: dict[str, list[int]], now: dict[str, list[int]]) -> list[str]:
+    return sorted(path for path, stat in now.items() if before.get(path) != stat)
 
 
 @dg.sensor(
@@ -45,16 +81,44 @@ def landing_drops(settings: Settings) -> list[str]:
     job=refresh_warehouse,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Starts refresh_warehouse when a new drop folder appears in the landing area.",
+    description=(
+        "Starts refresh_warehouse when files are new or changed in the landing folder (a new "
+        "drop folder, or files copied into an existing one), once they stayed unchanged for "
+        "one tick."
+    ),
 )
 def new_drop_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    drops = landing_drops(Settings.from_env())
-    known = set(context.cursor.split("\n")) if context.cursor else set()
-    new = [d for d in drops if d not in known]
-    if not new:
-        return dg.SkipReason("no new drop in the landing folder")
-    run_key = hashlib.sha256("\n".join(new).encode()).hexdigest()[:16]
+    """The cursor holds the files (size, mtime) of the last requested run and of the last tick.
+
+    A run is requested for a set of files that differs from the last requested
+    one and that was the same on the tick before, so a drop still being copied
+    waits one more minute. The run key is the digest of that set: the same
+    files never request a second run, whatever characters their names hold.
+    """
+    if context.instance_ref is not None:
+        # a killed run stays "started" and would keep every queued run waiting
+        reclaim_stale_runs(context.instance, None, context.log)
+    now = landing_manifest(Settings.from_env().landing_dir)
+    state = json.loads(context.cursor) if context.cursor else {}
+    requested = state.get("requested", {})
+    previous_tick = state.get("seen")
+    changed = _changes(requested, now)
+    cursor = {"requested": requested, "seen": now}
+    if not changed:
+        return dg.SensorResult(skip_reason="no new or changed file", cursor=json.dumps(cursor))
+    if previous_tick != now:
+        return dg.SensorResult(
+            skip_reason=f"{len(changed)} new or changed files; waiting a tick for copying to end",
+            cursor=json.dumps(cursor),
+        )
+    cursor["requested"] = now
+    drops = sorted({"/".join(path.split("/")[:2]) for path in changed})
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=run_key, tags={"handshake/new_drops": ",".join(new)})],
-        cursor="\n".join(drops),
+        run_requests=[
+            dg.RunRequest(
+                run_key=manifest_digest(now),
+                tags={"handshake/new_drops": json.dumps(drops)[:4000]},
+            )
+        ],
+        cursor=json.dumps(cursor),
     )

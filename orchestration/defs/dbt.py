@@ -15,7 +15,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.defs.warehouse import WAREHOUSE_POOL
+from orchestration.defs.warehouse import WAREHOUSE_POOL, wait_for_warehouse_lock
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -52,7 +52,10 @@ translator = HandshakeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
 )
 def handshake_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """`dbt build`: seeds, models and their tests, in dependency order, in one dbt process."""
-    os.environ.update(Settings.from_env().dbt_env())
+    settings = Settings.from_env()
+    os.environ.update(settings.dbt_env())
+    # dbt fails at once on DuckDB's file lock: wait here, naming who holds it.
+    wait_for_warehouse_lock(settings, context.log)
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     yield from invocation.stream()
     # dagster-dbt reports failed tests as failed asset checks and carries on;

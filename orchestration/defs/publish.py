@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.dbt import handshake_dbt_models
 from orchestration.defs.warehouse import WAREHOUSE_POOL
-from orchestration.publish import publish
+from orchestration.publish import PublicationRefused, publish
 from orchestration.settings import Settings
 
 # After the whole dbt step: if any error-severity test fails, dbt build fails and
@@ -16,27 +16,40 @@ DBT_KEYS = sorted(handshake_dbt_models.keys, key=lambda key: key.to_user_string(
     key=["publish", "published_marts"],
     deps=DBT_KEYS,
     group_name="publish",
-    kinds={"duckdb", "parquet"},
+    kinds={"duckdb"},
     pool=WAREHOUSE_POOL,
     description=(
-        "Read-only copy of the marts for BI tools (DuckDB file in storage version 1.4 and "
-        "Parquet), swapped in atomically after every blocking check passed."
+        "Read-only copy of the marts for BI tools (DuckDB file in storage version 1.4, with "
+        "every table and column description; Parquet too with HANDSHAKE_PUBLISH_PARQUET), "
+        "swapped in atomically after every blocking check passed and the publish gate "
+        "found the core objects loaded."
     ),
 )
 def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    publication = publish(
-        settings.warehouse,
-        settings.publish_dir,
-        run_id=context.run_id,
-        duckdb_config=settings.duckdb_config(),
-    )
+    try:
+        publication = publish(
+            settings.warehouse,
+            settings.publish_dir,
+            run_id=context.run.run_id,
+            duckdb_config=settings.duckdb_config(),
+            landing_dir=settings.landing_dir,
+            parquet=settings.publish_parquet,
+            lock_timeout_seconds=settings.lock_timeout_seconds,
+            log=context.log,
+        )
+    except PublicationRefused as refusal:
+        raise dg.Failure(
+            description=str(refusal),
+            metadata={"landing_dir": str(settings.landing_dir)},
+            allow_retries=False,
+        ) from refusal
     context.log.info(f"published {len(publication.tables)} tables to {publication.database}")
-    return dg.MaterializeResult(
-        metadata={
-            "database": dg.MetadataValue.path(str(publication.database)),
-            "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),
-            "tables": len(publication.tables),
-            "rows": publication.rows,
-        }
-    )
+    metadata = {
+        "database": dg.MetadataValue.path(str(publication.database)),
+        "tables": len(publication.tables),
+        "rows": publication.rows,
+    }
+    if publication.parquet_dir is not None:
+        metadata["parquet"] = dg.MetadataValue.path(str(publication.parquet_dir))
+    return dg.MaterializeResult(metadata=metadata)

@@ -9,7 +9,7 @@ DuckDB users pay nothing for it.
 import dagster as dg
 
 from orchestration.defs.extracts import load_landing_extracts
-from orchestration.defs.warehouse import WAREHOUSE_POOL
+from orchestration.defs.warehouse import WAREHOUSE_POOL, warehouse_executor
 from orchestration.settings import Settings
 
 SPARK_GROUP = "spark"
@@ -46,5 +46,5 @@ export_raw_for_spark = dg.define_asset_job(
     name="export_raw_for_spark",
     selection=dg.AssetSelection.assets(raw_parquet_for_spark),
     description="Export the loaded raw layer as Parquet for the dbt target `spark`.",
-    executor_def=dg.in_process_executor,
+    executor_def=warehouse_executor,
 )

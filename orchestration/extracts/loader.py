@@ -40,6 +40,7 @@ from orchestration.extracts.validation import (
     sql_literal,
     staged_select,
 )
+from orchestration.warehouse_io import DiskFull, is_disk_full
 
 META_SCHEMA = "raw_meta"
 LEDGER_TABLE = f"{META_SCHEMA}.load_ledger"
@@ -320,6 +321,9 @@ class ExtractLoader:
             result.error = str(refusal)
         except (duckdb.Error, OSError, UnicodeDecodeError, csv.Error) as error:
             self._rollback()
+            if is_disk_full(error):
+                # not the file's fault: stop the run, leave no refusal in the ledger
+                raise DiskFull(f"loading {landing_file.relative_path}", error) from error
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
             result.error = f"{landing_file.relative_path}: unreadable file: {first_line}"
         if result.status != "loaded":

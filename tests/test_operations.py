@@ -1,0 +1,279 @@
+"""Operations: killed runs, locks held by other processes, a full disk, the publish gate."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration import warehouse_io
+from orchestration.publish import published_database
+from orchestration.settings import REPO_ROOT
+from tests.pipeline import DAGSTER, execute_refresh, finish, fresh_dagster_home, pipeline_env
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# --------------------------------------------------------------------------- DuckDB's lock
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    con.execute("create table if not exists t as select 1 as a")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def hold_lock(database: Path, seconds: float) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(database), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_opening_the_warehouse_waits_for_another_process_and_names_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    log = logging.getLogger("handshake.test")
+    holder = hold_lock(database, 3)
+    try:
+        with caplog.at_level(logging.INFO, logger="handshake.test"):
+            con = warehouse_io.connect(str(database), timeout_seconds=120, log=log)
+        assert con.execute("select a from t").fetchall() == [(1,)]
+        con.close()
+    finally:
+        holder.wait()
+    waiting = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert waiting, "the wait must be said at INFO"
+    assert f"lock held by PID {holder.pid}" in waiting[0].getMessage()
+    assert str(database) in waiting[0].getMessage()
+
+    holder = hold_lock(database, 60)
+    try:
+        with pytest.raises(warehouse_io.WarehouseLocked, match=f"locked by PID {holder.pid}"):
+            warehouse_io.connect(str(database), timeout_seconds=1, log=log)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+# --------------------------------------------------------------------------- a full disk
+
+DISK_FULL = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    import duckdb
+    from orchestration.extracts.loader import ExtractLoader, discover_landing_files
+    from orchestration.publish import publish
+    from orchestration.warehouse_io import DiskFull
+
+    small, big, landing, full = map(Path, sys.argv[1:5])
+    out = {}
+    publish(small, full / "publish")
+    try:
+        publish(big, full / "publish")
+        out["publish"] = "published"
+    except DiskFull as error:
+        out["publish"] = str(error)
+    out["releases"] = len(list((full / "publish" / "releases").iterdir()))
+    with duckdb.connect(str(full / "publish" / "handshake.duckdb"), read_only=True) as con:
+        out["published_value"] = con.execute("select value from marts.kpi_company_monthly").fetchone()[0]
+    try:
+        with duckdb.connect(str(full / "warehouse.duckdb")) as con:
+            results = ExtractLoader(con).load_all(discover_landing_files(landing))
+        out["load"] = [f"{r.status}: {r.error}" for r in results]
+    except DiskFull as error:
+        out["load"] = str(error)
+    print(json.dumps(out))
+    """
+)
+
+
+def test_a_full_disk_is_named_as_such_and_refuses_no_file(tmp_path: Path) -> None:
+    """A small tmpfs in a private mount namespace is the full disk (Linux, `unshare`)."""
+    from tests.test_publish import make_warehouse
+
+    if shutil.which("unshare") is None:
+        pytest.skip("needs util-linux unshare")
+    small, big = tmp_path / "small.duckdb", tmp_path / "big.duckdb"
+    make_warehouse(small, 100)
+    make_warehouse(big, 200)
+    with duckdb.connect(str(big)) as con:
+        con.execute(
+            "create table marts.big as select range as id, md5(range::varchar) as h "
+            "from range(2000000)"
+        )
+    landing = tmp_path / "landing"
+    (landing / "crm" / "2025-01-31").mkdir(parents=True)
+    duckdb.sql(
+        "select 'A' || range as Id, md5(range::varchar) as Name, "
+        "'2024-01-01T00:00:00Z' as CreatedDate, '2024-01-01T00:00:00Z' as LastModifiedDate "
+        "from range(300000)"
+    ).write_csv(str(landing / "crm" / "2025-01-31" / "Account.csv"))
+    full = tmp_path / "full"
+    full.mkdir()
+    mount = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True
+    )
+    if mount.returncode != 0:
+        pytest.skip(f"no private mount namespace here: {mount.stderr!r}")
+    result = subprocess.run(
+        [
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            'mount -t tmpfs -o size=2m tmpfs "$1" && shift && exec "$@"',
+            "sh",
+            str(full),
+            sys.executable,
+            "-c",
+            DISK_FULL,
+            str(small),
+            str(big),
+            str(landing),
+            str(full),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["publish"].startswith("no space left on device while publishing"), out
+    assert out["releases"] == 1, "the failed release is removed"
+    assert out["published_value"] == 100.0, "the previous publication stays"
+    assert isinstance(out["load"], str), f"a full disk must stop the load: {out['load']}"
+    assert out["load"].startswith(
+        "no space left on device while loading crm/2025-01-31/Account.csv"
+    ), out
+    assert "unreadable file" not in out["load"]
+
+
+# --------------------------------------------------------------------------- the publish gate
+
+
+def test_the_publish_step_fails_on_an_empty_landing_folder_and_the_summary_says_why(
+    tmp_path: Path, dbt_manifest: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.defs.publish import published_marts
+    from tests.test_publish import make_warehouse
+
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    make_warehouse(warehouse, 100)
+    env = {
+        "HANDSHAKE_WAREHOUSE": str(warehouse),
+        "HANDSHAKE_PUBLISH_DIR": str(publish_dir),
+        "HANDSHAKE_LANDING_DIR": str(landing),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    result = dg.materialize([published_marts], raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.user_failure_data.description
+    assert f"the landing folder {landing} holds no files at all" in message
+    assert not published_database(publish_dir).exists()
+
+    summary = subprocess.run(
+        [sys.executable, "-m", "orchestration.summary"],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert summary.returncode == 0, summary.stderr
+    assert f"Not published, the previous publication stays: the landing folder {landing}" in (
+        summary.stdout
+    )
+    assert "Published copy for BI: none yet" in summary.stdout
+
+
+# --------------------------------------------------------------------------- kill -9
+
+
+@pytest.mark.slow
+def test_a_run_killed_during_dbt_does_not_block_the_next_one(
+    tmp_path: Path, dbt_manifest: None
+) -> None:
+    """kill -9 of the run's processes while its dbt step holds the pool slot.
+
+    The killed run keeps its slot and stays "started". The next run, with no
+    manual step, reclaims the slot (the dead run is marked failed) and loads,
+    builds and publishes. (The run's dbt is killed too, as a process group:
+    a dbt left running would only hold DuckDB's lock, which the test above
+    covers, and cost this test a second build.)
+    """
+    landing = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "landing_known", landing, ignore=shutil.ignore_patterns("*.md"))
+    env = pipeline_env(tmp_path / "warehouse.duckdb", landing)
+    env["DAGSTER_HOME"] = str(fresh_dagster_home(tmp_path))
+    instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+    with (tmp_path / "first-run.log").open("w") as log:
+        first = subprocess.Popen(
+            [DAGSTER, "job", "execute", "-m", "orchestration", "-j", "refresh_warehouse"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 600
+        while True:
+            assert first.poll() is None, (tmp_path / "first-run.log").read_text()[-5000:]
+            assert time.monotonic() < deadline, "the first run never reached its dbt step"
+            claimed = instance.event_log_storage.get_concurrency_info(
+                "duckdb_warehouse"
+            ).claimed_slots
+            if any(slot.step_key == "handshake_dbt_models" for slot in claimed):
+                break
+            time.sleep(0.2)
+        time.sleep(1)  # dbt has started
+        os.killpg(first.pid, signal.SIGKILL)
+    finally:
+        first.wait()
+    (dead_run,) = [slot.run_id for slot in claimed]
+    assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.STARTED
+
+    output = finish(execute_refresh(env))
+    assert f"The process of run {dead_run} (PID {first.pid}) is gone" in output
+    dead = instance.get_run_by_id(dead_run)
+    assert dead.status == dg.DagsterRunStatus.FAILURE
+    assert instance.event_log_storage.get_concurrency_info("duckdb_warehouse").claimed_slots == []
+    (second,) = [r for r in instance.get_runs() if r.run_id != dead_run]
+    assert second.status == dg.DagsterRunStatus.SUCCESS
+    instance.dispose()
+    published = tmp_path / "publish" / "handshake.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select run_id from marts.publication_status").fetchone() == (
+            second.run_id,
+        )
+        # the known-answer set's invoiced revenue (tests/fixtures/landing_known/README.md)
+        assert con.execute(
+            "select sum(value) from marts.kpi_company_monthly where kpi_code = 'invoiced_revenue'"
+        ).fetchone() == (pytest.approx(4635.0),)
