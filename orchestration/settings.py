@@ -6,6 +6,7 @@ Dagster UI all point at the same files whatever their working directory.
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,16 @@ def _path_from_env(name: str, default: str | Path) -> Path:
     raw = os.environ.get(name) or str(default)
     path = Path(raw).expanduser()
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
+def _encoding_from_env(name: str, default: str) -> str:
+    raw = (os.environ.get(name) or default).strip()
+    try:
+        return codecs.lookup(raw).name
+    except LookupError:
+        raise ValueError(
+            f"{name}={raw!r} is not an encoding Python knows (e.g. cp1252, latin-1, utf-16)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,9 @@ class Settings:
     # The company's own settings files (targets, manual matches): see
     # orchestration/company_settings.py. Default: `company` beside the landing folder.
     company_dir: Path = REPO_ROOT / "data" / "company"
+    # The encoding of a landing CSV that is not valid UTF-8 (Excel on Windows
+    # writes cp1252); any Python codec name.
+    fallback_encoding: str = "cp1252"
     # How long a step waits for the warehouse file while another process
     # (a leftover dbt, an `mf query`, a DuckDB shell) holds its lock.
     lock_timeout_seconds: float = 3600.0
@@ -77,6 +91,7 @@ class Settings:
             dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
             spark_home=spark_home,
             spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
+            fallback_encoding=_encoding_from_env("HANDSHAKE_FALLBACK_ENCODING", "cp1252"),
             lock_timeout_seconds=float(os.environ.get("HANDSHAKE_LOCK_TIMEOUT_SECONDS") or 3600),
             publish_parquet=(os.environ.get("HANDSHAKE_PUBLISH_PARQUET") or "").strip().lower()
             in ("1", "true", "yes", "on"),

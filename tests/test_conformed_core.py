@@ -21,24 +21,14 @@ from tests.pipeline import load_landing, run_dbt
 from tests.pipeline import salesforce_id_18 as sf
 
 FIXTURE = Path(__file__).parent / "fixtures" / "landing_known"
-# The fixture company's own settings (a manual account match).
-COMPANY = Path(__file__).parent / "fixtures" / "landing_known_company"
-# The whole project: seeds, models, data tests, unit tests and the singular
-# reconciliation tests (the KPI marts built on the core must accept the fixture too).
-BUILD = ["build"]
 
 A = "001KN000000000"  # CRM Account Id prefix of the fixture
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    root = tmp_path_factory.mktemp("conformed_core")
-    path = root / "warehouse.duckdb"
-    results = load_landing(FIXTURE, path, COMPANY)
-    assert {r.status for r in results} == {"loaded"}, [(r.landing_file, r.error) for r in results]
-    assert sum(r.rows_rejected for r in results) == 6
-    run_dbt(BUILD, path, target_path=root / "target")
-    con = duckdb.connect(str(path), read_only=True)
+def warehouse(known_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """FIXTURE loaded and built with `dbt build` (the session fixture known_warehouse)."""
+    con = duckdb.connect(str(known_warehouse), read_only=True)
     yield con
     con.close()
 
@@ -496,7 +486,7 @@ def test_implausible_values_never_reach_the_models(warehouse: duckdb.DuckDBPyCon
 def test_non_eur_reporting_currency(tmp_path: Path) -> None:
     """Reporting in USD: amount * rate_to_eur(currency, d) / rate_to_eur(USD, d), per line."""
     path = tmp_path / "usd.duckdb"
-    load_landing(FIXTURE, path, COMPANY)
+    load_landing(FIXTURE, path, FIXTURE.parent / "landing_known_company")
     run_dbt(
         ["build", "--select", "+fct_invoice_lines", "--indirect-selection", "cautious"],
         path,

@@ -108,6 +108,8 @@ def load_landing_extracts(
             results.append(result)
             if result.status == "refused":
                 context.log.error(f"refused: {result.error}")
+            elif result.status == "ignored":
+                context.log.warning(f"ignored: {result.error}")
             elif result.status == "loaded":
                 context.log.info(
                     f"loaded {result.landing_file.relative_path}: {result.rows_loaded} rows, "
@@ -123,7 +125,11 @@ def _rows_per_drop(con) -> dict[tuple[str, str], list[int]]:
     rows = con.execute(
         f"""
         select system, lower(object), drop_id, sum(rows_in_file)
-        from {LEDGER_TABLE} where status = 'loaded'
+        from {LEDGER_TABLE} as loaded where status = 'loaded'
+            and not exists (
+                select 1 from {LEDGER_TABLE} as withdrawal
+                where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
+            )
         group by all order by drop_id
         """
     ).fetchall()
@@ -184,13 +190,20 @@ def _object_results(
 def _meta_results(
     results: list[FileResult],
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    unknown = [r for r in results if r.landing_file.extract_object is None]
+    # files of no contract object: unknown names and files outside the layout
+    # (hidden files such as .DS_Store are in the ledger but fail no check)
+    unknown = [
+        r
+        for r in results
+        if r.landing_file.extract_object is None and not r.landing_file.path.name.startswith(".")
+    ]
     yield dg.MaterializeResult(
         asset_key=LEDGER_KEY,
         metadata={
             "files_seen": len(results),
             "files_loaded": sum(r.status == "loaded" for r in results),
             "files_refused": sum(r.status == "refused" for r in results),
+            "files_ignored": sum(r.status == "ignored" for r in results),
             "table": LEDGER_TABLE,
         },
     )

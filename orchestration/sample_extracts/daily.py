@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.extracts import contract
-from orchestration.extracts.loader import DROP_ID_PATTERN
+from orchestration.extracts.discovery import DROP_ID_PATTERN
 from orchestration.sample_extracts import params
 from orchestration.sample_extracts.generator import Summary, _connect, _copy_options
 from orchestration.sample_extracts.model import helper_macros_sql

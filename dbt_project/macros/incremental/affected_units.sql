@@ -5,7 +5,8 @@
     query lists more. -#}
 
 {#- int_invoice_lines_classified, per invoice: a line or the header loaded
-    since; a customer whose match (account, method) differs from the one
+    since, or withdrawn since (stg_raw_meta__withdrawn_rows); a customer
+    whose match (account, method) differs from the one
     stored; a currency and day whose rate differs from the one stored (a new
     or corrected rate changes every day it applies to, on or before rule). -#}
 {% macro affected_units__int_invoice_lines_classified() -%}
@@ -22,6 +23,15 @@
 
         select invoice_number from {{ ref('stg_erp__invoices') }}
         where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    withdrawn as (
+
+        select unit_id as invoice_number from {{ ref('stg_raw_meta__withdrawn_rows') }}
+        where
+            source_object in ('invoice_lines', 'invoices')
+            and {{ loaded_since_previous_build('withdrawn_at') }}
 
     ),
 
@@ -49,6 +59,8 @@
     union
     select invoice_number from headers
     union
+    select invoice_number from withdrawn
+    union
     select stored_lines.invoice_number
     from {{ this }} as stored_lines
     inner join rematched_customers
@@ -59,7 +71,7 @@
 
 
 {#- fct_invoice_lines, per invoice: lines int_invoice_lines_classified rebuilt
-    since (it carries every input but the item; the account key follows from
+    since, lines withdrawn since (it carries every input but the item; the account key follows from
     its match); an item whose product family differs from the one stored; a
     reporting currency other than the one set now. -#}
 {% macro affected_units__fct_invoice_lines() -%}
@@ -69,6 +81,16 @@
 
         select invoice_number from {{ ref('int_invoice_lines_classified') }}
         where {{ built_since_previous_build('built_at') }}
+
+    ),
+
+    withdrawn as (
+
+        -- an invoice only a withdrawn load held has no rows left upstream
+        select unit_id as invoice_number from {{ ref('stg_raw_meta__withdrawn_rows') }}
+        where
+            source_object in ('invoice_lines', 'invoices')
+            and {{ loaded_since_previous_build('withdrawn_at') }}
 
     ),
 
@@ -92,6 +114,8 @@
 
     select invoice_number from rebuilt_lines
     union
+    select invoice_number from withdrawn
+    union
     select stored_lines.invoice_number
     from {{ this }} as stored_lines
     inner join refiled_items
@@ -103,8 +127,8 @@
 
 
 {#- fct_opportunity_history, per opportunity (valid_to and version_number
-    span all its rows): a history row loaded since, with the opportunity it
-    belonged to before; the opportunity loaded since (deletes, account,
+    span all its rows): a history row loaded or withdrawn since, with the
+    opportunity it belonged to before; the opportunity loaded since (deletes, account,
     owner, currency); account or rep key stored differs from the one its
     account and owner resolve to now; a currency and day whose rate differs;
     a reporting currency other than the one set now. -#}
@@ -123,6 +147,19 @@
 
         select opportunity_id from {{ ref('stg_crm__opportunities') }}
         where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    withdrawn as (
+
+        select
+            unit_id as opportunity_id,
+            case when source_object = 'OpportunityHistory' then record_id end
+                as opportunity_history_id
+        from {{ ref('stg_raw_meta__withdrawn_rows') }}
+        where
+            source_object in ('Opportunity', 'OpportunityHistory')
+            and {{ loaded_since_previous_build('withdrawn_at') }}
 
     ),
 
@@ -172,6 +209,13 @@
     union
     select opportunity_id from opportunity_versions
     union
+    select opportunity_id from withdrawn
+    union
+    select stored_history.opportunity_id
+    from {{ this }} as stored_history
+    inner join withdrawn
+        on stored_history.opportunity_history_id = withdrawn.opportunity_history_id
+    union
     select opportunity_id from relinked_opportunities
     union
     {{ rerated_units('opportunity_id', 'close_date', 'fx_rate_to_reporting') }}
@@ -181,7 +225,7 @@
 {%- endmacro %}
 
 
-{#- fct_meetings, per event: the event loaded since (deletes too); an account
+{#- fct_meetings, per event: the event loaded or withdrawn since (deletes too); an account
     or owner whose key stored differs from the one it resolves to now. -#}
 {% macro affected_units__fct_meetings() -%}
     with
@@ -190,6 +234,13 @@
 
         select event_id from {{ ref('stg_crm__events') }}
         where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    withdrawn_events as (
+
+        select unit_id as event_id from {{ ref('stg_raw_meta__withdrawn_rows') }}
+        where source_object = 'Event' and {{ loaded_since_previous_build('withdrawn_at') }}
 
     ),
 
@@ -234,6 +285,8 @@
     )
 
     select event_id from event_versions
+    union
+    select event_id from withdrawn_events
     union
     select stored_meetings.event_id
     from {{ this }} as stored_meetings

@@ -14,13 +14,13 @@ with
 
 raw_opportunities as (
 
-    select * from {{ source('raw_crm', 'opportunity') }}
+    select * from {{ raw_rows('raw_crm', 'opportunity') }}
 
 ),
 
 load_rejects as (
 
-    select * from {{ source('raw_meta', 'load_rejects') }}
+    select * from {{ raw_rows('raw_meta', 'load_rejects', 'load_id') }}
 
 ),
 

@@ -11,25 +11,25 @@ with
 
 raw_invoice_lines as (
 
-    select * from {{ source('raw_erp', 'invoice_lines') }}
+    select * from {{ raw_rows('raw_erp', 'invoice_lines') }}
 
 ),
 
 raw_invoices as (
 
-    select * from {{ source('raw_erp', 'invoices') }}
+    select * from {{ raw_rows('raw_erp', 'invoices') }}
 
 ),
 
 raw_payments as (
 
-    select * from {{ source('raw_erp', 'payments') }}
+    select * from {{ raw_rows('raw_erp', 'payments') }}
 
 ),
 
 load_rejects as (
 
-    select * from {{ source('raw_meta', 'load_rejects') }}
+    select * from {{ raw_rows('raw_meta', 'load_rejects', 'load_id') }}
 
 ),
 

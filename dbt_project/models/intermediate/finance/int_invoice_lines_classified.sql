@@ -13,6 +13,7 @@
 {{ config(incremental_config('invoice_number', 'affected_units__int_invoice_lines_classified')) }}
 -- depends_on: {{ ref('stg_erp__invoice_line_versions') }}
 -- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
+-- depends_on: {{ ref('stg_raw_meta__withdrawn_rows') }}
 with
 
 invoice_lines as (

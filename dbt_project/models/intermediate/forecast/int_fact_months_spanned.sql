@@ -154,7 +154,7 @@ extract_dates as (
     -- A drop id is the extract moment (YYYY-MM-DD or YYYY-MM-DDTHHMMSS).
     select max({{ dbt.cast(dbt.split_part('drop_id', "'T'", 1), 'date') }}) as extract_date
     from load_ledger
-    where load_status = 'loaded'
+    where load_status = 'loaded' and withdrawn_at is null
 
 ),
 

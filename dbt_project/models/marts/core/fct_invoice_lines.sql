@@ -7,6 +7,7 @@
 -- Incremental per invoice on DuckDB (macros/incremental).
 {{ config(incremental_config('invoice_number', 'affected_units__fct_invoice_lines')) }}
 -- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
+-- depends_on: {{ ref('stg_raw_meta__withdrawn_rows') }}
 with
 
 classified_lines as (

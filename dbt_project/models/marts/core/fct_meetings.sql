@@ -4,6 +4,7 @@
 -- Incremental per event on DuckDB (macros/incremental).
 {{ config(incremental_config('event_id', 'affected_units__fct_meetings')) }}
 -- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
+-- depends_on: {{ ref('stg_raw_meta__withdrawn_rows') }}
 with
 
 events as (

@@ -9,6 +9,7 @@
 -- Incremental per opportunity on DuckDB (macros/incremental).
 {{ config(incremental_config('opportunity_id', 'affected_units__fct_opportunity_history')) }}
 -- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
+-- depends_on: {{ ref('stg_raw_meta__withdrawn_rows') }}
 with
 
 opportunity_history as (

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['invoice_number', 'line_number']) }} as version_rank
-    from {{ source('raw_erp', 'invoice_lines') }}
+    from {{ raw_rows('raw_erp', 'invoice_lines') }}
 
 ),
 

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['payment_id']) }} as version_rank
-    from {{ source('raw_erp', 'payments') }}
+    from {{ raw_rows('raw_erp', 'payments') }}
 
 ),
 

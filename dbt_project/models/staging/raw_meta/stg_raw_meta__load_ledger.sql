@@ -6,27 +6,45 @@ source as (
 
 ),
 
+withdrawals as (
+
+    select
+        withdraws_load_id,
+        min(finished_at) as withdrawn_at
+    from source
+    where status = 'withdrawn' and withdraws_load_id is not null
+    group by withdraws_load_id
+
+),
+
 renamed as (
 
     select
-        load_id,
-        run_id,
-        system as source_system,
-        object as source_object,
-        drop_id,
-        file_path as source_file,
-        file_format,
-        content_hash,
-        status as load_status,
-        rows_in_file,
-        rows_loaded,
-        rows_rejected,
-        duplicate_rows,
-        extra_columns,
-        error as load_error,
-        started_at,
-        finished_at
+        source.load_id,
+        source.run_id,
+        source.system as source_system,
+        source.object as source_object,
+        source.drop_id,
+        source.file_path as source_file,
+        source.file_format,
+        source.content_hash,
+        source.status as load_status,
+        source.rows_in_file,
+        source.rows_loaded,
+        source.rows_rejected,
+        source.duplicate_rows,
+        source.extra_columns,
+        source.error as load_error,
+        source.delimiter as csv_delimiter,
+        source.encoding as file_encoding,
+        source.withdraws_load_id,
+        withdrawals.withdrawn_at,
+        source.started_at,
+        source.finished_at,
+        withdrawals.withdraws_load_id is not null as is_withdrawn
     from source
+    left join withdrawals
+        on source.load_id = withdrawals.withdraws_load_id
 
 )
 

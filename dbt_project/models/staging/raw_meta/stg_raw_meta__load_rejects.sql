@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw_meta', 'load_rejects') }}
+    select * from {{ raw_rows('raw_meta', 'load_rejects', 'load_id') }}
 
 ),
 

@@ -1,0 +1,96 @@
+-- The unit keys of raw rows whose load was withdrawn, with when: the
+-- incrementally built facts rebuild these units after a withdrawal
+-- (macros/incremental/affected_units.sql), as they rebuild units loaded since.
+with
+
+withdrawals as (
+
+    select
+        withdraws_load_id as load_id,
+        min(finished_at) as withdrawn_at
+    from {{ source('raw_meta', 'load_ledger') }}
+    where status = 'withdrawn' and withdraws_load_id is not null
+    group by withdraws_load_id
+
+),
+
+invoice_lines as (
+
+    select
+        'invoice_lines' as source_object,
+        raw_lines.invoice_number as unit_id,
+        raw_lines.invoice_number as record_id,
+        withdrawals.withdrawn_at
+    from {{ source('raw_erp', 'invoice_lines') }} as raw_lines
+    inner join withdrawals
+        on raw_lines._load_id = withdrawals.load_id
+
+),
+
+invoices as (
+
+    select
+        'invoices' as source_object,
+        raw_invoices.invoice_number as unit_id,
+        raw_invoices.invoice_number as record_id,
+        withdrawals.withdrawn_at
+    from {{ source('raw_erp', 'invoices') }} as raw_invoices
+    inner join withdrawals
+        on raw_invoices._load_id = withdrawals.load_id
+
+),
+
+opportunities as (
+
+    select
+        'Opportunity' as source_object,
+        raw_opportunities.Id as unit_id,
+        raw_opportunities.Id as record_id,
+        withdrawals.withdrawn_at
+    from {{ source('raw_crm', 'opportunity') }} as raw_opportunities
+    inner join withdrawals
+        on raw_opportunities._load_id = withdrawals.load_id
+
+),
+
+opportunity_history as (
+
+    select
+        'OpportunityHistory' as source_object,
+        raw_history.OpportunityId as unit_id,
+        raw_history.Id as record_id,
+        withdrawals.withdrawn_at
+    from {{ source('raw_crm', 'opportunity_history') }} as raw_history
+    inner join withdrawals
+        on raw_history._load_id = withdrawals.load_id
+
+),
+
+events as (
+
+    select
+        'Event' as source_object,
+        raw_events.Id as unit_id,
+        raw_events.Id as record_id,
+        withdrawals.withdrawn_at
+    from {{ source('raw_crm', 'event') }} as raw_events
+    inner join withdrawals
+        on raw_events._load_id = withdrawals.load_id
+
+),
+
+final as (
+
+    select * from invoice_lines
+    union all
+    select * from invoices
+    union all
+    select * from opportunities
+    union all
+    select * from opportunity_history
+    union all
+    select * from events
+
+)
+
+select * from final

@@ -1,0 +1,323 @@
+"""How a landing CSV is written: encoding, delimiter, header, and its physical records.
+
+* Encoding: UTF-8 (a BOM is allowed), UTF-16 with a BOM, and otherwise the
+  fallback encoding (HANDSHAKE_FALLBACK_ENCODING, default cp1252, Excel's
+  default on Windows). The whole file is decoded before anything of it
+  loads, so a file is never half loaded because of its encoding.
+* Delimiter: comma, semicolon, tab or pipe, chosen from the header row (the
+  one under which most contract columns are found).
+* Header: names match the contract case-insensitively and ignoring
+  underscores and spaces (``account_id``, ``ACCOUNTID`` and ``AccountId`` are
+  one column); two header columns that match one contract column refuse the
+  file.
+* Records: most files have one line per record and DuckDB reads them as they
+  are (the fast path). When a file's records do not add up to its physical
+  lines (quoted line breaks, blank lines, an unbalanced quote, a record too
+  long for DuckDB's reader) or it is not UTF-8, ``split_records`` reads it
+  once with Python's csv module and writes every record, with the physical
+  line it starts on, to a clean UTF-8 copy that DuckDB then loads; what
+  cannot be split into the header's fields is set aside with its line and
+  reason. An unbalanced quote rejects the one line it opens on, and the
+  lines after it are read as records again, so nothing is swallowed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import sys
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.extracts.contract import ExtractObject
+from orchestration.extracts.discovery import name_key
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# A record longer than this (in characters) is rejected as malformed_record
+# rather than loaded (Salesforce's longest text field holds 131,072 characters).
+MAX_RECORD_CHARS = 4 * 1024 * 1024
+# DuckDB's line limit when it reads the clean copy (UTF-8: up to 4 bytes a character).
+CLEAN_COPY_MAX_LINE_BYTES = 4 * MAX_RECORD_CHARS + 1024
+LINE_COLUMN = "_handshake_line"
+RAW_TEXT_LIMIT = 10_000
+_SENTINEL = "\x00handshake-end-of-file\x00"
+
+
+class CsvFileError(Exception):
+    """The file cannot be read as CSV at all; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class FileScan:
+    digest: str
+    physical_lines: int
+    utf8: bool
+    bom: str | None  # "utf-8", "utf-16" or None
+
+
+def scan_file(path: Path) -> FileScan:
+    """SHA-256, physical lines and UTF-8 validity, in one streaming read."""
+    digest = hashlib.sha256()
+    newlines = 0
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    utf8 = True
+    first = b""
+    last = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            if not first:
+                first = chunk[:4]
+            digest.update(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    bom = None
+    if first.startswith(codecs.BOM_UTF8):
+        bom = "utf-8"
+    elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        bom, utf8 = "utf-16", False
+    lines = newlines + (1 if last and last != b"\n" else 0)
+    return FileScan(digest.hexdigest(), lines, utf8, bom)
+
+
+def file_encoding(scan: FileScan, fallback: str) -> str:
+    if scan.bom == "utf-16":
+        return "utf-16"
+    return "utf-8" if scan.utf8 else fallback
+
+
+def _python_encoding(encoding: str) -> str:
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
+def _first_text(path: Path, encoding: str, size: int = 1 << 16) -> str:
+    with path.open("rb") as handle:
+        data = handle.read(size)
+    return codecs.decode(data, _python_encoding(encoding), errors="replace")
+
+
+def _first_record(text: str, delimiter: str) -> list[str]:
+    try:
+        record = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:
+        return []
+    return [name.strip() for name in record]
+
+
+def _matched(obj: ExtractObject, header: list[str]) -> int:
+    keys = {name_key(c.name) for c in obj.columns}
+    return len({name_key(name) for name in header} & keys)
+
+
+def read_header(
+    path: Path, relative: str, encoding: str, obj: ExtractObject
+) -> tuple[str, list[str]]:
+    """The delimiter and the header of a CSV file (the delimiter under which most columns match)."""
+    text = _first_text(path, encoding)
+    if not text.strip():
+        raise CsvFileError(f"{relative}: empty file, no header row")
+    candidates = [(d, _first_record(text, d)) for d in DELIMITERS]
+    delimiter, header = max(candidates, key=lambda item: (_matched(obj, item[1]), len(item[1])))
+    if not header or all(not name for name in header):
+        raise CsvFileError(f"{relative}: empty file, no header row")
+    return delimiter, header
+
+
+def other_delimiter_hint(path: Path, encoding: str, obj: ExtractObject) -> str | None:
+    """When the header reads better split by a character we do not accept, say so."""
+    text = _first_text(path, encoding, 1 << 14)
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    best: tuple[int, str] | None = None
+    for char in sorted(set(first_line)):
+        if char.isalnum() or char in "_ \"'" or char in DELIMITERS:
+            continue
+        matched = _matched(obj, [part.strip().strip('"') for part in first_line.split(char)])
+        if matched >= 2 and (best is None or matched > best[0]):
+            best = (matched, char)
+    if best is None:
+        return None
+    accepted = ", ".join(f"{name} ({char!r})" for char, name in DELIMITERS.items())
+    return (
+        f"the header looks delimited by {best[1]!r}, which is not accepted; write the file "
+        f"with one of: {accepted}"
+    )
+
+
+def match_header(
+    relative: str, obj: ExtractObject, header: list[str]
+) -> tuple[dict[str, str], list[str]]:
+    """Contract column -> header name as written, and the extra (non-contract) header names."""
+    seen: dict[str, str] = {}
+    for name in header:
+        if not name:
+            raise CsvFileError(f"{relative}: header has an empty column name")
+        if name.lower() in seen:
+            raise CsvFileError(f"{relative}: column '{name}' appears twice in the header")
+        seen[name.lower()] = name
+    by_key: dict[str, list[str]] = {}
+    for name in header:
+        by_key.setdefault(name_key(name), []).append(name)
+    present: dict[str, str] = {}
+    for column in obj.columns:
+        names = by_key.get(name_key(column.name), [])
+        if len(names) > 1:
+            raise CsvFileError(
+                f"{relative}: columns {' and '.join(repr(n) for n in names)} both match "
+                f"{obj.name}.{column.name} (names match ignoring case and underscores): "
+                "keep one of them"
+            )
+        if names:
+            present[column.name] = names[0]
+    contract_keys = {name_key(c.name) for c in obj.columns}
+    extra = [name for name in header if name_key(name) not in contract_keys]
+    return present, extra
+
+
+class _Lines:
+    """The file's physical lines, with lines pushed back to be read again."""
+
+    def __init__(self, handle: io.TextIOBase) -> None:
+        self.handle = handle
+        self.pending: deque[str] = deque()
+        self.consumed: list[str] = []
+        self.sentinel_given = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pending:
+            line = self.pending.popleft()
+        else:
+            line = self.handle.readline()
+            if not line:
+                if self.sentinel_given:
+                    raise StopIteration
+                self.sentinel_given = True
+                line = _SENTINEL
+        self.consumed.append(line)
+        return line
+
+
+@dataclass(frozen=True)
+class SplitFile:
+    clean_copy: Path  # UTF-8, comma, header `_handshake_line` + the file's header
+    malformed: Path  # line, csv_line, error_message
+    records: int
+    malformed_records: int
+
+
+def split_records(
+    path: Path,
+    relative: str,
+    encoding: str,
+    delimiter: str,
+    header: list[str],
+    work_dir: Path,
+) -> SplitFile:
+    """Split the file into records with their physical start line (see the module docstring)."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    clean_copy = work_dir / "records.csv"
+    malformed_path = work_dir / "malformed.csv"
+    expected = len(header)
+    records = malformed = 0
+    try:
+        with (
+            path.open(encoding=_python_encoding(encoding), newline="") as handle,
+            clean_copy.open("w", encoding="utf-8", newline="") as clean_out,
+            malformed_path.open("w", encoding="utf-8", newline="") as malformed_out,
+        ):
+            clean = csv.writer(clean_out, lineterminator="\n")
+            bad = csv.writer(malformed_out, lineterminator="\n")
+            clean.writerow([LINE_COLUMN, *header])
+            bad.writerow(["line", "csv_line", "error_message"])
+            lines = _Lines(handle)
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            line_number = 1  # of the next line to read
+            header_seen = False
+            while True:
+                lines.consumed = []
+                start = line_number
+                error = None
+                try:
+                    record: list[str] | None = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as csv_error:
+                    record, error = None, f"not valid CSV: {csv_error}"
+                    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+                consumed = lines.consumed
+                if consumed and consumed[-1] == _SENTINEL:
+                    if len(consumed) == 1:
+                        break
+                    consumed = consumed[:-1]
+                    lines.sentinel_given = False
+                    if error is None:
+                        record, error = (
+                            None,
+                            "a quoted value opens on this line and is never closed",
+                        )
+                if not header_seen:
+                    header_seen = True
+                    line_number += len(consumed)
+                    continue
+                if record == [] and error is None:  # a blank line
+                    line_number += len(consumed)
+                    continue
+                size = sum(len(line) for line in consumed)
+                if error is None and record is not None and len(record) != expected:
+                    error = f"expected {expected} fields, found {len(record)}"
+                if error is not None and len(consumed) > 1:
+                    # The record spans several lines and does not parse: the
+                    # first line is rejected (an unbalanced quote opens there)
+                    # and the lines after it are read again as records.
+                    bad.writerow(
+                        [
+                            start,
+                            consumed[0][:RAW_TEXT_LIMIT],
+                            f"unbalanced quote: {error} (a quoted value that starts on this "
+                            f"line runs over {len(consumed)} lines); write a quote inside a "
+                            'quoted value as ""',
+                        ]
+                    )
+                    malformed += 1
+                    lines.pending.extendleft(reversed(consumed[1:]))
+                    line_number = start + 1
+                    continue
+                line_number += len(consumed)
+                if error is not None:
+                    bad.writerow([start, "".join(consumed)[:RAW_TEXT_LIMIT], error])
+                    malformed += 1
+                elif size > MAX_RECORD_CHARS:
+                    bad.writerow(
+                        [
+                            start,
+                            "".join(consumed)[:RAW_TEXT_LIMIT],
+                            f"record of {size:,} characters is longer than the "
+                            f"{MAX_RECORD_CHARS:,} characters a record may hold: not loaded",
+                        ]
+                    )
+                    malformed += 1
+                else:
+                    clean.writerow([start, *record])
+                    records += 1
+    except UnicodeDecodeError as decode_error:
+        raise CsvFileError(
+            f"{relative}: not valid UTF-8 and not valid {encoding} either "
+            f"({decode_error.reason} at byte {decode_error.start}): save the file as UTF-8, or "
+            "set HANDSHAKE_FALLBACK_ENCODING to the encoding it is written in; nothing of it "
+            "was loaded"
+        ) from decode_error
+    return SplitFile(clean_copy, malformed_path, records, malformed)

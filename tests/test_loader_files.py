@@ -1,0 +1,386 @@
+"""The file side of the loader: headers, delimiters, encodings, physical lines, the layout.
+
+Each test writes landing files the way real exports do, runs the real loader
+into a temporary DuckDB warehouse and asserts the raw rows, the rejects and
+the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.extracts.discovery import discover_landing_files, drop_id_problem
+from orchestration.extracts.loader import ExtractLoader, FileResult
+
+ACCOUNT_COLUMNS = ["Id", "Name", "BillingCountry", "CreatedDate", "LastModifiedDate", "IsDeleted"]
+STAMP = "2024-01-01T00:00:00Z"
+
+
+def write(landing: Path, relative: str, content: str | bytes) -> Path:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+def load(landing: Path, con: duckdb.DuckDBPyConnection) -> dict[str, FileResult]:
+    results = ExtractLoader(con).load_all(discover_landing_files(landing))
+    return {r.landing_file.relative_path: r for r in results}
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def ledger(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    return {
+        path: tuple(rest)
+        for path, *rest in rows(
+            con,
+            "select file_path, status, rows_in_file, rows_loaded, rows_rejected, delimiter, "
+            "encoding, error from raw_meta.load_ledger",
+        )
+    }
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    path = tmp_path / "landing"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def test_connector_and_data_loader_headers_load_like_api_names(landing: Path, con) -> None:
+    """snake_case (a connector's tables), UPPER CASE (Data Loader) and API names are one column."""
+    write(
+        landing,
+        "crm/2025-01-31/opportunity.csv",  # a connector names its tables in snake_case too
+        "id,account_id,owner_id,stage_name,amount,currency_iso_code,close_date,"
+        "forecast_category_name,is_closed,is_won,created_date,last_modified_date,is_deleted,"
+        "_fivetran_synced\n"
+        "O1,A1,U1,Prospecting,100,EUR,2025-03-31,Pipeline,false,false,"
+        f"{STAMP},{STAMP},false,2025-01-31T00:00:00Z\n",
+    )
+    write(
+        landing,
+        "crm/2025-01-31/Forecast_Submission__c.csv",
+        "ID,OWNERID,PERIOD_MONTH__C,FORECAST_CATEGORY__C,AMOUNT__C,CURRENCYISOCODE,"
+        "SUBMITTED_DATE__C\nF1,U1,2025-02-01,Commit,10,EUR,2025-01-28\n",
+    )
+    write(
+        landing,
+        "crm/2025-01-31/OpportunityHistory.csv",
+        "id,opportunity_id,stage_name,close_date,forecast_category,created_date\n"
+        f"H1,O1,Prospecting,2025-03-31,Pipeline,{STAMP}\n",
+    )
+    results = load(landing, con)
+    assert {r.status for r in results.values()} == {"loaded"}
+    assert rows(con, "select Id, AccountId, Amount, IsDeleted from raw_crm.opportunity") == [
+        ("O1", "A1", Decimal("100.000000"), False)
+    ]
+    assert json.loads(rows(con, "select _extra_columns from raw_crm.opportunity")[0][0]) == {
+        "_fivetran_synced": "2025-01-31T00:00:00Z"
+    }
+    assert rows(con, "select Forecast_Category__c from raw_crm.forecast_submission") == [
+        ("Commit",)
+    ]
+    assert rows(con, "select OpportunityId from raw_crm.opportunity_history") == [("O1",)]
+    # the ledger names the object as the contract does
+    assert rows(con, "select object from raw_meta.load_ledger order by object") == [
+        ("Forecast_Submission__c",),
+        ("Opportunity",),
+        ("OpportunityHistory",),
+    ]
+
+
+def test_two_headers_matching_one_column_refuse_the_file(landing: Path, con) -> None:
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        "Id,Name,CreatedDate,LastModifiedDate,created_date\n"
+        f"A1,Acme,{STAMP},{STAMP},2020-01-01T00:00:00Z\n",
+    )
+    [result] = load(landing, con).values()
+    assert result.status == "refused"
+    assert "'CreatedDate' and 'created_date' both match Account.CreatedDate" in result.error
+    assert rows(con, "select count(*) from raw_crm.account") == [(0,)]
+
+
+# --------------------------------------------------------------------------- delimiters, encodings
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "name"), [(",", "comma"), (";", "semicolon"), ("\t", "tab"), ("|", "pipe")]
+)
+def test_each_accepted_delimiter_loads_and_is_recorded(
+    landing: Path, con, delimiter: str, name: str
+) -> None:
+    header = delimiter.join(ACCOUNT_COLUMNS)
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{header}\r\n"
+        + delimiter.join(["A1", '"Acme; Inc, | Ltd"', "DE", STAMP, STAMP, "false"])
+        + "\r\n"
+        + delimiter.join(["A2", "Beta", "FR", STAMP, STAMP, "true"])
+        + "\r\n",
+    )
+    [result] = load(landing, con).values()
+    assert (result.status, result.rows_loaded, result.delimiter) == ("loaded", 2, name)
+    assert rows(con, "select Id, Name, BillingCountry, _line_number from raw_crm.account") == [
+        ("A1", "Acme; Inc, | Ltd", "DE", 2),
+        ("A2", "Beta", "FR", 3),
+    ]
+    assert ledger(con)["crm/2025-01-31/Account.csv"][:5] == ("loaded", 2, 2, 0, name)
+
+
+def test_windows_1252_file_loads_whole_and_says_so(landing: Path, con) -> None:
+    """Excel's semicolon CSV in Windows-1252: every row loads, the ledger names the encoding."""
+    text = (
+        "Id;Name;BillingCountry;CreatedDate;LastModifiedDate\r\n"
+        f"A1;Müller GmbH;DE;{STAMP};{STAMP}\r\n"
+        f"A2;Plain Ltd;GB;{STAMP};{STAMP}\r\n"
+        f"A3;Café “Zoë” \u2013 €;FR;{STAMP};{STAMP}\r\n"
+    )
+    write(landing, "crm/2025-01-31/Account.csv", text.encode("cp1252"))
+    [result] = load(landing, con).values()
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 3, 0)
+    assert (result.delimiter, result.encoding) == ("semicolon", "cp1252")
+    assert rows(con, "select Id, Name, _line_number from raw_crm.account order by Id") == [
+        ("A1", "Müller GmbH", 2),
+        ("A2", "Plain Ltd", 3),
+        ("A3", "Café “Zoë” \u2013 €", 4),
+    ]
+    assert ledger(con)["crm/2025-01-31/Account.csv"][5] == "cp1252"
+
+
+def test_a_file_in_no_known_encoding_is_refused_whole(landing: Path, con) -> None:
+    # 0x81 is neither UTF-8 (a lone continuation byte) nor defined in Windows-1252
+    content = f"Id,Name,CreatedDate,LastModifiedDate\nA1,Good,{STAMP},{STAMP}\n".encode()
+    content += f"A2,Bad \x81 byte,{STAMP},{STAMP}\n".encode("latin-1")
+    write(landing, "crm/2025-01-31/Account.csv", content)
+    [result] = load(landing, con).values()
+    assert result.status == "refused"
+    assert "not valid UTF-8 and not valid cp1252" in result.error
+    assert "HANDSHAKE_FALLBACK_ENCODING" in result.error
+    assert rows(con, "select count(*) from raw_crm.account") == [(0,)]
+    assert rows(con, "select count(*) from raw_meta.load_rejects") == [(0,)]
+
+
+def test_fallback_encoding_setting(landing: Path, con, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDSHAKE_FALLBACK_ENCODING", "iso-8859-7")  # Greek
+    text = f"Id,Name,CreatedDate,LastModifiedDate\nA1,Αθήνα,{STAMP},{STAMP}\n"
+    write(landing, "crm/2025-01-31/Account.csv", text.encode("iso-8859-7"))
+    [result] = load(landing, con).values()
+    assert (result.status, result.encoding) == ("loaded", "iso8859-7")
+    assert rows(con, "select Name from raw_crm.account") == [("Αθήνα",)]
+
+
+def test_utf16_with_bom_loads(landing: Path, con) -> None:
+    text = f"Id\tName\tCreatedDate\tLastModifiedDate\r\nA1\tZoë\t{STAMP}\t{STAMP}\r\n"
+    write(landing, "crm/2025-01-31/Account.csv", text.encode("utf-16"))
+    [result] = load(landing, con).values()
+    assert (result.status, result.delimiter, result.encoding) == ("loaded", "tab", "utf-16")
+    assert rows(con, "select Name from raw_crm.account") == [("Zoë",)]
+
+
+def test_header_delimited_by_another_character_says_so(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "rate_date:currency:rate_to_eur\n2025-01-01:USD:0.9\n",
+    )
+    [result] = load(landing, con).values()
+    assert result.status == "refused"
+    assert "looks delimited by ':'" in result.error
+    assert "semicolon (';')" in result.error
+
+
+# --------------------------------------------------------------------------- physical lines
+
+
+def test_line_numbers_are_physical_whatever_column_holds_line_breaks(landing: Path, con) -> None:
+    """Line breaks in a contract column, in an unknown extra column, CRLF, and blank lines."""
+    header = "Id,Name,Description,CreatedDate,LastModifiedDate\r\n"
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        header
+        + f'A1,"Two\r\nlines",plain,{STAMP},{STAMP}\r\n'  # lines 2-3
+        + f'A2,Beta,"a note\r\nover\r\nthree lines",{STAMP},{STAMP}\r\n'  # lines 4-6
+        + "\r\n"  # line 7: blank
+        + f"A3,Gamma,,{STAMP},not-a-date\r\n"  # line 8: rejected
+        + f'A4,Delta,"x\ny",{STAMP},{STAMP}\r\n',  # lines 9-10
+    )
+    [result] = load(landing, con).values()
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (4, 3, 1)
+    assert rows(con, "select Id, _line_number from raw_crm.account order by Id") == [
+        ("A1", 2),
+        ("A2", 4),
+        ("A4", 9),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (8, "invalid_type")
+    ]
+    extra = json.loads(
+        rows(con, "select _extra_columns from raw_crm.account where Id = 'A2'")[0][0]
+    )
+    assert extra == {"Description": "a note\r\nover\r\nthree lines"}
+
+
+def test_huge_fields_are_loaded_or_rejected_never_lost(landing: Path, con) -> None:
+    """3 MB (beyond DuckDB's line limit) loads; 6 MB (beyond the record limit) is rejected."""
+    fields = {"A2": "x" * 3_000_000, "A4": "y" * 6_000_000}
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        "Id,Name,CreatedDate,LastModifiedDate\n"
+        f"A1,One,{STAMP},{STAMP}\n"
+        f'A2,"{fields["A2"]}",{STAMP},{STAMP}\n'
+        f'A3,"Three\nlines\nhere",{STAMP},{STAMP}\n'
+        f'A4,"{fields["A4"]}",{STAMP},{STAMP}\n'
+        f"A5,Five,{STAMP},{STAMP}\n",
+    )
+    [result] = load(landing, con).values()
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (5, 4, 1)
+    assert rows(con, "select Id, length(Name), _line_number from raw_crm.account order by Id") == [
+        ("A1", 3, 2),
+        ("A2", 3_000_000, 3),
+        ("A3", 16, 4),
+        ("A5", 4, 8),
+    ]
+    [(line, reason, detail, raw)] = rows(
+        con, "select line_number, reason, detail, raw_values from raw_meta.load_rejects"
+    )
+    assert (line, reason) == (7, "malformed_record")
+    assert "6,000,0" in detail and "not loaded" in detail
+    assert json.loads(raw).startswith('A4,"yyyy')
+    assert ledger(con)["crm/2025-01-31/Account.csv"][:4] == ("loaded", 5, 4, 1)
+
+
+def test_an_unbalanced_quote_rejects_its_line_and_the_rest_loads(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\n"
+        "2025-01-01,USD,0.9\n"
+        '2025-01-02,"USD,0.91\n'  # line 3: the quote never closes
+        "2025-01-03,USD,0.92\n"
+        "2025-01-04,USD,0.93\n"
+        '2025-01-05,"GBP,1.2\n'  # line 6: another, with an even number of quotes in total
+        '2025-01-06,GBP,1.21"\n'  # line 7: ...closed here; read again on its own
+        "2025-01-07,GBP,1.22\n",
+    )
+    [result] = load(landing, con).values()
+    assert rows(con, "select rate_date, _line_number from raw_erp.fx_rates order by 1") == [
+        (date(2025, 1, 1), 2),
+        (date(2025, 1, 3), 4),
+        (date(2025, 1, 4), 5),
+        (date(2025, 1, 7), 8),
+    ]
+    rejects = rows(con, "select line_number, reason, detail from raw_meta.load_rejects order by 1")
+    assert [(line, reason) for line, reason, _ in rejects] == [
+        (3, "malformed_record"),
+        (6, "malformed_record"),
+        (7, "invalid_type"),  # its value `1.21"` is no decimal
+    ]
+    assert "unbalanced quote" in rejects[0][2]
+    # every physical record is counted: 7 records, 4 loaded, 3 rejected
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (7, 4, 3)
+
+
+# --------------------------------------------------------------------------- layout and drops
+
+
+def test_every_file_under_the_landing_folder_gets_a_ledger_row(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    fx = "rate_date,currency,rate_to_eur\n2025-01-01,USD,0.9\n"
+    items = "item_code,updated_at\nX1,2025-01-01T00:00:00Z\n"
+    write(landing, "erp/2025-01-31/fx_rates.csv", fx)  # loads
+    write(landing, "erp/items.csv", items)  # not in a drop folder
+    write(landing, "ERP/2025-01-31/items.csv", items)  # wrong-case system folder
+    write(landing, "erp/2025-01-31/old/items.csv", items)  # nested folder
+    write(landing, "erp/2025-01-31/.~lock.items.csv#", "lock")  # dot-file
+    write(landing, "notes.txt", "hello")  # top level
+    write(landing, "crm/2025-01-31/extract.csv", "ID,NAME\nU1,Ann\n")  # Data Loader's name
+    write(landing, "erp/2025-02-28/items.csv", items)  # the same object twice in a drop
+    write(landing, "erp/2025-02-28/Items.csv", items.replace("X1", "X2"))
+    outside = tmp_path / "outside"
+    write(outside, "2025-03-31/fx_rates.csv", fx)
+    write(outside, "secret.csv", fx)
+    (landing / "erp/2025-03-31").symlink_to(outside / "2025-03-31")  # drop folder outside
+    (landing / "erp/2025-01-31/payments.csv").symlink_to(outside / "secret.csv")
+    results = load(landing, con)
+    status = {path: (r.status, r.error) for path, r in results.items()}
+    assert {path: s for path, (s, _) in status.items()} == {
+        "erp/2025-01-31/fx_rates.csv": "loaded",
+        "erp/items.csv": "ignored",
+        "ERP/2025-01-31/items.csv": "ignored",
+        "erp/2025-01-31/old/items.csv": "ignored",
+        "erp/2025-01-31/.~lock.items.csv#": "ignored",
+        "notes.txt": "ignored",
+        "crm/2025-01-31/extract.csv": "refused",
+        "erp/2025-02-28/items.csv": "refused",
+        "erp/2025-02-28/Items.csv": "refused",
+        "erp/2025-03-31": "refused",
+        "erp/2025-01-31/payments.csv": "refused",
+    }
+    assert "not in a drop folder" in status["erp/items.csv"][1]
+    assert "must be written 'erp'" in status["ERP/2025-01-31/items.csv"][1]
+    assert "nested" in status["erp/2025-01-31/old/items.csv"][1]
+    assert "hidden" in status["erp/2025-01-31/.~lock.items.csv#"][1]
+    extract = status["crm/2025-01-31/extract.csv"][1]
+    assert "unknown file name 'extract'" in extract and "Opportunity, " in extract
+    assert "Rename it" in extract and "columns of User" in extract
+    assert "both refused" in status["erp/2025-02-28/Items.csv"][1]
+    assert "outside the landing folder" in status["erp/2025-03-31"][1]
+    assert "outside the landing folder" in status["erp/2025-01-31/payments.csv"][1]
+    # one ledger row per file, the same statuses and reasons
+    assert {p: (s, e) for p, (s, *_, e) in ledger(con).items()} == {
+        p: (s, None if s == "loaded" else e) for p, (s, e) in status.items()
+    }
+    assert rows(con, "select count(*) from raw_erp.items") == [(0,)]
+    assert rows(con, "select count(*) from raw_erp.payments") == [(0,)]
+    assert rows(con, "select count(*), min(_drop_id) from raw_erp.fx_rates") == [(1, "2025-01-31")]
+
+
+def test_impossible_and_future_drop_ids_are_refused(landing: Path, con) -> None:
+    fx = "rate_date,currency,rate_to_eur\n2025-01-01,USD,{}\n"
+    write(landing, "erp/2025-01-31/fx_rates.csv", fx.format("0.9"))
+    write(landing, "erp/2026-02-30/fx_rates.csv", fx.format("0.5"))
+    write(landing, "erp/2025-13-01T250000/fx_rates.csv", fx.format("0.6"))
+    write(landing, "erp/2099-01-01/fx_rates.csv", fx.format("0.7"))
+    results = load(landing, con)
+    assert {p: r.status for p, r in results.items()} == {
+        "erp/2025-01-31/fx_rates.csv": "loaded",
+        "erp/2026-02-30/fx_rates.csv": "refused",
+        "erp/2025-13-01T250000/fx_rates.csv": "refused",
+        "erp/2099-01-01/fx_rates.csv": "refused",
+    }
+    assert "not a real date" in results["erp/2026-02-30/fx_rates.csv"].error
+    assert "lies after today" in results["erp/2099-01-01/fx_rates.csv"].error
+    assert rows(con, "select rate_to_eur from raw_erp.fx_rates") == [(Decimal("0.900000"),)]
+    # a drop of today is accepted in any time zone; tomorrow in UTC+14 at the latest
+    assert drop_id_problem("2026-03-01", today=date(2026, 3, 1)) is None
+    assert drop_id_problem("2026-03-01T235959", today=date(2026, 3, 1)) is None
+    assert "after today" in drop_id_problem("2026-03-02", today=date(2026, 3, 1))
