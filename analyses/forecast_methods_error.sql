@@ -1,10 +1,14 @@
--- Which forecast is best: the reps' sales forecast, finance's forecast or the
--- relationship forecast (open pipeline x trailing win rate of each account's
--- relationship tier, built only from what was known before the month)? Over
--- all backtest months (over when extracted, bookings > 0, all three forecasts
--- given), per method: MAPE (mean of |forecast - bookings| / bookings over the
--- months), WAPE (sum of absolute errors / sum of bookings), mean bias
--- (mean of (forecast - bookings) / bookings) and the average haircut finance
+-- Which forecast is best? Five methods: the sales organisation's call
+-- (sales), finance's forecast (finance), the relationship forecast (open
+-- pipeline x trailing win rate of each account's relationship tier), the
+-- calibrated call (each rep's own call x their trailing bookings / calls
+-- ratio) and finance's blanket cut applied to the calibrated call
+-- (calibrated_with_finance_cut: calibrated x finance / sales of the month).
+-- The relationship and calibrated forecasts use only what was known before
+-- the month. Over all backtest months (over when extracted, bookings > 0,
+-- the sales, finance and relationship forecasts given), per method: MAPE
+-- (mean of |forecast - bookings| / bookings over the months), WAPE (sum of
+-- absolute errors / sum of bookings), mean bias (mean of (forecast - bookings) / bookings) and the average haircut finance
 -- applied (mean of the monthly haircut and the haircut of the summed amounts).
 with
 
@@ -41,6 +45,22 @@ errors as (
         'relationship' as forecast_method,
         month,
         relationship_forecast_amount as forecast_amount,
+        bookings_amount
+    from backtest_months
+    union all
+    select
+        'calibrated' as forecast_method,
+        month,
+        calibrated_sales_forecast_amount as forecast_amount,
+        bookings_amount
+    from backtest_months
+    union all
+    select
+        'calibrated_with_finance_cut' as forecast_method,
+        month,
+        -- finance's cut of the month (finance / sales) on top of the calibrated call
+        calibrated_sales_forecast_amount
+        * {{ safe_divide('finance_forecast_amount', 'sales_forecast_amount') }} as forecast_amount,
         bookings_amount
     from backtest_months
 

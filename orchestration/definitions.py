@@ -11,6 +11,7 @@ from orchestration.defs.automation import daily_refresh, new_drop_sensor, refres
 from orchestration.defs.company import load_company_settings_files
 from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
 from orchestration.defs.extracts import load_landing_extracts
+from orchestration.defs.history import kpi_reported_values
 from orchestration.defs.money import missing_fx_amounts
 from orchestration.defs.publish import published_marts
 from orchestration.defs.spark import export_raw_for_spark, raw_parquet_for_spark
@@ -22,6 +23,7 @@ defs = dg.Definitions(
         load_landing_extracts,
         load_company_settings_files,
         handshake_dbt_models,
+        kpi_reported_values,
         published_marts,
         raw_parquet_for_spark,
     ],

@@ -19,7 +19,14 @@ from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 REGISTRY_PATH = REPO_ROOT / "seeds" / "kpi_registry.csv"
 LOCK_PATH = DBT_PROJECT_DIR / "kpi_definitions.lock.json"
-KPI_TABLES = ("kpi_company_monthly", "kpi_account_monthly", "kpi_rep_monthly", "kpi_definitions")
+KPI_TABLES = (
+    "kpi_company_monthly",
+    "kpi_account_monthly",
+    "kpi_team_monthly",
+    "kpi_pipeline_category_monthly",
+    "kpi_rep_monthly",
+    "kpi_definitions",
+)
 # Marts that finance and sales read; they may show KPIs only from the KPI tables.
 FACING_PREFIXES = ("finance_", "sales_")
 # What a finance or sales mart may read: the agreed tables, dimensions, each other.

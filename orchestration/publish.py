@@ -30,6 +30,7 @@ import duckdb
 
 from orchestration.extracts.contract import OBJECTS
 from orchestration.extracts.loader import LEDGER_TABLE, quote, sql_literal
+from orchestration.kpi_history import attach_for_publication, copy_into_publication
 from orchestration.warehouse_io import DiskFull, is_disk_full, wait_while_locked
 
 PUBLISHED_DATABASE = "handshake.duckdb"
@@ -177,6 +178,7 @@ def publish(
     parquet: bool = False,
     lock_timeout_seconds: float = 3600.0,
     log: logging.Logger | None = None,
+    kpi_history: Path | None = None,
 ) -> Publication:
     """Copy the published schemas of `warehouse` into a new release and swap it in.
 
@@ -185,6 +187,8 @@ def publish(
     holds paths relative to it. `duckdb_config` holds the DuckDB settings
     (memory limit, threads, spill folder) of the copying connection; see
     Settings.duckdb_config. Raises PublicationRefused when the gate refuses.
+    `kpi_history`: the reported values and restatements (orchestration/kpi_history.py),
+    published as marts.kpi_* beside the marts, for BI and as their backup.
     """
     publish_dir.mkdir(parents=True, exist_ok=True)
     _remove_unreleased(publish_dir)
@@ -204,6 +208,7 @@ def publish(
             landing_dir,
             lock_timeout_seconds,
             log or _log,
+            kpi_history,
         )
         new_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         _swap_in(publish_dir, release, parquet_dir is not None)
@@ -305,6 +310,7 @@ def _write_release(
     landing_dir: Path | None,
     lock_timeout_seconds: float,
     log: logging.Logger,
+    kpi_history: Path | None = None,
 ) -> tuple[list[str], int]:
     published: list[str] = []
     rows = 0
@@ -330,6 +336,7 @@ def _write_release(
             order by table_schema, table_name
             """
         ).fetchall()
+        attach_for_publication(kpi_history, con)
         # One transaction: every table is written once, with its descriptions,
         # and the file is committed once.
         con.execute("begin transaction")
@@ -344,6 +351,7 @@ def _write_release(
                 con.execute(statement)
             rows += con.execute(f"select count(*) from {target}").fetchone()[0]
             published.append(f"{schema}.{table}")
+        published += copy_into_publication(con)
         status = _run_status(run_id, landing_dir)
         con.execute(
             f"create table release.marts.publication_status as "
@@ -377,6 +385,7 @@ def _write_release(
                     "(format parquet, compression zstd)"
                 )
         con.execute("detach release")
+        con.execute("detach kpi_history")
         con.execute("detach warehouse")
     return published, rows
 

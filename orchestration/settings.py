@@ -55,6 +55,10 @@ class Settings:
     # The company's own settings files (targets, manual matches): see
     # orchestration/company_settings.py. Default: `company` beside the landing folder.
     company_dir: Path = REPO_ROOT / "data" / "company"
+    # Numbers as reported (orchestration/kpi_history.py): the file that keeps
+    # them beside the warehouse, and the day of the next month a month closes.
+    kpi_history: Path | None = None
+    close_day: int = 5
     # The encoding of a landing CSV that is not valid UTF-8 (Excel on Windows
     # writes cp1252); any Python codec name.
     fallback_encoding: str = "cp1252"
@@ -91,6 +95,10 @@ class Settings:
             dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
             spark_home=spark_home,
             spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
+            kpi_history=_path_from_env(
+                "HANDSHAKE_KPI_HISTORY", warehouse.with_name("kpi_history.duckdb")
+            ),
+            close_day=int(os.environ.get("HANDSHAKE_CLOSE_DAY") or 5),
             fallback_encoding=_encoding_from_env("HANDSHAKE_FALLBACK_ENCODING", "cp1252"),
             lock_timeout_seconds=float(os.environ.get("HANDSHAKE_LOCK_TIMEOUT_SECONDS") or 3600),
             publish_parquet=(os.environ.get("HANDSHAKE_PUBLISH_PARQUET") or "").strip().lower()
@@ -103,6 +111,10 @@ class Settings:
                 "HANDSHAKE_FORECAST_CATEGORY_MAPPINGS", "seeds/forecast_category_mappings.csv"
             ),
         )
+
+    @property
+    def kpi_history_path(self) -> Path:
+        return self.kpi_history or self.warehouse.with_name("kpi_history.duckdb")
 
     @property
     def spill_dir(self) -> Path:
@@ -129,6 +141,8 @@ class Settings:
             "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
             "HANDSHAKE_SPARK_HOME": str(self.spark_home),
             "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
+            "HANDSHAKE_KPI_HISTORY": str(self.kpi_history_path),
+            "HANDSHAKE_CLOSE_DAY": str(self.close_day),
             "HANDSHAKE_LOCK_TIMEOUT_SECONDS": str(self.lock_timeout_seconds),
             "HANDSHAKE_PLAUSIBLE_DATE_FROM": self.plausible_date_from.isoformat(),
             "HANDSHAKE_PLAUSIBLE_YEARS_AHEAD": str(self.plausible_years_ahead),

@@ -97,6 +97,53 @@ def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+def team_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Forecast vs quota per team for the latest complete month (marts.sales_team_monthly)."""
+    if not _table_exists(con, "marts", "sales_team_monthly"):
+        return []
+    month = con.execute(
+        "select max(month) from marts.fct_forecast_company_monthly "
+        "where is_complete_month and bookings_amount > 0"
+    ).fetchone()[0]
+    if month is None:
+        return []
+    rows = con.execute(
+        """
+        select team_path, sales_forecast, calibrated_sales_forecast, quota, bookings,
+               quota_attainment
+        from marts.sales_team_monthly where month = ? order by team_path
+        """,
+        [month],
+    ).fetchall()
+    company = dict(
+        con.execute(
+            "select kpi_code, value from marts.kpi_company_monthly where month = ?", [month]
+        ).fetchall()
+    )
+
+    def money(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:,.0f}"
+
+    def share(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.0%}"
+
+    lines = [
+        f"Forecast vs quota per team, {month:%Y-%m} (marts.sales_team_monthly):",
+        f"  {'team':<44} {'call':>11} {'calibrated':>11} {'quota':>11} {'bookings':>11} {'attain.':>7}",
+    ]
+    for path, call, calibrated, quota, bookings, attainment in rows:
+        lines.append(
+            f"  {path[-44:]:<44} {money(call):>11} {money(calibrated):>11} {money(quota):>11} "
+            f"{money(bookings):>11} {share(attainment):>7}"
+        )
+    lines.append(
+        f"  {'company':<44} {money(company.get('sales_forecast')):>11} "
+        f"{money(company.get('calibrated_sales_forecast')):>11} {money(company.get('quota')):>11} "
+        f"{money(company.get('bookings')):>11} {share(company.get('quota_attainment')):>7}"
+    )
+    return lines
+
+
 def publication_lines(settings: Settings) -> list[str]:
     """Whether the refresh is fit to publish, and what the published copy holds."""
     lines = []
@@ -123,6 +170,48 @@ def publication_lines(settings: Settings) -> list[str]:
     return lines
 
 
+# The backtest of analyses/forecast_methods_error.sql: forecast amount per method and month.
+BACKTEST_METHODS = (
+    ("sales", "sales_forecast_amount"),
+    ("finance", "finance_forecast_amount"),
+    ("relationship", "relationship_forecast_amount"),
+    ("calibrated", "calibrated_sales_forecast_amount"),
+    (
+        "calibrated with finance's cut",
+        "calibrated_sales_forecast_amount * finance_forecast_amount "
+        "/ nullif(sales_forecast_amount, 0)",
+    ),
+)
+
+
+def backtest_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """MAPE, WAPE and bias of the five forecast methods over the backtest months."""
+    if not _table_exists(con, "marts", "fct_forecast_company_monthly"):
+        return []
+    lines = []
+    for method, forecast in BACKTEST_METHODS:
+        row = con.execute(
+            f"""
+            select
+                count(*),
+                avg(abs({forecast} - bookings_amount) / bookings_amount),
+                sum(abs({forecast} - bookings_amount)) / sum(bookings_amount),
+                avg(({forecast} - bookings_amount) / bookings_amount)
+            from marts.fct_forecast_company_monthly
+            where is_backtest_month
+            """
+        ).fetchone()
+        months, mape, wape, bias = row
+        if not months:
+            return []
+        lines.append(f"  {method:<30} {mape:>7.1%} {wape:>7.1%} {bias:>+8.1%}")
+    return [
+        f"Forecast backtest over {months} complete months (analyses/forecast_methods_error.sql):",
+        f"  {'method':<30} {'MAPE':>7} {'WAPE':>7} {'bias':>8}",
+        *lines,
+    ]
+
+
 def main() -> None:
     settings = Settings.from_env()
     lines = ["", "Handshake refresh summary", "=" * 25]
@@ -130,6 +219,8 @@ def main() -> None:
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
             lines += load_lines(con)
             lines += kpi_lines(con)
+            lines += team_lines(con)
+            lines += backtest_lines(con)
     lines += publication_lines(settings)
     lines += [
         f"Warehouse: {settings.warehouse}",

@@ -263,6 +263,63 @@ def test_company_totals_are_sums_of_the_finer_facts(baseline: tuple[Path, Path])
     assert uncovered == []
 
 
+def test_without_team_calls_and_quotas_the_published_values_do_not_change(
+    baseline: tuple[Path, Path],
+) -> None:
+    """No Team-scope call, no ForecastingQuota: sales_forecast is still the sum of the
+    reps' latest Commit calls (the definition before the team grain, computed here from
+    staging), pipeline_coverage still open_pipeline / the targets seed, and quotas of
+    teams and reps are NULL."""
+    _, warehouse = baseline
+    changed = rows(
+        warehouse,
+        """
+        with
+        latest as (
+            select s.period_month as month, s.amount * coalesce(f.rate_to_reporting, 0) as amount
+            from staging.stg_crm__forecast_submissions as s
+            left join intermediate.int_fx_rates_filled as f
+                on f.currency_code = s.currency_code and f.rate_date = s.submitted_date
+            where s.forecast_category = 'Commit' and s.submitted_at < s.period_month
+            qualify row_number() over (
+                partition by s.owner_user_id, s.period_month order by s.submitted_at desc
+            ) = 1
+        ),
+        old_sales as (select month, sum(amount) as value from latest group by month),
+        targets as (select month, bookings_target_amount from marts.fct_bookings_targets),
+        kpis as (
+            select month,
+                max(case when kpi_code = 'sales_forecast' then value end) as sales_forecast,
+                max(case when kpi_code = 'open_pipeline' then value end) as open_pipeline,
+                max(case when kpi_code = 'pipeline_coverage' then value end) as coverage,
+                max(case when kpi_code = 'quota' then value end) as quota
+            from marts.kpi_company_monthly group by month
+        )
+        select kpis.month
+        from kpis
+        left join old_sales using (month)
+        left join targets using (month)
+        where kpis.sales_forecast is distinct from old_sales.value
+            or kpis.quota is distinct from targets.bookings_target_amount
+            or abs(kpis.coverage - kpis.open_pipeline / targets.bookings_target_amount) > 1e-9
+            or (kpis.coverage is null) <> (targets.bookings_target_amount is null
+                                            or targets.bookings_target_amount = 0)
+        """,
+    )
+    assert changed == []
+    assert (
+        one(
+            warehouse,
+            "select count(*) from marts.kpi_company_monthly where kpi_code = 'sales_forecast' and value > 0",
+        )[0]
+        >= 2
+    )
+    assert rows(
+        warehouse,
+        "select count(*) from marts.kpi_rep_monthly where kpi_code = 'quota' and value is not null",
+    ) == [(0,)]
+
+
 # --------------------------------------------------------------------------- no leakage
 
 OPPORTUNITY_HEADER = (
@@ -304,6 +361,16 @@ def march_relationship_forecast(warehouse: Path) -> tuple[Decimal, list[tuple]]:
     return total, detail
 
 
+def march_calibrated_forecast(warehouse: Path) -> list[tuple]:
+    return rows(
+        warehouse,
+        "select sales_rep_key, own_call_amount, call_months, calibration_basis, "
+        "calibration_factor, calibrated_amount "
+        "from intermediate.int_sales_forecasts_calibrated where month = ? order by 1",
+        MARCH,
+    )
+
+
 def tier_win_rates(warehouse: Path, month: str) -> list[tuple]:
     return rows(
         warehouse,
@@ -317,6 +384,7 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
     baseline: tuple[Path, Path], tmp_path: Path
 ) -> None:
     landing, warehouse = fork(baseline, tmp_path / "after")
+    calibrated_before = march_calibrated_forecast(warehouse)
     before = march_relationship_forecast(warehouse)
     assert before[0] == Decimal("29000.00")
     april_rates_before = tier_win_rates(warehouse, "2025-04-01")
@@ -346,6 +414,10 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
         # A loss entered in March, backdated to February: unknown when March began.
         "O13,A1,U1,Backdated loss,Closed Lost,5000,EUR,0,2025-02-25,Omitted,true,false,"
         "2025-03-05T09:00:00Z,2025-03-05T09:00:00Z,false",
+        # A win entered in March, backdated to February: unknown when March began,
+        # so the calibrated forecast of March must not see it in February's bookings.
+        "O14,A1,U1,Backdated win,Closed Won,6000,EUR,100,2025-02-26,Closed,true,true,"
+        "2025-03-04T09:00:00Z,2025-03-04T09:00:00Z,false",
         # O7's amount goes up in March.
         "O7,A2,U2,Slipping deal,Qualification,50000,EUR,20,2025-05-15,Pipeline,false,false,"
         "2025-02-01T09:00:00Z,2025-03-26T09:00:00Z,false",
@@ -358,6 +430,7 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
         "H24,O12,Negotiation,7000,75,2025-03-28,Commit,2025-03-03T09:00:00Z,U1",
         "H25,O7,Qualification,50000,20,2025-05-15,Pipeline,2025-03-26T09:00:00Z,U2",
         "H27,O13,Closed Lost,5000,0,2025-02-25,Omitted,2025-03-05T09:00:00Z,U1",
+        "H28,O14,Closed Won,6000,100,2025-02-26,Closed,2025-03-04T09:00:00Z,U1",
         # A history row at exactly 00:00 UTC on March 1st is not before March.
         "H26,O9,Negotiation,99000,75,2025-03-05,Commit,2025-03-01T00:00:00Z,U1",
     )
@@ -367,6 +440,13 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
     build(landing, warehouse, tmp_path / "target")
 
     assert march_relationship_forecast(warehouse) == before
+    # The calibrated forecast of March too (kpis.md: nothing dated in or after M
+    # enters), although February's bookings now hold O14.
+    assert march_calibrated_forecast(warehouse) == calibrated_before
+    assert one(
+        warehouse,
+        "select bookings_amount from marts.fct_forecast_company_monthly where month = '2025-02-01'",
+    ) == (Decimal("8000.00"),)  # O5 2000 + O14 6000
     # The changes did land: April's win rates see O4's and O11's closes, and
     # bookings of March see O11 and O6's new amount.
     assert tier_win_rates(warehouse, "2025-04-01") != april_rates_before

@@ -32,6 +32,12 @@ INCREMENTAL_MODELS = {
     "fct_invoice_lines": ("marts", "invoice_number"),
     "fct_opportunity_history": ("marts", "opportunity_id"),
     "fct_meetings": ("marts", "event_id"),
+    "fct_receivables_monthly": ("marts", "invoice_number"),
+}
+# Folder of each model under models/ (compiled SQL paths), when not marts/core.
+MODEL_FOLDERS = {
+    "int_invoice_lines_classified": "intermediate/finance",
+    "fct_receivables_monthly": "marts/cash",
 }
 # Rejected rows are identified by their load id (stg_raw_meta__load_rejects), so
 # the exception key of a rejected row differs between two loads of the same file.
@@ -92,7 +98,12 @@ def test_every_marts_table_equals_a_full_refresh(builds: dict[str, Path]) -> Non
         con.execute(f"attach '{builds['full']}' as full_refresh (read_only)")
         tables = marts_tables(con, "incremental")
         assert tables == marts_tables(con, "full_refresh")
-        assert {"fct_invoice_lines", "fct_opportunity_history", "fct_meetings"} <= set(tables)
+        assert {
+            "fct_invoice_lines",
+            "fct_opportunity_history",
+            "fct_meetings",
+            "fct_receivables_monthly",
+        } <= set(tables)
         assert {"kpi_company_monthly", "kpi_account_monthly"} <= set(tables)
         differences = {}
         for table in tables:
@@ -124,7 +135,7 @@ def test_the_second_build_was_incremental(builds: dict[str, Path]) -> None:
         )
         for model, (schema, unit) in INCREMENTAL_MODELS.items():
             assert status[model] == "success"
-            folder = "intermediate/finance" if schema == "intermediate" else "marts/core"
+            folder = MODEL_FOLDERS.get(model, "marts/core")
             compiled = (target / "compiled/handshake/models" / folder / f"{model}.sql").read_text()
             assert f"{model}__affected_units" in compiled  # the incremental branch
             applied = (target / "run/handshake/models" / folder / f"{model}.sql").read_text()

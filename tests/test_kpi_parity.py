@@ -131,6 +131,23 @@ def account_table(warehouse: Path) -> dict[tuple[date, str, str], float | None]:
     return {(month, account, code): value for month, account, code, value in rows}
 
 
+def team_table(warehouse: Path) -> dict[tuple[date, str, str], float | None]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select month, team_key, kpi_code, value from marts.kpi_team_monthly"
+        ).fetchall()
+    return {(month, team, code): value for month, team, code, value in rows}
+
+
+def category_table(warehouse: Path) -> dict[tuple[date, str, str], float | None]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select month, forecast_category, kpi_code, value "
+            "from marts.kpi_pipeline_category_monthly"
+        ).fetchall()
+    return {(month, category, code): value for month, category, code, value in rows}
+
+
 def rep_table(warehouse: Path) -> dict[tuple[date, str, str], float | None]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
@@ -143,9 +160,11 @@ def test_kpi_tables_hold_every_registry_kpi(sample_warehouse: Path, registry: di
     company = {code for _, code in company_table(sample_warehouse)}
     account = {code for _, _, code in account_table(sample_warehouse)}
     rep = {code for _, _, code in rep_table(sample_warehouse)}
+    team = {code for _, _, code in team_table(sample_warehouse)}
     assert company == {c for c, e in registry.items() if "company" in e.grains}
     assert account == {c for c, e in registry.items() if "account" in e.grains}
     assert rep == {c for c, e in registry.items() if "rep" in e.grains}
+    assert team == {c for c, e in registry.items() if "team" in e.grains}
 
 
 def test_metricflow_equals_kpi_company_monthly(
@@ -185,11 +204,31 @@ def entity_grain_mismatches(
     warehouse: Path, registry: dict, grain: str, entity: str, out: Path
 ) -> list[str]:
     """kpi_<grain>_monthly against `mf query --group-by metric_time__month,<entity>`."""
-    table = {"account": account_table, "rep": rep_table}[grain](warehouse)
-    codes = sorted(c for c, e in registry.items() if grain in e.grains)
-    rows = mf_query(warehouse, codes, f"metric_time__month,{entity}", out)
+    table = {
+        "account": account_table,
+        "rep": rep_table,
+        "team": team_table,
+        "forecast_category": category_table,
+    }[grain](warehouse)
+    codes = (
+        ["open_pipeline"]
+        if grain == "forecast_category"
+        else sorted(c for c, e in registry.items() if grain in e.grains)
+    )
+    # A KPI whose own metric has no such entity is given by the component that
+    # stands in for it there (meta.stands_in_for: sales_org_bookings for bookings by team).
+    manifest_metrics = kpis.metrics_by_name(kpis.load_manifest())
+    stand_ins = {
+        m["config"]["meta"]["stands_in_for"]: name
+        for name, m in manifest_metrics.items()
+        if m.get("config", {}).get("meta", {}).get("stands_in_for")
+    }
+    metric_of = {code: stand_ins.get(code, code) for code in codes}
+    if grain in ("account", "rep"):
+        metric_of = {code: code for code in codes}
+    rows = mf_query(warehouse, sorted(set(metric_of.values())), f"metric_time__month,{entity}", out)
     from_mf = {
-        (month_of(r["metric_time__month"]), r[entity], code): number(r.get(code, ""))
+        (month_of(r["metric_time__month"]), r[entity], code): number(r.get(metric_of[code], ""))
         for r in rows
         if r[entity]
         for code in codes
@@ -203,7 +242,9 @@ def entity_grain_mismatches(
     for key in table:
         value = from_mf.get(key)
         month, _, code = key
-        actual[key] = (0.0 if month in zero.get(code, set()) else None) if value is None else value
+        actual[key] = (
+            (0.0 if month in zero.get(metric_of[code], set()) else None) if value is None else value
+        )
     return mismatches(table, actual)
 
 
@@ -229,6 +270,27 @@ def test_metricflow_equals_kpi_rep_monthly(
     )
 
 
+def test_metricflow_equals_kpi_team_monthly(
+    sample_warehouse: Path, registry: dict, tmp_path: Path
+) -> None:
+    assert (
+        entity_grain_mismatches(sample_warehouse, registry, "team", "team", tmp_path / "t.csv")
+        == []
+    )
+
+
+def test_metricflow_equals_open_pipeline_by_forecast_category(
+    sample_warehouse: Path, registry: dict, tmp_path: Path
+) -> None:
+    dimension = "sales_org_row__month_start_forecast_category"
+    assert (
+        entity_grain_mismatches(
+            sample_warehouse, registry, "forecast_category", dimension, tmp_path / "c.csv"
+        )
+        == []
+    )
+
+
 def mart_mismatches(warehouse: Path) -> tuple[list[str], int]:
     """Every KPI column of every finance or sales mart against the agreed table at its grain."""
     manifest = kpis.load_manifest()
@@ -236,8 +298,15 @@ def mart_mismatches(warehouse: Path) -> tuple[list[str], int]:
         "company": company_table(warehouse),
         "account": account_table(warehouse),
         "rep": rep_table(warehouse),
+        "team": team_table(warehouse),
+        "forecast_category": category_table(warehouse),
     }
-    entity_key = {"account": "account_key", "rep": "sales_rep_key"}
+    entity_key = {
+        "account": "account_key",
+        "rep": "sales_rep_key",
+        "team": "team_key",
+        "forecast_category": "forecast_category",
+    }
     problems, checked = [], 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for node in manifest["nodes"].values():

@@ -49,11 +49,13 @@ def test_components_only_serve_registered_kpis(manifest: dict) -> None:
 
 def test_registry_entries_are_complete() -> None:
     registry = kpis.load_registry()
-    assert len(registry) == 31
+    assert len(registry) == 54
     for entry in registry.values():
         assert entry.finance_owner and entry.sales_owner, entry.kpi_code
         assert entry.name and entry.description and entry.formula, entry.kpi_code
-        assert set(entry.grains) <= {"company", "account", "rep"} and entry.grains, entry.kpi_code
+        assert set(entry.grains) <= {"company", "account", "team", "rep"} and entry.grains, (
+            entry.kpi_code
+        )
         assert entry.status in {"agreed", "proposed"} and entry.version >= 1
 
 

@@ -559,3 +559,78 @@ def test_one_objects_files_load_in_order_while_others_load_at_once(landing: Path
         ("Acme", "2025-01-31"),
         ("Acme Renamed", "2025-02-28"),
     ]
+
+
+# --------------------------------------------------------------------------- quotas and scopes
+
+QUOTA_HEADER = "Id,QuotaOwnerId,StartDate,QuotaAmount,CurrencyIsoCode"
+
+
+def test_one_quota_per_owner_and_month_in_a_file(landing: Path, con) -> None:
+    """Two quotas of one owner and month in one file are both rejected; copies count once."""
+    write(
+        landing,
+        "crm/2025-01-31/ForecastingQuota.csv",
+        f"{QUOTA_HEADER}\n"
+        "Q1,U1,2025-02-01,1000,EUR\n"
+        "Q2,U1,2025-02-01,1200,EUR\n"  # same owner and month as Q1, other Id: conflict
+        "Q3,U2,2025-02-01,500,EUR\n"
+        "Q3,U2,2025-02-01,500,EUR\n"  # identical copy: counts once
+        "Q4,U1,2025-03-01,900,EUR\n"
+        "Q5,U3,2025-02-01,-1,EUR\n",  # a negative quota is not a quota
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (2, 3, 1)
+    assert rows(con, "select Id from raw_crm.forecasting_quota order by Id") == [("Q3",), ("Q4",)]
+    rejected = rows(con, "select line_number, reason, detail from raw_meta.load_rejects order by 1")
+    assert [(line, reason) for line, reason, _ in rejected] == [
+        (2, "duplicate_key_conflict"),
+        (3, "duplicate_key_conflict"),
+        (7, "invalid_value"),
+    ]
+    assert "QuotaOwnerId, StartDate" in rejected[0][2] and "U1" in rejected[0][2]
+
+
+def test_quotas_of_a_later_drop_win_and_the_object_is_optional(landing: Path, con) -> None:
+    write(
+        landing,
+        "crm/2025-01-31/ForecastingQuota.csv",
+        f"{QUOTA_HEADER}\nQ1,U1,2025-02-01,1000,EUR\n",
+    )
+    write(
+        landing,
+        "crm/2025-02-28/ForecastingQuota.csv",
+        f"{QUOTA_HEADER}\nQ9,U1,2025-02-01,1100,EUR\n",
+    )
+    results = load(landing, con)
+    assert [r.rows_loaded for r in results] == [1, 1]  # across drops nothing is a conflict
+    assert rows(con, "select Id, _drop_id from raw_crm.forecasting_quota order by _drop_id") == [
+        ("Q1", "2025-01-31"),
+        ("Q9", "2025-02-28"),
+    ]
+
+
+def test_submission_scope_is_own_or_team_and_may_be_absent(landing: Path, con) -> None:
+    header = "Id,OwnerId,Period_Month__c,Forecast_Category__c,Amount__c,CurrencyIsoCode,Submitted_Date__c"
+    write(
+        landing,
+        "crm/2025-01-31/Forecast_Submission__c.csv",
+        f"{header},Scope__c\n"
+        "F1,U1,2025-02-01,Commit,10,EUR,2025-01-20,Team\n"
+        "F2,U2,2025-02-01,Commit,10,EUR,2025-01-20,\n"
+        "F3,U3,2025-02-01,Commit,10,EUR,2025-01-20,Region\n",
+    )
+    write(  # an older export without the column still loads
+        landing,
+        "crm/2025-02-28/Forecast_Submission__c.csv",
+        f"{header}\nF4,U1,2025-03-01,Commit,10,EUR,2025-02-20\n",
+    )
+    results = load(landing, con)
+    # a value outside Own/Team in the optional column is dropped (NULL, i.e. Own), the row loads
+    assert [r.rows_loaded for r in results] == [3, 1]
+    assert rows(con, "select Id, Scope__c from raw_crm.forecast_submission order by Id") == [
+        ("F1", "Team"),
+        ("F2", None),
+        ("F3", None),
+        ("F4", None),
+    ]

@@ -203,7 +203,7 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
 
     instance = dg.DagsterInstance.from_config(refresh_env["DAGSTER_HOME"])
     intervals = _pool_step_intervals(instance)
-    assert len(intervals) == 6  # load, dbt build and publish, twice
+    assert len(intervals) == 8  # load, dbt build, KPI history and publish, twice
     for (_, end, step), (next_start, _, next_step) in itertools.pairwise(intervals):
         assert end <= next_start, f"{step} and {next_step} wrote the warehouse at the same time"
 

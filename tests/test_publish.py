@@ -72,9 +72,14 @@ def test_publish_copies_the_marts_in_a_format_duckdb_1_4_reads(tmp_path: Path) -
         tables = con.execute(
             "select table_schema || '.' || table_name, table_type from information_schema.tables order by 1"
         ).fetchall()
+        # The KPI history tables are always published (empty before any refresh recorded).
         assert tables == [
             ("marts.finance_view", "BASE TABLE"),
             ("marts.kpi_company_monthly", "BASE TABLE"),
+            ("marts.kpi_refreshes", "BASE TABLE"),
+            ("marts.kpi_reported_months", "BASE TABLE"),
+            ("marts.kpi_reported_values", "BASE TABLE"),
+            ("marts.kpi_restatements", "BASE TABLE"),
             ("marts.publication_status", "BASE TABLE"),
         ]
         assert con.execute("select value from marts.finance_view").fetchall() == [(100.0,)]
@@ -83,6 +88,10 @@ def test_publish_copies_the_marts_in_a_format_duckdb_1_4_reads(tmp_path: Path) -
     assert parquet == [
         "marts.finance_view.parquet",
         "marts.kpi_company_monthly.parquet",
+        "marts.kpi_refreshes.parquet",
+        "marts.kpi_reported_months.parquet",
+        "marts.kpi_reported_values.parquet",
+        "marts.kpi_restatements.parquet",
         "marts.publication_status.parquet",
     ]
     assert duckdb.sql(

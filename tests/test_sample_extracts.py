@@ -376,6 +376,8 @@ def test_forecasts_are_optimistic_and_finance_cuts_them(structure: Path) -> None
                    "Submitted_Date__c"::timestamptz::date as day
             from {subs}
             where "Forecast_Category__c" = 'Commit'
+              -- the reps' own calls (managers' Team calls restate their team's)
+              and coalesce("Scope__c", 'Own') = 'Own'
               and "Submitted_Date__c"::timestamptz < "Period_Month__c"::timestamptz
             qualify row_number() over (partition by "OwnerId", "Period_Month__c"
                                        order by "Submitted_Date__c"::timestamptz desc) = 1
@@ -411,7 +413,9 @@ def test_forecasts_are_optimistic_and_finance_cuts_them(structure: Path) -> None
         """
     )
     bias = float(sales) / float(bookings) - 1  # type: ignore[arg-type]
-    assert 0.1 < bias < 0.4, bias
+    # 25 % optimism on top of each rep's persistent bias (REP_BIAS_SPREAD): with the
+    # few reps of a small sample the company's bias lands anywhere from 10 to 55 %
+    assert 0.1 < bias < 0.55, bias
     haircut_kept = float(finance) / float(sales)  # type: ignore[arg-type]
     assert 0.65 < haircut_kept < 0.85, haircut_kept
 
@@ -470,6 +474,41 @@ def test_relationship_rung_drives_wins_and_margin(structure: Path) -> None:
         )
     )
     assert margin["Respected Advisor"] > margin["Acquaintance"] + 0.05, margin
+
+
+def test_invoices_name_their_deals_and_some_customers_pay_late(structure: Path) -> None:
+    """Bookings to cash: most won deals are invoiced (some in parts), some never; late payers."""
+    invoiced = query(
+        f"""
+        with won as (
+            select "Id" as opp_id from {latest(structure, "crm", "Opportunity")}
+            where "IsWon" = 'true' and coalesce("IsDeleted", 'false') = 'false'
+        ),
+        invoices as (
+            select crm_opportunity_id as opp_id, count(*) as n
+            from {latest(structure, "erp", "invoices")}
+            where document_type = 'invoice' group by 1
+        )
+        select avg((invoices.n is not null)::int), avg((invoices.n > 1)::int)
+        from won left join invoices using (opp_id)
+        """
+    )[0]
+    named, in_parts = float(invoiced[0]), float(invoiced[1])
+    assert 0.7 < named < 0.99, named  # most, not all: some deals are never invoiced
+    assert in_parts > 0.2, in_parts
+    late = scalar(
+        f"""
+        select count(distinct i.customer_number)
+        from {latest(structure, "erp", "payments")} p
+        join {latest(structure, "erp", "invoices")} i using (invoice_number)
+        where try_cast(p.payment_date as date) > try_cast(i.due_date as date) + 20
+        """
+    )
+    assert int(late) > 10, late  # type: ignore[arg-type]
+    recurring = scalar(
+        f"select count(*) from {latest(structure, 'erp', 'items')} where is_recurring = 'true'"
+    )
+    assert int(recurring) > 0  # type: ignore[arg-type]
 
 
 def test_meetings_turn_virtual_and_closes_peak_at_quarter_end(structure: Path) -> None:

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.dbt import handshake_dbt_models
+from orchestration.defs.history import KPI_HISTORY_KEY
 from orchestration.defs.warehouse import WAREHOUSE_POOL
 from orchestration.publish import PublicationRefused, publish
 from orchestration.settings import Settings
@@ -14,7 +15,7 @@ DBT_KEYS = sorted(handshake_dbt_models.keys, key=lambda key: key.to_user_string(
 
 @dg.asset(
     key=["publish", "published_marts"],
-    deps=DBT_KEYS,
+    deps=[*DBT_KEYS, KPI_HISTORY_KEY],
     group_name="publish",
     kinds={"duckdb"},
     pool=WAREHOUSE_POOL,
@@ -37,6 +38,7 @@ def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             parquet=settings.publish_parquet,
             lock_timeout_seconds=settings.lock_timeout_seconds,
             log=context.log,
+            kpi_history=settings.kpi_history_path,
         )
     except PublicationRefused as refusal:
         raise dg.Failure(

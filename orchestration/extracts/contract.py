@@ -79,6 +79,10 @@ class ExtractObject:
     columns: tuple[Column, ...]
     description: str = ""
     raw_table_name: str = field(default="")
+    # Further column sets that must be unique within one file besides the key
+    # (ForecastingQuota: one quota per owner and month). Two rows sharing one
+    # are both rejected as duplicate_key_conflict, like rows sharing the key.
+    unique_together: tuple[tuple[str, ...], ...] = ()
 
     @property
     def raw_schema(self) -> str:
@@ -124,6 +128,7 @@ ID, ID_HINT = ColumnType.SALESFORCE_ID, ColumnType.SALESFORCE_ID_HINT
 
 FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
 SUBMISSION_CATEGORIES = ("Commit", "Best Case")
+SUBMISSION_SCOPES = ("Own", "Team")
 MEETING_MODES = ("In Person", "Virtual")
 RESPONDENTS = ("Seller", "Buyer")
 LADDER_RUNGS = ("Acquaintance", "Professional Peer", "Respected Advisor")
@@ -256,8 +261,23 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
             _money("Amount__c", required=True, minimum=0),
             _req("CurrencyIsoCode"),
             _req("Submitted_Date__c", DTS),
+            _opt("Scope__c", allowed=SUBMISSION_SCOPES),
         ),
-        "Each rep's forecast call per month.",
+        "Each rep's forecast call per month (Scope__c Own, the default, or a manager's Team call).",
+    ),
+    ExtractObject(
+        "crm",
+        "ForecastingQuota",
+        ("Id",),
+        (
+            _req("Id", ID),
+            _req("QuotaOwnerId", ID),
+            _req("StartDate", DT),
+            _money("QuotaAmount", required=True, minimum=0),
+            _req("CurrencyIsoCode"),
+        ),
+        "Monthly quota per user (optional object; StartDate is the month's first day).",
+        unique_together=(("QuotaOwnerId", "StartDate"),),
     ),
     ExtractObject(
         "crm",

@@ -606,6 +606,8 @@ class ExtractLoader:
             "create or replace temp view _staged_records as select rowid + 1 as _record, * from _staged"
         )
         identical_duplicates = self._mark_duplicates(file.obj)
+        for columns in file.obj.unique_together:
+            self._mark_unique_conflicts(file.obj, columns)
         line_number = self._line_numbers(file_format, exact, malformed)
         self.con.execute("begin transaction")
         loaded = self._insert_good_rows(file, line_number)
@@ -671,6 +673,29 @@ class ExtractLoader:
             self.con.execute(
                 "select count(*) from _repeated_rows where copy_number > 1"
             ).fetchone()[0]
+        )
+
+    def _mark_unique_conflicts(self, obj: ExtractObject, columns: tuple[str, ...]) -> None:
+        """Rows (not identical copies) that share a unique_together column set: all rejected."""
+        typed = [f"_t{obj.columns.index(obj.column(name))}" for name in columns]
+        group = ", ".join(typed)
+        self.con.execute(
+            f"""
+            update _staged set
+                _rejected = true,
+                _reason = 'duplicate_key_conflict',
+                _detail = '(' || {sql_literal(", ".join(columns))} || ') = ('
+                    || concat_ws(', ', {", ".join(f"_staged.{t}" for t in typed)}) || ') appears in '
+                    || conflict.copies || ' rows of this file; one row per '
+                    || {sql_literal(", ".join(columns))} || ' is allowed'
+            from (
+                select _record, count(*) over (partition by {group}) as copies
+                from _staged_records
+                where not _rejected and not _identical_duplicate
+                qualify copies > 1
+            ) as conflict
+            where _staged.rowid + 1 = conflict._record
+            """
         )
 
     def _line_numbers(self, file_format: str, exact: bool, malformed: int) -> str:

@@ -121,6 +121,9 @@ def helper_macros_sql(seed: int) -> str:
     create or replace macro bad_date(d, style) as
         case when style = 0 then strftime(d, '%Y') || '-02-30' else strftime(d, '%d/%m/%Y') end;
     create or replace macro b_txt(b) as case when b then 'true' when not b then 'false' end;
+    create or replace macro rep_manager(seat, region) as
+        case when region = 0 and (seat // 4) % 2 = 1 then sfid('005', 20)
+             else sfid('005', 10 + region) end;
     create or replace macro money(x) as round(x, 2)::decimal(18, 2);
     """
 
@@ -182,11 +185,15 @@ PEOPLE_SQL = [
                {start}::timestamp - to_days(30) + to_seconds(33000), null
         from range(4) t(r)
         union all
-        select 10 + seat, orig_id, 'Account Executive', sfid('005', 10 + region), region, seat,
+        -- a second-level manager: half of region 0's reps report to a team lead
+        select 7, sfid('005', 20), 'Sales Team Lead', sfid('005', 10), 0, null,
+               {start}::timestamp - to_days(30) + to_seconds(33600), null
+        union all
+        select 10 + seat, orig_id, 'Account Executive', rep_manager(seat, region), region, seat,
                {start}::timestamp - to_days(30) + work_time(seat, 'hired'), leave_ts
         from seats
         union all
-        select 10 + {n_seats} + seat, succ_id, 'Account Executive', sfid('005', 10 + region),
+        select 10 + {n_seats} + seat, succ_id, 'Account Executive', rep_manager(seat, region),
                region, seat, leave_ts - to_days(3), null
         from seats where succ_id is not null
     ),
@@ -670,6 +677,7 @@ FORECAST_SQL = [
             (1 - {SALES_FORECAST_POOLING}) * coalesce(own.own_eur, 0)
             + {SALES_FORECAST_POOLING} * coalesce(company.total_eur, 0) / headcount.reps
         ) * (1 + {SALES_FORECAST_BIAS})
+          * exp({REP_BIAS_SPREAD} * nrm(active.n, 'rep_bias'))
           * exp({SALES_FORECAST_NOISE} * nrm(active.n * 1000 + period_idx, 'commit')
                 - {SALES_FORECAST_NOISE} * {SALES_FORECAST_NOISE} / 2) as commit_eur,
         (period - to_months(1))::date
@@ -718,9 +726,90 @@ FORECAST_SQL = [
     select
         sfid('a0F', row_number() over (order by submitted_ts, user_id, cat_idx, kind)) as fs_id,
         user_id, period, category, cat_idx, kind, call_currency as currency, submitted_ts,
-        money(greatest(0, round(amount_eur / fx.rate / 100) * 100)) as amount
+        money(greatest(0, round(amount_eur / fx.rate / 100) * 100)) as amount, 'Own' as scope
     from timed
     join fx_all fx on fx.d = timed.submitted_ts::date and fx.currency = timed.call_currency
+    """,
+    # Managers' Team calls: in some months a manager calls the whole team (EUR), a little
+    # below the sum of the team's own calls, a few days before the month.
+    """
+    insert into submissions
+    with managers as (
+        select m.user_id, m.n
+        from users m
+        where m.seat is null and m.manager_id is not null
+    ),
+    members as (
+        select managers.user_id as manager_id, managers.n as manager_n, r.user_id
+        from managers
+        join users r
+          on r.manager_id = managers.user_id
+          or r.manager_id in (select user_id from users where manager_id = managers.user_id)
+    ),
+    team_sums as (
+        select
+            members.manager_id, members.manager_n, s.period,
+            sum(s.amount * fx.rate) as team_eur,
+            row_number() over (order by s.period) as period_idx
+        from members
+        join submissions s
+          on s.user_id = members.user_id and s.kind = 0 and s.cat_idx = 0
+        join fx_all fx on fx.d = s.submitted_ts::date and fx.currency = s.currency
+        group by members.manager_id, members.manager_n, s.period
+    ),
+    called as (
+        select
+            team_sums.*,
+            team_sums.manager_n * 1000 + year(period) * 12 + month(period) as tk
+        from team_sums
+    )
+    select
+        sfid('a0F', 9000000 + row_number() over (order by period, manager_id)),
+        manager_id, period, 'Commit', 0, 0, 'EUR',
+        (period - to_days((2 + pick(tk, 'team_day', 4))::integer))::timestamp
+            + work_time(tk, 'team_t'),
+        money(round(team_eur * {TEAM_CALL_CUT} * exp({TEAM_CALL_NOISE} * nrm(tk, 'team_noise'))
+                    / 100) * 100),
+        'Team'
+    from called
+    where u(tk, 'team_call') < {TEAM_CALL_RATE}
+    """,
+    # Monthly quotas: every active rep, and the managers of regions 0 and 1 on top.
+    """
+    create table quotas as
+    with per_rep as (
+        select avg(own_eur) as avg_eur
+        from (
+            select owner_close, date_trunc('month', close_date) as m, sum(amount_eur) as own_eur
+            from won_deals group by all
+        )
+    ),
+    rep_quotas as (
+        select
+            rep_months.user_id, rep_months.period,
+            money(round(per_rep.avg_eur * {QUOTA_STRETCH} * (0.8 + 0.4 * u(rep_months.n, 'quota'))
+                        / 1000) * 1000) as quota_eur
+        from rep_months cross join per_rep
+    ),
+    manager_quotas as (
+        select sfid('005', 10 + usr.region) as user_id, rep_quotas.period,
+               money(round(sum(rep_quotas.quota_eur) * {MANAGER_QUOTA_STRETCH} / 1000) * 1000)
+                   as quota_eur
+        from rep_quotas
+        join users usr using (user_id)
+        where usr.region in (0, 1)
+        group by all
+    ),
+    unioned as (
+        select * from rep_quotas
+        union all
+        select * from manager_quotas
+    )
+    select
+        sfid('0QF', row_number() over (order by period, user_id)) as quota_id,
+        user_id, period, quota_eur,
+        (period - to_days(20))::timestamp + to_seconds(36000) as created_ts
+    from unioned
     """,
 ]
 
@@ -852,6 +941,7 @@ INVOICES_SQL = [
             u(w.opp_idx, 'monthly') < {MONTHLY_BILLING_SHARE} as monthly,
             {MARGINS}[w.rung_close + 1] + 0.03 * nrm(w.opp_idx, 'margin') as margin_base
         from won_deals w join customers c on c.acc_idx = w.acc_idx and not c.webshop
+        where u(w.opp_idx, 'never_invoiced') >= {NEVER_INVOICED_SHARE}
     ),
     plans as (
         select
@@ -1095,7 +1185,10 @@ INVOICES_SQL = [
             d.invoice_number, d.currency, d.invoice_date, d.post_ts, t.total,
             greatest(d.post_ts::date + 1,
                      d.invoice_date + d.terms
-                     + round(8 * nrm(d.invoice_number, 'pay_day'))::integer) as pay_date0,
+                     + round(8 * nrm(d.invoice_number, 'pay_day'))::integer
+                     + case when u(d.customer_number, 'late_payer') < {LATE_PAYER_SHARE}
+                            then (20 + pick(d.invoice_number, 'late_days', 61))::integer
+                            else 0 end) as pay_date0,
             u(d.invoice_number, 'split') < {SPLIT_PAYMENT_SHARE} as split
         from documents d join totals t using (invoice_number)
         where d.document_type = 'invoice' and d.cancel_ts is null and not d.stuck
@@ -1133,7 +1226,7 @@ sales as (
     select s.period, sum(s.amount * fx.rate) as sales_eur
     from submissions s
     join fx_all fx on fx.d = s.submitted_ts::date and fx.currency = s.currency
-    where s.kind = 0 and s.cat_idx = 0
+    where s.kind = 0 and s.cat_idx = 0 and s.scope = 'Own'
     group by s.period
 ),
 revenue as (

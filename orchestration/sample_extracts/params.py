@@ -81,6 +81,19 @@ SALES_FORECAST_BIAS: Final = 0.25
 SALES_FORECAST_POOLING: Final = 0.3  # w above
 SALES_FORECAST_NOISE: Final = 0.15
 EARLY_SUBMISSION_RATE: Final = 0.35  # an earlier call in the month before, later restated
+# Each rep's persistent bias: the Commit call is also scaled by exp(REP_BIAS_SPREAD * z_rep),
+# z_rep ~ N(0, 1) fixed per rep: some reps sandbag, some are optimistic, month after month.
+REP_BIAS_SPREAD: Final = 0.3
+# Managers' Team-scope Commit calls (replace their team's roll-up): in this share of months,
+# the team's own calls x TEAM_CALL_CUT x lognormal noise (managers know their reps a little).
+TEAM_CALL_RATE: Final = 0.4
+TEAM_CALL_CUT: Final = 0.9
+TEAM_CALL_NOISE: Final = 0.08
+# Monthly quotas (ForecastingQuota): every active rep gets the average bookings per rep x
+# QUOTA_STRETCH x a personal level in 0.8..1.2; the managers of regions 0 and 1 carry a quota of
+# their own (the sum of their reps' quotas x MANAGER_QUOTA_STRETCH), the others roll up.
+QUOTA_STRETCH: Final = 1.1
+MANAGER_QUOTA_STRETCH: Final = 1.05
 ON_FIRST_SUBMISSION_RATE: Final = 0.12  # a restatement dated on the 1st (belongs to the month)
 MID_MONTH_SUBMISSION_RATE: Final = 0.20  # a restatement during the month
 FINANCE_HAIRCUT: Final = 0.25  # fpa bookings_forecast ~ (1 - haircut) * sales Commit forecast
@@ -102,6 +115,8 @@ CANCEL_RATE: Final = 0.008  # posted invoices cancelled 2-26 days later
 CREDIT_NOTE_RATE: Final = 0.015  # posted invoices that get a credit note 10-60 days later
 PAID_SHARE: Final = 0.94
 SPLIT_PAYMENT_SHARE: Final = 0.06
+LATE_PAYER_SHARE: Final = 0.12  # customers who pay 20-80 days after the due date
+NEVER_INVOICED_SHARE: Final = 0.04  # won deals no invoice ever names (the backlog that stays)
 BLOCKED_CUSTOMER_RATE: Final = 0.02
 OFFSET_TIMESTAMP_SHARE: Final = 0.03  # datetimes written with a +02:00 offset (still valid)
 

@@ -196,9 +196,26 @@ def _crm_extracts() -> list[Extract]:
                 "Amount__c": "amount::varchar",
                 "CurrencyIsoCode": "currency",
                 "Submitted_Date__c": "ts_sf(submitted_ts, fs_id)",
+                # NULL means Own: half of the own calls leave it empty
+                "Scope__c": "case when scope = 'Team' then 'Team' "
+                "when u(fs_id, 'scope_blank') < 0.5 then null else 'Own' end",
             },
             multi_version=False,
             mess=("dup_identical",),
+        ),
+        Extract(
+            "crm",
+            "ForecastingQuota",
+            "select quotas.*, created_ts as _ts, 0 as _seq from quotas",
+            ("quota_id",),
+            {
+                "Id": "quota_id",
+                "QuotaOwnerId": "user_id",
+                "StartDate": "d_iso(period)",
+                "QuotaAmount": "quota_eur::varchar",
+                "CurrencyIsoCode": "'EUR'",
+            },
+            multi_version=False,
         ),
         Extract(
             "crm",

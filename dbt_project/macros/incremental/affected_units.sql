@@ -71,8 +71,10 @@
 
 
 {#- fct_invoice_lines, per invoice: lines int_invoice_lines_classified rebuilt
-    since, lines withdrawn since (it carries every input but the item; the account key follows from
-    its match); an item whose product family differs from the one stored; a
+    since, lines withdrawn since (it carries every input but the item and the
+    opportunity; the account key follows from its match); an item whose
+    product family or recurring flag differs from the one stored; a document
+    whose won opportunity (won, not deleted) differs from the one stored; a
     reporting currency other than the one set now. -#}
 {% macro affected_units__fct_invoice_lines() -%}
     with
@@ -96,7 +98,7 @@
 
     stored_families as (
 
-        select distinct item_code, product_family
+        select distinct item_code, product_family, is_recurring
         from {{ this }}
         where item_code is not null
 
@@ -108,7 +110,30 @@
         from stored_families
         left join {{ ref('stg_erp__items') }} as items
             on stored_families.item_code = items.item_code
-        where stored_families.product_family is distinct from items.product_family
+        where
+            stored_families.product_family is distinct from items.product_family
+            or stored_families.is_recurring <> coalesce(items.is_recurring, false)
+
+    ),
+
+    stored_opportunities as (
+
+        select distinct crm_opportunity_id, opportunity_id
+        from {{ this }}
+        where crm_opportunity_id is not null
+
+    ),
+
+    rewon_opportunities as (
+
+        select stored_opportunities.crm_opportunity_id
+        from stored_opportunities
+        left join (
+            select opportunity_id from {{ ref('fct_opportunities') }}
+            where is_won
+        ) as won_opportunities
+            on stored_opportunities.crm_opportunity_id = won_opportunities.opportunity_id
+        where stored_opportunities.opportunity_id is distinct from won_opportunities.opportunity_id
 
     )
 
@@ -120,6 +145,11 @@
     from {{ this }} as stored_lines
     inner join refiled_items
         on stored_lines.item_code = refiled_items.item_code
+    union
+    select stored_lines.invoice_number
+    from {{ this }} as stored_lines
+    inner join rewon_opportunities
+        on stored_lines.crm_opportunity_id = rewon_opportunities.crm_opportunity_id
     union
     select invoice_number from {{ this }}
     where reporting_currency <> {{ reporting_currency() }}
@@ -326,4 +356,146 @@
         on
             stored.currency_code = rerated_days.currency_code
             and stored.{{ date_column }} = rerated_days.rate_day
+{%- endmacro %}
+
+
+{#- fct_receivables_monthly, per invoice number (its document, its
+    overpayment and the payments naming it): lines int_invoice_lines_classified
+    rebuilt since; a header loaded since; a payment loaded since, with every
+    invoice number any version of it named; a payment converted to another
+    currency whose rate (either currency) loaded since applies on its date; a
+    currency and month end whose rate differs from the one stored; a customer
+    whose account differs from the one stored; and when the last month
+    reached moved: every item with a row from the earlier of the two last
+    months on, and every document or payment dated from then on. -#}
+{% macro affected_units__fct_receivables_monthly() -%}
+    with
+
+    rebuilt_lines as (
+
+        select invoice_number from {{ ref('int_invoice_lines_classified') }}
+        where {{ built_since_previous_build('built_at') }}
+
+    ),
+
+    headers as (
+
+        select invoice_number from {{ ref('stg_erp__invoices') }}
+        where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    payment_versions as (
+
+        select all_versions.invoice_number
+        from {{ ref('stg_erp__payment_versions') }} as all_versions
+        inner join (
+            select distinct payment_id from {{ ref('stg_erp__payment_versions') }}
+            where {{ loaded_since_previous_build('loaded_at') }}
+        ) as changed_payments
+            on all_versions.payment_id = changed_payments.payment_id
+
+    ),
+
+    new_rates as (
+
+        select
+            currency_code,
+            min(rate_date) as first_rate_date
+        from {{ ref('stg_erp__fx_rates') }}
+        where {{ loaded_since_previous_build('loaded_at') }}
+        group by currency_code
+
+    ),
+
+    reconverted_payments as (
+
+        select payments.invoice_number
+        from {{ ref('int_payments_applied') }} as payments
+        inner join new_rates
+            on
+                (
+                    new_rates.currency_code = payments.payment_currency_code
+                    or new_rates.currency_code = payments.document_currency_code
+                )
+                and new_rates.first_rate_date <= payments.payment_date
+        where payments.payment_currency_code <> payments.document_currency_code
+
+    ),
+
+    stored_accounts as (
+
+        select distinct erp_customer_number, account_key
+        from {{ this }}
+        where erp_customer_number is not null
+
+    ),
+
+    rematched_customers as (
+
+        select stored_accounts.erp_customer_number
+        from stored_accounts
+        left join {{ ref('bridge_account_erp_customer') }} as bridge
+            on stored_accounts.erp_customer_number = bridge.erp_customer_number
+        where stored_accounts.account_key <> coalesce(bridge.account_key, {{ unknown_member_key() }})
+
+    ),
+
+    last_months as (
+
+        select
+            (select max(month) from {{ this }}) as stored_last_month,
+            (select max(month) from {{ ref('int_cash_month_ends') }}) as current_last_month
+
+    ),
+
+    moved_from as (
+
+        select
+            case
+                when stored_last_month is null or current_last_month is null
+                    then {{ dbt.cast(dbt.string_literal('1900-01-01'), 'date') }}
+                when stored_last_month < current_last_month then stored_last_month
+                else current_last_month
+            end as first_month
+        from last_months
+        where
+            stored_last_month is null and current_last_month is not null
+            or stored_last_month is not null and current_last_month is null
+            or stored_last_month <> current_last_month
+
+    )
+
+    select invoice_number from rebuilt_lines
+    union
+    select invoice_number from headers
+    union
+    select invoice_number from payment_versions
+    union
+    select invoice_number from reconverted_payments
+    union
+    select stored_items.invoice_number
+    from {{ this }} as stored_items
+    inner join rematched_customers
+        on stored_items.erp_customer_number = rematched_customers.erp_customer_number
+    union
+    {{ rerated_units('invoice_number', 'month_end', 'fx_rate_to_reporting') }}
+    union
+    select stored_items.invoice_number
+    from {{ this }} as stored_items
+    inner join moved_from
+        on stored_items.month >= moved_from.first_month
+    union
+    select invoices.invoice_number
+    from {{ ref('stg_erp__invoices') }} as invoices
+    inner join moved_from
+        on invoices.invoice_date >= moved_from.first_month
+    union
+    select payments.invoice_number
+    from {{ ref('stg_erp__payments') }} as payments
+    inner join moved_from
+        on payments.payment_date >= moved_from.first_month
+    union
+    select invoice_number from {{ this }}
+    where reporting_currency <> {{ reporting_currency() }}
 {%- endmacro %}

@@ -49,9 +49,15 @@
     {{ exceptions.raise_compiler_error(sm.name ~ " has no dimension " ~ dimension_name) }}
 {%- endmacro %}
 
+{#- The column of an entity of a semantic model, or of a categorical dimension
+    of that name (a KPI split by a dimension, such as open pipeline by forecast
+    category); none when the model has neither. -#}
 {% macro _kpi_entity_expr(sm, entity_name) -%}
     {%- for entity in sm.entities if entity.name == entity_name -%}
         {{ return(entity.expr or entity.name) }}
+    {%- endfor -%}
+    {%- for dimension in sm.dimensions if dimension.name == entity_name and dimension.type == 'categorical' -%}
+        {{ return(dimension.expr or dimension.name) }}
     {%- endfor -%}
     {{ return(none) }}
 {%- endmacro %}
@@ -289,7 +295,19 @@ level_{{ level }} as (
 {#- One row per KPI and grain row: the last level crossed with the KPI codes
     (one scan of it; a union of one select per KPI makes Spark plan the whole
     chain once per KPI). -#}
-{%- set kpi_names = kpi_metric_nodes() | map(attribute='name') | select('in', available) | list %}
+{#- A component with meta.stands_in_for: <kpi> gives that KPI's value at a grain
+    where the KPI's own metric is unavailable (sales_org_bookings for bookings at
+    team grain: the same rule over a fact that has teams). -#}
+{%- set kpi_columns = [] -%}
+{%- for name in kpi_metric_nodes() | map(attribute='name') | select('in', available) -%}
+    {%- do kpi_columns.append((name, name)) -%}
+{%- endfor -%}
+{%- for name in available -%}
+    {%- set meta = metrics[name].config.meta or {} -%}
+    {%- if meta.get('stands_in_for') and meta.get('stands_in_for') not in available -%}
+        {%- do kpi_columns.append((meta.get('stands_in_for'), name)) -%}
+    {%- endif -%}
+{%- endfor %}
 
 final as (
 
@@ -299,15 +317,15 @@ final as (
         kpi_codes.kpi_code,
         cast(
             case kpi_codes.kpi_code
-                {% for name in kpi_names -%}
-                when '{{ name }}' then cast(level_{{ max_level }}.{{ name }} as double)
+                {% for code, name in kpi_columns -%}
+                when '{{ code }}' then cast(level_{{ max_level }}.{{ name }} as double)
                 {% endfor -%}
             end
             as double
         ) as value
     from level_{{ max_level }}
     cross join (
-        values {% for name in kpi_names %}('{{ name }}'){{ ", " if not loop.last }}{% endfor %}
+        values {% for code, name in kpi_columns %}('{{ code }}'){{ ", " if not loop.last }}{% endfor %}
     ) as kpi_codes (kpi_code)
 
 )

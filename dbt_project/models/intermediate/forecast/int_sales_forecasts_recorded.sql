@@ -1,9 +1,10 @@
--- The sales forecast of record: one row per month and rep with the rep's
--- latest Forecast_Submission__c of category Commit for the month submitted
--- strictly before 00:00 UTC on the month's first day (kpis.md sales_forecast;
--- a submission dated on the 1st belongs to the month and does not count),
--- converted at its Submitted_Date__c. Submissions at the same instant are
--- ordered by drop, then Id (the later extract wins).
+-- The calls of record: one row per month, user, category (Commit, Best
+-- Case) and scope (Own, Team) with the user's latest Forecast_Submission__c
+-- of that category and scope for the month submitted strictly before 00:00
+-- UTC on the month's first day (kpis.md sales_forecast; a submission dated on
+-- the 1st belongs to the month and does not count), converted at its
+-- Submitted_Date__c. Submissions at the same instant are ordered by drop,
+-- then Id (the later extract wins).
 with
 
 forecast_submissions as (
@@ -23,6 +24,8 @@ eligible as (
     select
         {{ dbt.cast(dbt.date_trunc('month', 'period_month'), 'date') }} as month,  -- noqa: RF04
         owner_user_id,
+        forecast_category,
+        forecast_scope,
         forecast_submission_id,
         submitted_at,
         submitted_date,
@@ -31,8 +34,7 @@ eligible as (
         drop_id
     from forecast_submissions
     where
-        forecast_category = 'Commit'
-        and submitted_at < {{ dbt.cast(dbt.date_trunc('month', 'period_month'), dbt.type_timestamp()) }}
+        submitted_at < {{ dbt.cast(dbt.date_trunc('month', 'period_month'), dbt.type_timestamp()) }}
 
 ),
 
@@ -41,7 +43,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by month, owner_user_id
+            partition by month, owner_user_id, forecast_category, forecast_scope
             order by submitted_at desc, drop_id desc, forecast_submission_id desc
         ) as submission_rank
     from eligible
@@ -53,6 +55,8 @@ final as (
     select
         ranked.month,
         ranked.owner_user_id,
+        ranked.forecast_category,
+        ranked.forecast_scope,
         ranked.forecast_submission_id,
         ranked.submitted_at,
         ranked.currency_code,

@@ -4,6 +4,10 @@
 -- flagged. Lines of unmatched ERP customers are here (company revenue) on the
 -- unknown account. Every other line is in fct_erp_amount_exceptions, and
 -- fct_amount_reconciliation proves the two add up to the extracts.
+-- opportunity_id: the won, not deleted opportunity the document names
+-- (invoiced_on_bookings): crm_opportunity_id = Opportunity.Id, exactly; the
+-- loader stores both in their canonical 18-character form, so a
+-- 15-character hint finds its opportunity.
 -- Incremental per invoice on DuckDB (macros/incremental).
 {{ config(incremental_config('invoice_number', 'affected_units__fct_invoice_lines')) }}
 -- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
@@ -29,6 +33,13 @@ items as (
 
 ),
 
+won_opportunities as (
+
+    select opportunity_id from {{ ref('fct_opportunities') }}
+    where is_won
+
+),
+
 final as (
 
     select
@@ -41,10 +52,13 @@ final as (
         classified_lines.crm_account_id is not null as is_matched_account,
         classified_lines.item_code,
         items.product_family,
+        coalesce(items.is_recurring, false) as is_recurring,
         classified_lines.document_type,
         classified_lines.invoice_date,
         classified_lines.due_date,
         classified_lines.crm_opportunity_id,
+        won_opportunities.opportunity_id,
+        won_opportunities.opportunity_id is not null as is_on_won_opportunity,
         classified_lines.currency_code,
         cast(classified_lines.document_sign as integer) as document_sign,
         cast(classified_lines.quantity as decimal(18, 6)) as quantity,
@@ -68,6 +82,8 @@ final as (
         on classified_lines.customer_number = bridge.erp_customer_number
     left join items
         on classified_lines.item_code = items.item_code
+    left join won_opportunities
+        on classified_lines.crm_opportunity_id = won_opportunities.opportunity_id
     where classified_lines.is_invoiced_revenue
 
 )

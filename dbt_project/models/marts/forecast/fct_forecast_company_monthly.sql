@@ -1,6 +1,8 @@
--- One row per month: the three forecasts of the month and what was actually
--- booked (kpis.md Forecast). sales_forecast_amount sums the reps' forecasts
--- of record and bookings_amount the reps' bookings (fct_sales_forecast_rep_monthly),
+-- One row per month: the forecasts of the month and what was actually
+-- booked (kpis.md Forecast). sales_forecast_amount is the company's call
+-- rolled up the hierarchy and calibrated_sales_forecast_amount the reps'
+-- calibrated calls (fct_sales_org_monthly); bookings_amount sums the reps'
+-- bookings (fct_sales_forecast_rep_monthly),
 -- finance_forecast_amount is finance's latest version before the month, and
 -- relationship_forecast_amount sums the month's open pipeline weighted by the
 -- trailing win rate of each account's relationship tier (fct_pipeline_monthly).
@@ -34,11 +36,28 @@ pipeline as (
 
 ),
 
+sales_org as (
+
+    select * from {{ ref('fct_sales_org_monthly') }}
+
+),
+
+org_totals as (
+
+    -- every row of a month sums to the company value (rep, team and balance rows)
+    select
+        month,
+        sum(sales_forecast_amount) as sales_forecast_amount,
+        sum(calibrated_sales_forecast_amount) as calibrated_sales_forecast_amount
+    from sales_org
+    group by month
+
+),
+
 sales_totals as (
 
     select
         month,
-        sum(sales_forecast_amount) as sales_forecast_amount,
         sum(sales_forecast_count) as sales_forecast_count,
         sum(bookings_amount) as bookings_amount,
         sum(won_count) as won_count
@@ -64,7 +83,8 @@ joined as (
         months.month,
         months.is_complete,
         finance_forecasts.version_date as finance_forecast_version_date,
-        sales_totals.sales_forecast_amount,
+        org_totals.sales_forecast_amount,
+        org_totals.calibrated_sales_forecast_amount,
         finance_forecasts.finance_forecast_amount,
         coalesce(sales_totals.sales_forecast_count, 0) as sales_forecast_count,
         finance_forecasts.month is not null as has_finance_forecast,
@@ -79,6 +99,8 @@ joined as (
         on months.month = finance_forecasts.month
     left join pipeline_totals
         on months.month = pipeline_totals.month
+    left join org_totals
+        on months.month = org_totals.month
 
 ),
 
@@ -92,6 +114,7 @@ final as (
         finance_forecast_version_date,
         has_finance_forecast,
         cast(relationship_forecast_amount as decimal(18, 2)) as relationship_forecast_amount,
+        cast(calibrated_sales_forecast_amount as decimal(18, 2)) as calibrated_sales_forecast_amount,
         cast(relationship_unrated_amount as decimal(18, 2)) as relationship_unrated_amount,
         cast(bookings_amount as decimal(18, 2)) as bookings_amount,
         cast(won_count as integer) as won_count,
@@ -101,6 +124,8 @@ final as (
         cast(abs(finance_forecast_amount - bookings_amount) as decimal(18, 2)) as finance_forecast_abs_error_amount,
         cast(abs(relationship_forecast_amount - bookings_amount) as decimal(18, 2))
             as relationship_forecast_abs_error_amount,
+        cast(abs(calibrated_sales_forecast_amount - bookings_amount) as decimal(18, 2))
+            as calibrated_forecast_abs_error_amount,
         -- A month to judge the three methods on: over when extracted, booked
         -- something, and each method gave a forecast.
         coalesce(

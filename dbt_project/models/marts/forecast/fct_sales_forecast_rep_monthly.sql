@@ -1,5 +1,6 @@
 -- One row per month and rep (every CRM user, plus the unknown member): the
--- rep's sales forecast of record for the month (kpis.md sales_forecast) and
+-- rep's own Commit call of record for the month (kpis.md sales_forecast, its
+-- rep value; managers' Team calls are in fct_sales_org_monthly) and
 -- the bookings the rep actually won (kpis.md bookings: won opportunities
 -- with CloseDate in the month, converted at CloseDate, from core's
 -- fct_opportunities). bookings_amount is 0 when nothing was won;
@@ -48,6 +49,10 @@ rep_forecasts as (
         on
             sales_forecasts.owner_user_id = sales_reps.user_id
             and not sales_reps.is_unknown_member
+    -- the rep's own Commit call (kpis.md: the rep value of sales_forecast)
+    where
+        sales_forecasts.forecast_category = 'Commit'
+        and sales_forecasts.forecast_scope = 'Own'
     group by
         sales_forecasts.month,
         coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }})

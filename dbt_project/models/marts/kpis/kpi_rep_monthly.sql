@@ -1,17 +1,22 @@
 -- One row per (month, sales_rep_key, kpi_code) for the KPIs marked 'rep' in
 -- the registry: the same definitions as kpi_company_monthly at rep grain.
--- depends_on: {{ ref('kpi_fact_invoice_lines') }}
--- depends_on: {{ ref('kpi_fact_payments') }}
--- depends_on: {{ ref('kpi_fact_opportunities') }}
--- depends_on: {{ ref('kpi_fact_pipeline_months') }}
--- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
--- depends_on: {{ ref('kpi_fact_bookings_targets') }}
--- depends_on: {{ ref('kpi_fact_sales_forecasts') }}
--- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
 -- depends_on: {{ ref('kpi_fact_account_relationship_months') }}
+-- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
+-- depends_on: {{ ref('kpi_fact_invoice_lines') }}
+-- depends_on: {{ ref('kpi_fact_invoiced_revenue_trailing') }}
 -- depends_on: {{ ref('kpi_fact_meetings') }}
--- depends_on: {{ ref('kpi_fact_rep_months') }}
+-- depends_on: {{ ref('kpi_fact_opportunities') }}
+-- depends_on: {{ ref('kpi_fact_opportunity_backlog') }}
 -- depends_on: {{ ref('kpi_fact_opportunity_outcomes') }}
+-- depends_on: {{ ref('kpi_fact_payments') }}
+-- depends_on: {{ ref('kpi_fact_pipeline_months') }}
+-- depends_on: {{ ref('kpi_fact_receivables') }}
+-- depends_on: {{ ref('kpi_fact_recurring_retention') }}
+-- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
+-- depends_on: {{ ref('kpi_fact_rep_months') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_calls') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_months') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_quotas') }}
 
 with
 
@@ -37,8 +42,11 @@ final as (
     from kpi_values
     inner join registry
         on kpi_values.kpi_code = registry.kpi_code
-    -- the registry decides at which grains a KPI is published
-    where registry.grains like '%rep%'
+    -- the registry decides at which grains a KPI is published; the balance
+    -- and team rows of fct_sales_org_monthly have no rep
+    where
+        registry.grains like '%rep%'
+        and kpi_values.sales_rep_key is not null
 
 )
 

@@ -18,6 +18,9 @@ renamed as (
         Forecast_Category__c as forecast_category,
         Amount__c as amount,
         {{ normalize_code('CurrencyIsoCode') }} as currency_code,
+        -- Own: the submitter's own deals (NULL means Own); Team: a manager's
+        -- call for everyone under them, replacing their team's roll-up.
+        coalesce(Scope__c, 'Own') as forecast_scope,
         Submitted_Date__c as submitted_at,
         {{ dbt.cast('Submitted_Date__c', 'date') }} as submitted_date,
         _drop_id as drop_id,

@@ -16,6 +16,7 @@ renamed as (
     select
         {{ generate_surrogate_key(['_load_id', '_line_number']) }} as payment_version_id,
         payment_id,
+        invoice_number,
         amount,
         {{ normalize_code('currency') }} as currency_code,
         version_rank = 1 as is_latest_version,

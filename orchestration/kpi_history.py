@@ -1,0 +1,371 @@
+"""Numbers as reported: the KPI values of closed months, kept where no rebuild reaches.
+
+A month is closed from its close day: by default the 5th calendar day of the
+next month (HANDSHAKE_CLOSE_DAY), judged on the extraction date of the drops
+(the latest drop id loaded), not on the clock. The first refresh after the
+close records every company and account KPI value of that month as reported;
+later refreshes never change those records. When a later refresh computes a
+different value for a reported month, it records a restatement: month,
+kpi_code, grain, grain key, the reported value, the new value, the
+difference, the refresh that found it and the drops loaded since the value
+was reported.
+
+The records live in their own DuckDB file beside the warehouse
+(HANDSHAKE_KPI_HISTORY, default kpi_history.duckdb): `dbt build
+--full-refresh` and a deleted-and-rebuilt warehouse file cannot drop them.
+The publication carries a copy (marts.kpi_reported_values,
+marts.kpi_restatements, marts.kpi_refreshes) for BI tools and as the backup:
+when the history file is missing and a publication holds the tables, the
+history is restored from it before anything is recorded.
+
+Refreshes record after a green dbt build (a Dagster step before publish).
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.extracts.loader import LEDGER_TABLE, sql_literal
+
+HISTORY_TABLES = ("kpi_refreshes", "kpi_reported_months", "kpi_reported_values", "kpi_restatements")
+# Values closer than this (relative to the reported value, at least absolute) are equal:
+# the KPI tables hold doubles, and a rebuild may add the same amounts in another order.
+TOLERANCE = 1e-9
+
+SCHEMA_SQL = """
+create table if not exists kpi_refreshes (
+    refresh_id varchar primary key,
+    refreshed_at timestamp not null,
+    extraction_date date,
+    close_day integer not null,
+    drops varchar[] not null
+);
+create table if not exists kpi_reported_months (
+    month date primary key,
+    closed_on date not null,
+    refresh_id varchar not null,
+    reported_at timestamp not null
+);
+create table if not exists kpi_reported_values (
+    month date not null,
+    kpi_code varchar not null,
+    grain varchar not null,
+    grain_key varchar,
+    value double,
+    refresh_id varchar not null,
+    reported_at timestamp not null
+);
+create table if not exists kpi_restatements (
+    restatement_id varchar primary key,
+    month date not null,
+    kpi_code varchar not null,
+    grain varchar not null,
+    grain_key varchar,
+    reported_value double,
+    previous_value double,
+    new_value double,
+    difference double,
+    refresh_id varchar not null,
+    extraction_date date,
+    restated_at timestamp not null,
+    drops_since varchar
+);
+"""
+
+
+@dataclass(frozen=True)
+class Recording:
+    refresh_id: str
+    extraction_date: date | None
+    months_reported: list[date]
+    values_reported: int
+    restatements: int
+    restored_from: Path | None
+
+
+def close_date(month: date, close_day: int) -> date:
+    """The day month `month` closes: day `close_day` of the next month (or its last day)."""
+    year, next_month = (month.year + 1, 1) if month.month == 12 else (month.year, month.month + 1)
+    for day in range(close_day, 0, -1):
+        try:
+            return date(year, next_month, day)
+        except ValueError:
+            continue
+    raise ValueError(f"close day {close_day} is not a day of the month")
+
+
+def _restore_from_publication(history: Path, publish_dir: Path | None) -> Path | None:
+    """Rebuild a missing history file from the copy in the current publication."""
+    if history.exists() or publish_dir is None:
+        return None
+    published = publish_dir / "handshake.duckdb"
+    if not published.exists():
+        return None
+    with duckdb.connect(str(published), read_only=True) as con:
+        present = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+    if not set(HISTORY_TABLES) <= present:
+        return None
+    partial = history.with_name(history.name + f".restore-{uuid.uuid4().hex[:8]}")
+    with duckdb.connect(str(partial)) as con:
+        con.execute(SCHEMA_SQL)
+        con.execute(f"attach {sql_literal(str(published))} as publication (read_only)")
+        for table in HISTORY_TABLES:
+            con.execute(f"insert into {table} select * from publication.marts.{table}")
+        con.execute("detach publication")
+    shutil.move(partial, history)
+    return published
+
+
+def record_refresh(
+    warehouse: Path,
+    history: Path,
+    refresh_id: str | None = None,
+    close_day: int = 5,
+    publish_dir: Path | None = None,
+    duckdb_config: Mapping[str, str | int] | None = None,
+) -> Recording:
+    """Record the reported values of newly closed months and the restatements of reported ones."""
+    if not 1 <= close_day <= 31:
+        raise ValueError(f"HANDSHAKE_CLOSE_DAY must be a day of the month (1-31), got {close_day}")
+    refresh_id = refresh_id or uuid.uuid4().hex
+    history.parent.mkdir(parents=True, exist_ok=True)
+    restored = _restore_from_publication(history, publish_dir)
+    with duckdb.connect(str(history), config=dict(duckdb_config or {})) as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(SCHEMA_SQL)
+        con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)")
+        try:
+            return _record(con, refresh_id, close_day, restored)
+        finally:
+            con.execute("detach warehouse")
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, refresh_id: str, close_day: int, restored: Path | None
+) -> Recording:
+    if con.execute(
+        "select count(*) from kpi_refreshes where refresh_id = ?", [refresh_id]
+    ).fetchone()[0]:
+        raise ValueError(f"refresh {refresh_id} is already recorded in the KPI history")
+    drops = [
+        row[0]
+        for row in con.execute(
+            f"""
+            select distinct system || '/' || drop_id from warehouse.{LEDGER_TABLE}
+            where status = 'loaded' order by 1
+            """
+        ).fetchall()
+    ]
+    extraction = con.execute(
+        f"""
+        select max(cast(split_part(drop_id, 'T', 1) as date)) from warehouse.{LEDGER_TABLE}
+        where status = 'loaded'
+        """
+    ).fetchone()[0]
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into kpi_refreshes values (?, now()::timestamp, ?, ?, ?)",
+            [refresh_id, extraction, close_day, drops],
+        )
+        con.execute(
+            """
+            create temporary table current_values as
+            select month, kpi_code, 'company' as grain, cast(null as varchar) as grain_key, value
+            from warehouse.marts.kpi_company_monthly
+            union all
+            select month, kpi_code, 'account' as grain, account_key as grain_key, value
+            from warehouse.marts.kpi_account_monthly
+            """
+        )
+        restatements = _restatements(con, refresh_id, extraction)
+        months = _report_closed_months(con, refresh_id, extraction, close_day)
+        values = con.execute(
+            "select count(*) from kpi_reported_values where refresh_id = ?", [refresh_id]
+        ).fetchone()[0]
+        con.execute("drop table current_values")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return Recording(refresh_id, extraction, months, values, restatements, restored)
+
+
+def _report_closed_months(
+    con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: date | None, close_day: int
+) -> list[date]:
+    if extraction is None:
+        return []
+    candidates = [
+        row[0]
+        for row in con.execute(
+            """
+            select distinct month from current_values
+            where month not in (select month from kpi_reported_months)
+            order by month
+            """
+        ).fetchall()
+    ]
+    closed = [(month, close_date(month, close_day)) for month in candidates]
+    closed = [(month, on) for month, on in closed if on <= extraction]
+    for month, on in closed:
+        con.execute(
+            "insert into kpi_reported_months values (?, ?, ?, now()::timestamp)",
+            [month, on, refresh_id],
+        )
+    if closed:
+        con.execute(
+            """
+            insert into kpi_reported_values
+            select
+                current_values.month, current_values.kpi_code, current_values.grain,
+                current_values.grain_key, current_values.value, ?, now()::timestamp
+            from current_values
+            inner join kpi_reported_months using (month)
+            where kpi_reported_months.refresh_id = ?
+            """,
+            [refresh_id, refresh_id],
+        )
+    return [month for month, _ in closed]
+
+
+def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: date | None) -> int:
+    """Compare the reported months with the values now; log each value that moved since."""
+    before = con.execute("select count(*) from kpi_restatements").fetchone()[0]
+    con.execute(
+        f"""
+        insert into kpi_restatements
+        with
+
+        reported as (
+            select * from kpi_reported_values
+        ),
+
+        latest_logged as (
+            select month, kpi_code, grain, grain_key, new_value
+            from kpi_restatements
+            qualify row_number() over (
+                partition by month, kpi_code, grain, grain_key order by restated_at desc,
+                    restatement_id desc
+            ) = 1
+        ),
+
+        now_values as (
+            select current_values.*
+            from current_values
+            where current_values.month in (select month from kpi_reported_months)
+        ),
+
+        keys as (
+            select month, kpi_code, grain, grain_key from reported
+            union
+            select month, kpi_code, grain, grain_key from now_values
+            union
+            select month, kpi_code, grain, grain_key from latest_logged
+        ),
+
+        compared as (
+            select
+                keys.month, keys.kpi_code, keys.grain, keys.grain_key,
+                reported.value as reported_value,
+                case when latest_logged.month is null then reported.value
+                     else latest_logged.new_value end as previous_value,
+                now_values.value as new_value,
+                reported.refresh_id as reported_refresh_id
+            from keys
+            left join reported
+                on keys.month = reported.month and keys.kpi_code = reported.kpi_code
+                and keys.grain = reported.grain
+                and keys.grain_key is not distinct from reported.grain_key
+            left join latest_logged
+                on keys.month = latest_logged.month and keys.kpi_code = latest_logged.kpi_code
+                and keys.grain = latest_logged.grain
+                and keys.grain_key is not distinct from latest_logged.grain_key
+            left join now_values
+                on keys.month = now_values.month and keys.kpi_code = now_values.kpi_code
+                and keys.grain = now_values.grain
+                and keys.grain_key is not distinct from now_values.grain_key
+        ),
+
+        moved as (
+            select * from compared
+            where case
+                when previous_value is null and new_value is null then false
+                when previous_value is null or new_value is null then true
+                else abs(new_value - previous_value)
+                    > {TOLERANCE} * greatest(1.0, abs(previous_value))
+            end
+        ),
+
+        reporting_drops as (
+            select moved.month, moved.kpi_code, moved.grain, moved.grain_key,
+                coalesce(reporting_refresh.drops, []::varchar[]) as drops
+            from moved
+            left join kpi_reported_months on moved.month = kpi_reported_months.month
+            left join kpi_refreshes as reporting_refresh
+                on reporting_refresh.refresh_id = coalesce(
+                    moved.reported_refresh_id, kpi_reported_months.refresh_id
+                )
+        )
+
+        select
+            {sql_literal(refresh_id)} || '/' || cast(row_number() over (
+                order by moved.month, moved.kpi_code, moved.grain, moved.grain_key
+            ) as varchar) as restatement_id,
+            moved.month, moved.kpi_code, moved.grain, moved.grain_key,
+            moved.reported_value, moved.previous_value, moved.new_value,
+            moved.new_value - moved.reported_value as difference,
+            {sql_literal(refresh_id)} as refresh_id,
+            ? as extraction_date,
+            now()::timestamp as restated_at,
+            array_to_string(list_sort(list_filter(
+                this_refresh.drops, lambda d: not list_contains(reporting_drops.drops, d)
+            )), ', ') as drops_since
+        from moved
+        inner join reporting_drops
+            on moved.month = reporting_drops.month and moved.kpi_code = reporting_drops.kpi_code
+            and moved.grain = reporting_drops.grain
+            and moved.grain_key is not distinct from reporting_drops.grain_key
+        cross join (
+            select drops from kpi_refreshes where refresh_id = {sql_literal(refresh_id)}
+        ) as this_refresh
+        """,
+        [extraction],
+    )
+    return con.execute("select count(*) from kpi_restatements").fetchone()[0] - before
+
+
+def attach_for_publication(history: Path | None, con: duckdb.DuckDBPyConnection) -> None:
+    """Attach the history as `kpi_history` to a publishing connection (outside a transaction).
+
+    Without a history file (no refresh recorded yet) empty tables stand in, so
+    that BI tools always find them.
+    """
+    if history is not None and history.exists():
+        con.execute(f"attach {sql_literal(str(history))} as kpi_history (read_only)")
+    else:
+        con.execute("attach ':memory:' as kpi_history")
+        con.execute("use kpi_history")
+        con.execute(SCHEMA_SQL)
+        con.execute("use memory")
+
+
+def copy_into_publication(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Copy the attached history tables into the release (attached as `release`)."""
+    published = []
+    for table in HISTORY_TABLES:
+        con.execute(f"create table release.marts.{table} as select * from kpi_history.main.{table}")
+        published.append(f"marts.{table}")
+    return published
