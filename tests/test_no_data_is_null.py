@@ -235,6 +235,7 @@ def test_publication_status_lists_the_objects_never_delivered(
         ).fetchone()
     assert never.split(", ") == [
         "crm/Event",
+        "crm/ForecastingQuota",
         "crm/Relationship_Assessment__c",
         "crm/Training_Completion__c",
         "erp/fx_rates",

@@ -5,17 +5,22 @@
 -- kpi_fact view (macros/kpi/kpi_fact.sql) must be listed below.
 {{ config(severity='error') }}
 -- depends_on: {{ ref('kpi_fact_account_relationship_months') }}
--- depends_on: {{ ref('kpi_fact_bookings_targets') }}
 -- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
 -- depends_on: {{ ref('kpi_fact_invoice_lines') }}
+-- depends_on: {{ ref('kpi_fact_invoiced_revenue_trailing') }}
 -- depends_on: {{ ref('kpi_fact_meetings') }}
 -- depends_on: {{ ref('kpi_fact_opportunities') }}
+-- depends_on: {{ ref('kpi_fact_opportunity_backlog') }}
 -- depends_on: {{ ref('kpi_fact_opportunity_outcomes') }}
 -- depends_on: {{ ref('kpi_fact_payments') }}
 -- depends_on: {{ ref('kpi_fact_pipeline_months') }}
+-- depends_on: {{ ref('kpi_fact_receivables') }}
+-- depends_on: {{ ref('kpi_fact_recurring_retention') }}
 -- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
 -- depends_on: {{ ref('kpi_fact_rep_months') }}
--- depends_on: {{ ref('kpi_fact_sales_forecasts') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_calls') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_months') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_quotas') }}
 {%- set checks = {} %}
 {%- if execute %}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.config.meta.get('kpi_fact') %}

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        {{ normalize_id('erp_customer_number') }} as erp_customer_number,
+        {{ normalize_code('erp_customer_number') }} as erp_customer_number,
         {{ normalize_id('crm_account_id') }} as crm_account_id,
         reason,
         decided_by,
