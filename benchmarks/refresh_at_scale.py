@@ -10,7 +10,7 @@ peak memory is its own, read from the kernel with wait4):
   SQL floor     the same compiled model and test SQL, executed directly in one
                 DuckDB session in dependency order (seeds loaded untimed)
   publish       the read-only copy for BI tools (DuckDB file and Parquet)
-  dagster       `dagster job execute -j refresh_warehouse` end to end on a
+  dagster       `dg launch --job refresh_warehouse` end to end on a
                 fresh warehouse (load, dbt build, publish)
   daily drop    one new daily delta drop (about 1 % new or changed rows) is
                 written, loaded, and built incrementally
@@ -398,19 +398,15 @@ def main() -> None:
         dagster_env = environment(dagster_warehouse, landing, fresh_dagster_home(work / "dagster"))
         run_step(
             "dbt parse for Dagster (untimed)",
-            [str(BIN / "dbt"), "parse", "--quiet"],
+            [str(BIN / "python"), "-m", "orchestration.defs.dbt"],
             dagster_env,
-            cwd=DBT_PROJECT_DIR,
         )
         steps["dagster"] = run_step(
             "dagster refresh_warehouse",
             [
-                str(BIN / "dagster"),
-                "job",
-                "execute",
-                "-m",
-                "orchestration",
-                "-j",
+                str(BIN / "dg"),
+                "launch",
+                "--job",
                 "refresh_warehouse",
                 "-c",
                 str(REPO_ROOT / "orchestration" / "run_config" / "quiet.yaml"),

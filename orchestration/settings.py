@@ -2,20 +2,41 @@
 
 Relative paths are taken from the repository root, so the loader, dbt and the
 Dagster UI all point at the same files whatever their working directory.
+Inside Dagster the settings are one configurable resource
+(orchestration/defs/warehouse.py, `HandshakeResource`), built from these.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
+# Every setting's environment variable and default, in one place.
+DEFAULTS: dict[str, tuple[str, str]] = {
+    "landing_dir": ("HANDSHAKE_LANDING_DIR", "data/landing"),
+    "warehouse": ("HANDSHAKE_WAREHOUSE", "data/warehouse.duckdb"),
+    # Default: publish/ beside the warehouse.
+    "publish_dir": ("HANDSHAKE_PUBLISH_DIR", ""),
+    "reporting_currency": ("HANDSHAKE_REPORTING_CURRENCY", "EUR"),
+    "duckdb_memory_limit": ("HANDSHAKE_DUCKDB_MEMORY_LIMIT", "8GB"),
+    "duckdb_threads": ("HANDSHAKE_DUCKDB_THREADS", "2"),
+    # Default: <warehouse>.tmp.
+    "duckdb_temp_dir": ("HANDSHAKE_DUCKDB_TEMP_DIR", ""),
+    # dbt's own threads (models built at once); see docs/benchmarks.md for the
+    # measurement (2 was faster at scale 10; 1 stays the tested default).
+    "dbt_threads": ("HANDSHAKE_DBT_THREADS", "1"),
+    "spark_home": ("HANDSHAKE_SPARK_HOME", "data/spark"),
+    # Default: raw/ in the Spark home.
+    "spark_raw_dir": ("HANDSHAKE_SPARK_RAW_DIR", ""),
+}
 
-def _path_from_env(name: str, default: str | Path) -> Path:
-    raw = os.environ.get(name) or str(default)
+
+def resolve_path(raw: str | Path) -> Path:
     path = Path(raw).expanduser()
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
@@ -29,61 +50,64 @@ class Settings:
     # DuckDB's memory limit, threads and spill folder for every connection
     # that writes the warehouse or the published copy (loader, dbt, publish):
     # beyond the limit DuckDB spills to duckdb_temp_dir instead of failing.
-    duckdb_memory_limit: str = "8GB"
-    duckdb_threads: int = 2
-    duckdb_temp_dir: Path | None = None
-    # dbt's own threads (models built at once); see docs/benchmarks.md for
-    # the measurement (2 was faster at scale 10; 1 stays the tested default).
-    dbt_threads: int = 1
+    duckdb_memory_limit: str
+    duckdb_threads: int
+    duckdb_temp_dir: Path
+    dbt_threads: int
     # Scale-out (dbt target `spark`): the one folder where Spark keeps its
     # metastore, tables and scratch files, and where the raw tables are
     # exported as Parquet for it (orchestration/spark_export.py).
-    spark_home: Path = REPO_ROOT / "data" / "spark"
-    spark_raw_dir: Path = REPO_ROOT / "data" / "spark" / "raw"
+    spark_home: Path
+    spark_raw_dir: Path
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Settings:
+        """Settings from raw values (strings or numbers); empty or missing ones take the default."""
+        raw = {name: str(values.get(name) or default) for name, (_, default) in DEFAULTS.items()}
+        warehouse = resolve_path(raw["warehouse"])
+        spark_home = resolve_path(raw["spark_home"])
+        return cls(
+            landing_dir=resolve_path(raw["landing_dir"]),
+            warehouse=warehouse,
+            publish_dir=resolve_path(raw["publish_dir"] or warehouse.parent / "publish"),
+            reporting_currency=raw["reporting_currency"].upper(),
+            duckdb_memory_limit=raw["duckdb_memory_limit"],
+            duckdb_threads=int(raw["duckdb_threads"]),
+            duckdb_temp_dir=resolve_path(
+                raw["duckdb_temp_dir"] or warehouse.with_name(warehouse.name + ".tmp")
+            ),
+            dbt_threads=int(raw["dbt_threads"]),
+            spark_home=spark_home,
+            spark_raw_dir=resolve_path(raw["spark_raw_dir"] or spark_home / "raw"),
+        )
 
     @classmethod
     def from_env(cls) -> Settings:
-        warehouse = _path_from_env("HANDSHAKE_WAREHOUSE", "data/warehouse.duckdb")
-        spark_home = _path_from_env("HANDSHAKE_SPARK_HOME", "data/spark")
-        return cls(
-            landing_dir=_path_from_env("HANDSHAKE_LANDING_DIR", "data/landing"),
-            warehouse=warehouse,
-            publish_dir=_path_from_env("HANDSHAKE_PUBLISH_DIR", warehouse.parent / "publish"),
-            reporting_currency=(os.environ.get("HANDSHAKE_REPORTING_CURRENCY") or "EUR").upper(),
-            duckdb_memory_limit=os.environ.get("HANDSHAKE_DUCKDB_MEMORY_LIMIT") or "8GB",
-            duckdb_threads=int(os.environ.get("HANDSHAKE_DUCKDB_THREADS") or 2),
-            duckdb_temp_dir=_path_from_env(
-                "HANDSHAKE_DUCKDB_TEMP_DIR", warehouse.with_name(warehouse.name + ".tmp")
-            ),
-            dbt_threads=int(os.environ.get("HANDSHAKE_DBT_THREADS") or 1),
-            spark_home=spark_home,
-            spark_raw_dir=_path_from_env("HANDSHAKE_SPARK_RAW_DIR", spark_home / "raw"),
-        )
+        return cls.from_values({name: os.environ.get(var) for name, (var, _) in DEFAULTS.items()})
 
-    @property
-    def spill_dir(self) -> Path:
-        return self.duckdb_temp_dir or self.warehouse.with_name(self.warehouse.name + ".tmp")
+    def as_values(self) -> dict[str, str | int]:
+        """Plain values (paths as strings), as a Dagster resource's config holds them."""
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
 
     def duckdb_config(self) -> dict[str, str | int]:
         """The explicit DuckDB settings of every connection that writes data."""
         return {
             "memory_limit": self.duckdb_memory_limit,
             "threads": self.duckdb_threads,
-            "temp_directory": str(self.spill_dir),
+            "temp_directory": str(self.duckdb_temp_dir),
         }
 
-    def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt subprocesses: absolute paths, so dbt's cwd does not matter."""
+    def dbt_vars(self) -> dict[str, str | int]:
+        """What dbt reads of these settings, as `--vars` (profiles.yml and dbt_project.yml).
+
+        Passed on dbt's command line, not through the environment, so that a
+        run's settings are the resource's whatever the process environment says.
+        """
         return {
-            "HANDSHAKE_WAREHOUSE": str(self.warehouse),
-            "HANDSHAKE_LANDING_DIR": str(self.landing_dir),
-            "HANDSHAKE_PUBLISH_DIR": str(self.publish_dir),
-            "HANDSHAKE_REPORTING_CURRENCY": self.reporting_currency,
-            "HANDSHAKE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
-            "HANDSHAKE_DUCKDB_THREADS": str(self.duckdb_threads),
-            "HANDSHAKE_DUCKDB_TEMP_DIR": str(self.spill_dir),
-            "HANDSHAKE_DBT_THREADS": str(self.dbt_threads),
-            "HANDSHAKE_SPARK_HOME": str(self.spark_home),
-            "HANDSHAKE_SPARK_RAW_DIR": str(self.spark_raw_dir),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "handshake_warehouse": str(self.warehouse),
+            "handshake_duckdb_memory_limit": self.duckdb_memory_limit,
+            "handshake_duckdb_threads": self.duckdb_threads,
+            "handshake_duckdb_temp_dir": str(self.duckdb_temp_dir),
+            "handshake_dbt_threads": self.dbt_threads,
+            "reporting_currency": self.reporting_currency,
         }

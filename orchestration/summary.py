@@ -1,10 +1,16 @@
-"""Print what the last refresh did: rows loaded and rejected, a few KPIs, where things are.
+"""Print what the last refresh did: rows loaded and rejected, every failed check, a few KPIs.
 
-`make demo` runs this after the job. It opens the warehouse read-only.
+`make demo` runs this after the job. It opens the warehouse read-only and
+reads the checks of the last refresh_warehouse run from the Dagster instance
+(DAGSTER_HOME).
 """
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
+import dagster as dg
 import duckdb
 
 from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE
@@ -58,12 +64,65 @@ def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+REFRESH_JOB = "refresh_warehouse"
+
+
+def _metadata_text(metadata: dict[str, Any]) -> str:
+    """The check's own figures (rows, rates, counts), not dbt's bookkeeping."""
+    shown = []
+    for key, entry in metadata.items():
+        value = getattr(entry, "value", entry)
+        if key.startswith("dagster_dbt/") and key != "dagster_dbt/failed_row_count":
+            continue
+        if key in ("unique_id", "invocation_id", "Execution Duration", "status"):
+            continue
+        if isinstance(value, float):
+            value = f"{value:.4g}"
+        text = str(value).replace("\n", "; ")
+        shown.append(f"{key.removeprefix('dagster_dbt/')}={text[:160]}")
+    return ", ".join(shown)
+
+
+def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> list[str]:
+    """Every check of the last run of the job: how many passed, and each one that failed."""
+    records = instance.get_run_records(filters=dg.RunsFilter(job_name=job_name), limit=1)
+    if not records:
+        return [f"Checks: no {job_name} run in this Dagster instance yet."]
+    run = records[0].dagster_run
+    evaluations = [
+        event.dagster_event.event_specific_data
+        for event in instance.all_logs(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+        if event.dagster_event is not None
+    ]
+    failed = sorted(
+        (e for e in evaluations if not e.passed),
+        key=lambda e: (e.severity.value, e.asset_key.to_user_string(), e.check_name),
+    )
+    lines = [
+        f"Checks of the last {job_name} run ({run.run_id[:8]}, {run.status.value.lower()}): "
+        f"{len(evaluations) - len(failed)} passed, {len(failed)} failed" + (":" if failed else ".")
+    ]
+    for evaluation in failed:
+        figures = _metadata_text(dict(evaluation.metadata))
+        lines.append(
+            f"  {evaluation.severity.value:<5} {evaluation.asset_key.to_user_string()} "
+            f"{evaluation.check_name}" + (f": {figures}" if figures else "")
+        )
+    return lines
+
+
 def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not _table_exists(con, "marts", "kpi_company_monthly"):
         return ["Agreed KPIs: marts.kpi_company_monthly is not built yet."]
+    # The latest month with bookings (later months may hold only forecasts), else the latest.
     month = con.execute(
-        "select max(month) from marts.kpi_company_monthly where kpi_code = 'bookings' and value <> 0"
+        "select coalesce(max(month) filter (where kpi_code = 'bookings' and value <> 0), max(month)) "
+        "from marts.kpi_company_monthly"
     ).fetchone()[0]
+    if month is None:
+        return ["Agreed KPIs: marts.kpi_company_monthly has no rows yet."]
     lines = [f"Agreed KPIs, company, {month:%Y-%m} (marts.kpi_company_monthly):"]
     values = dict(
         con.execute(
@@ -82,6 +141,9 @@ def main() -> None:
         lines = ["", "Handshake refresh summary", "=" * 25]
         lines += load_lines(con)
         lines += kpi_lines(con)
+    if os.environ.get("DAGSTER_HOME"):
+        with dg.DagsterInstance.get() as instance:
+            lines += check_lines(instance)
     lines += [
         f"Warehouse: {settings.warehouse}",
         f"Published copy for BI: {settings.publish_dir}",

@@ -91,7 +91,7 @@ def run_dbt(
     return result
 
 
-DAGSTER = str(Path(sys.executable).parent / "dagster")
+DG = str(Path(sys.executable).parent / "dg")
 FX_HEADER = "rate_date,currency,rate_to_eur"
 
 
@@ -132,7 +132,7 @@ def fresh_dagster_home(tmp_path: Path) -> Path:
 
 def execute_refresh(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [DAGSTER, "job", "execute", "-m", "orchestration", "-j", "refresh_warehouse"],
+        [DG, "launch", "--job", "refresh_warehouse"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -18,8 +18,9 @@ from tests.pipeline import execute_refresh, finish, load_landing, small_landing
 
 
 def test_definitions_name_one_graph_from_file_to_model(dbt_manifest: None) -> None:
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as load_defs
 
+    defs = load_defs()
     job = defs.resolve_job_def("refresh_warehouse")
     assert job.tags["handshake/writes_warehouse"] == "true"
     assert defs.resolve_sensor_def("new_drop_sensor").job_name == "refresh_warehouse"
@@ -75,20 +76,22 @@ def test_raw_tables_match_the_dbt_sources(tmp_path: Path) -> None:
 def test_the_raw_layer_is_exported_for_spark_by_a_job_of_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dbt_manifest: None
 ) -> None:
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as load_defs
 
     spark_asset = dg.AssetKey(["spark", "raw_parquet"])
+    landing, warehouse, raw_dir = tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "raw"
+    # The settings resource takes its defaults from the environment when the location loads.
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("HANDSHAKE_SPARK_RAW_DIR", str(raw_dir))
+    defs = load_defs()
     export = defs.resolve_job_def("export_raw_for_spark")
     assert export.asset_layer.selected_asset_keys == {spark_asset}
     assert (
         spark_asset not in defs.resolve_job_def("refresh_warehouse").asset_layer.selected_asset_keys
     )
 
-    landing, warehouse, raw_dir = tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "raw"
     small_landing(landing)
     load_landing(landing, warehouse)
-    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("HANDSHAKE_SPARK_RAW_DIR", str(raw_dir))
     result = export.execute_in_process(instance=dg.DagsterInstance.ephemeral())
     assert result.success
     with duckdb.connect() as con:
@@ -109,22 +112,24 @@ def test_new_drop_sensor_requests_a_run_per_new_drop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from orchestration.defs.automation import new_drop_sensor
+    from orchestration.defs.warehouse import HandshakeResource
 
     landing = tmp_path / "landing"
     monkeypatch.setenv("HANDSHAKE_LANDING_DIR", str(landing))
-    result = new_drop_sensor(dg.build_sensor_context())
+    resources = {"handshake": HandshakeResource.from_env()}
+    result = new_drop_sensor(dg.build_sensor_context(resources=resources))
     assert isinstance(result, dg.SkipReason)
 
     (landing / "crm" / "2025-01-31").mkdir(parents=True)
-    first = new_drop_sensor(dg.build_sensor_context())
+    first = new_drop_sensor(dg.build_sensor_context(resources=resources))
     assert len(first.run_requests) == 1
     assert first.run_requests[0].tags["handshake/new_drops"] == "crm/2025-01-31"
 
-    again = new_drop_sensor(dg.build_sensor_context(cursor=first.cursor))
+    again = new_drop_sensor(dg.build_sensor_context(cursor=first.cursor, resources=resources))
     assert isinstance(again, dg.SkipReason)
 
     (landing / "erp" / "2025-02-28").mkdir(parents=True)
-    second = new_drop_sensor(dg.build_sensor_context(cursor=first.cursor))
+    second = new_drop_sensor(dg.build_sensor_context(cursor=first.cursor, resources=resources))
     assert second.run_requests[0].tags["handshake/new_drops"] == "erp/2025-02-28"
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
 
@@ -182,6 +187,17 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
     )
     status = {key.asset_key.path[-1]: record.status.value for key, record in latest.items()}
     assert status == {"fx_rates": "FAILED", "account": "SUCCEEDED", "load_ledger": "FAILED"}
+
+    # The summary `make demo` prints lists every failed check of the last run.
+    from orchestration.summary import check_lines
+
+    lines = check_lines(instance)
+    failed = [line.split(":")[0].split() for line in lines[1:]]
+    assert ["ERROR", "raw_erp/fx_rates", "no_refused_files"] in failed
+    assert ["ERROR", "raw_meta/load_ledger", "no_unknown_files"] in failed
+    assert ["WARN", "raw_crm/account", "rejected_row_rate"] not in failed  # nothing new loaded
+    assert lines[0].endswith(f"passed, {len(failed)} failed:")
+    assert "missing required column(s) rate_to_eur" in "\n".join(lines)
     instance.dispose()
 
     with duckdb.connect(refresh_env["HANDSHAKE_WAREHOUSE"], read_only=True) as con:
@@ -210,10 +226,15 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
 def test_a_failing_dbt_test_stops_the_publication(
     tmp_path: Path, dbt_manifest: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An error-severity dbt test failure fails the dbt step, so nothing is published."""
-    from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
-    from orchestration.defs.publish import published_marts
-    from tests.pipeline import load_landing, small_landing
+    """An error-severity dbt test failure fails the dbt step, so nothing is published.
+
+    The warehouse and publish folder are set in the settings resource only:
+    the process environment points elsewhere, and dbt must follow the resource.
+    """
+    from orchestration.defs.dbt import dbt_project, dbt_resource, handshake_dbt_assets
+    from orchestration.defs.publish import published_marts_asset
+    from orchestration.defs.warehouse import HandshakeResource
+    from orchestration.settings import Settings
 
     landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
     small_landing(landing)
@@ -225,12 +246,15 @@ def test_a_failing_dbt_test_stops_the_publication(
             "insert into raw_crm.account (Id, Name, CreatedDate, LastModifiedDate, _drop_id) "
             "values (null, 'Ghost', now()::timestamp, now()::timestamp, '2025-03-31')"
         )
-    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("HANDSHAKE_PUBLISH_DIR", str(tmp_path / "publish"))
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(tmp_path / "elsewhere.duckdb"))
+    settings = Settings.from_values(
+        {"warehouse": str(warehouse), "publish_dir": str(tmp_path / "publish")}
+    )
+    dbt_models = handshake_dbt_assets(dbt_project.manifest_path)
 
     result = dg.materialize(
-        [handshake_dbt_models, published_marts],
-        resources={"dbt": dbt_resource()},
+        [dbt_models, published_marts_asset(dbt_models)],
+        resources={"dbt": dbt_resource(), "handshake": HandshakeResource.from_settings(settings)},
         raise_on_error=False,
     )
     assert not result.success
@@ -241,3 +265,7 @@ def test_a_failing_dbt_test_stops_the_publication(
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert dg.AssetKey(["publish", "published_marts"]) not in materialized
     assert not (tmp_path / "publish" / "handshake.duckdb").exists()
+    # dbt built the resource's warehouse, not the environment's.
+    assert not (tmp_path / "elsewhere.duckdb").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from staging.stg_crm__accounts").fetchone()[0] > 0

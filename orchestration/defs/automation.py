@@ -7,7 +7,7 @@ import hashlib
 import dagster as dg
 
 from orchestration.defs.spark import SPARK_GROUP
-from orchestration.defs.warehouse import WRITES_WAREHOUSE_TAG
+from orchestration.defs.warehouse import WRITES_WAREHOUSE_TAG, HandshakeResource
 from orchestration.extracts.contract import SYSTEMS
 from orchestration.settings import Settings
 
@@ -47,8 +47,10 @@ def landing_drops(settings: Settings) -> list[str]:
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Starts refresh_warehouse when a new drop folder appears in the landing area.",
 )
-def new_drop_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    drops = landing_drops(Settings.from_env())
+def new_drop_sensor(
+    context: dg.SensorEvaluationContext, handshake: HandshakeResource
+) -> dg.SensorResult | dg.SkipReason:
+    drops = landing_drops(handshake.settings)
     known = set(context.cursor.split("\n")) if context.cursor else set()
     new = [d for d in drops if d not in known]
     if not new:

@@ -1,6 +1,12 @@
-"""The dbt project as Dagster assets, defined once; dbt tests surface as asset checks."""
+"""The dbt project as Dagster assets, defined once; dbt tests surface as asset checks.
 
-import os
+Nothing here reads the dbt manifest at import: `handshake_dbt_assets` builds
+the assets when the code location loads (orchestration/definitions.py), after
+`prepare_manifest` has parsed the project if its manifest is missing, older
+than the project's files, or Dagster runs in development (`dg dev`).
+"""
+
+import json
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,11 +20,57 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_project import using_dagster_dev
+from filelock import FileLock
 
-from orchestration.defs.warehouse import WAREHOUSE_POOL
+from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+# What the manifest is parsed from: the dbt project and the seeds beside it.
+_PROJECT_SOURCES = (
+    DBT_PROJECT_DIR / "dbt_project.yml",
+    DBT_PROJECT_DIR / "profiles.yml",
+    DBT_PROJECT_DIR / "models",
+    DBT_PROJECT_DIR / "macros",
+    DBT_PROJECT_DIR / "tests",
+    DBT_PROJECT_DIR.parent / "seeds",
+    DBT_PROJECT_DIR.parent / "analyses",
+)
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for source in _PROJECT_SOURCES:
+        paths = [source] if source.is_file() else source.rglob("*") if source.is_dir() else []
+        newest = max([newest, *(p.stat().st_mtime for p in paths if p.is_file())])
+    return newest
+
+
+def manifest_is_current() -> bool:
+    manifest = dbt_project.manifest_path
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
+
+
+def prepare_manifest(settings: Settings, force: bool = False) -> Path:
+    """target/manifest.json, parsed (with the run's --vars) unless it is current.
+
+    In development (`dg dev`) it is parsed on every load, as dagster-dbt's
+    `prepare_if_dev` does. The same --vars as `dbt build` keep dbt's partial
+    parse valid for the build. A lock keeps two runs that load at once from
+    parsing into the same folder together.
+    """
+    force = force or using_dagster_dev()
+    manifest = dbt_project.manifest_path
+    if manifest_is_current() and not force:
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(manifest.with_suffix(".lock"), timeout=600):
+        if force or not manifest_is_current():
+            parse = ["parse", "--quiet", "--vars", json.dumps(settings.dbt_vars())]
+            dbt_resource().cli(parse, target_path=dbt_project.target_path).wait()
+    return manifest
 
 
 class HandshakeDbtTranslator(DagsterDbtTranslator):
@@ -41,28 +93,43 @@ class HandshakeDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-translator = HandshakeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-    pool=WAREHOUSE_POOL,
+# dbt tests are asset checks: source tests on the loader's raw assets, a singular test
+# that reads several models on the one its `meta.dagster.ref` names.
+translator = HandshakeDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_source_tests_as_checks=True
+    )
 )
-def handshake_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """`dbt build`: seeds, models and their tests, in dependency order, in one dbt process."""
-    os.environ.update(Settings.from_env().dbt_env())
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from invocation.stream()
-    # dagster-dbt reports failed tests as failed asset checks and carries on;
-    # an error-severity failure (a reconciliation, a contract, parity) must
-    # stop the run here, so that nothing downstream is published.
-    if not invocation.is_successful():
-        raise dg.Failure(
-            description="dbt build failed: an error-severity test or a model failed",
-            metadata={"dbt_log": dg.MetadataValue.path(str(invocation.target_path / "dbt.log"))},
-        )
+
+
+def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
+    """Every dbt model, seed and test of the parsed project, as one `dbt build` step."""
+
+    @dbt_assets(
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+    )
+    def handshake_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, handshake: HandshakeResource
+    ) -> Iterator[Any]:
+        """`dbt build`: seeds, models and their tests, in dependency order, in one dbt process."""
+        dbt_vars = json.dumps(handshake.settings.dbt_vars())
+        invocation = dbt.cli(["build", "--vars", dbt_vars], context=context, raise_on_error=False)
+        yield from invocation.stream()
+        # dagster-dbt reports failed tests as failed asset checks and carries on;
+        # an error-severity failure (a reconciliation, a contract, parity) must
+        # stop the run here, so that nothing downstream is published.
+        if not invocation.is_successful():
+            raise dg.Failure(
+                description="dbt build failed: an error-severity test or a model failed",
+                metadata={
+                    "dbt_log": dg.MetadataValue.path(str(invocation.target_path / "dbt.log"))
+                },
+            )
+
+    return handshake_dbt_models
 
 
 def dbt_resource() -> DbtCliResource:
@@ -72,3 +139,8 @@ def dbt_resource() -> DbtCliResource:
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=str(Path(sys.executable).parent / "dbt"),
     )
+
+
+if __name__ == "__main__":
+    # `make manifest`: parse with the settings of the environment, as a run will.
+    print(prepare_manifest(Settings.from_env(), force=True))

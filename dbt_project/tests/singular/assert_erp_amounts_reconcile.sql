@@ -5,7 +5,7 @@
 -- cash, unmatched customer, missing FX rate, non-posted document, orphan
 -- line, superseded version, rejected row), exactly, in document currency.
 -- Rows as well as amounts. Any row returned is a failure.
-{{ config(severity='error') }}
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_amount_reconciliation'}}}) }}
 
 with
 
