@@ -3,7 +3,8 @@
 Beside it, the optional export of the raw layer for the dbt target `spark`.
 `defs` is lazy: importing this module reads no dbt manifest; Dagster calls it
 when it loads the location (`dg launch --job refresh_warehouse`, `dg dev`),
-and it parses the dbt project first when its manifest is missing or stale.
+and it parses the dbt project first when its manifest is missing or older
+than the project files.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Nothing here reads the dbt manifest at import: `handshake_dbt_assets` builds
 the assets when the code location loads (orchestration/definitions.py), after
-`prepare_manifest` has parsed the project if its manifest is missing, older
-than the project's files, or Dagster runs in development (`dg dev`).
+`prepare_manifest` has parsed the project if its manifest is missing or
+older than the project's files.
 """
 
 import json
@@ -20,7 +20,6 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
-from dagster_dbt.dbt_project import using_dagster_dev
 from filelock import FileLock
 
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
@@ -54,14 +53,15 @@ def manifest_is_current() -> bool:
 
 
 def prepare_manifest(settings: Settings, force: bool = False) -> Path:
-    """target/manifest.json, parsed (with the run's --vars) unless it is current.
+    """target/manifest.json, parsed (with the run's --vars) when missing or older than the project.
 
-    In development (`dg dev`) it is parsed on every load, as dagster-dbt's
-    `prepare_if_dev` does. The same --vars as `dbt build` keep dbt's partial
-    parse valid for the build. A lock keeps two runs that load at once from
-    parsing into the same folder together.
+    dagster-dbt's `prepare_if_dev` parses on every load under `dagster dev`;
+    `dg` marks every command as development (even `dg launch`), so here the
+    files decide: an edited model is parsed again on the next load (`make ui`
+    picks it up), an unchanged project is not parsed at all. The same --vars
+    as `dbt build` keep dbt's partial parse valid for the build. A lock keeps
+    two runs that load at once from parsing into the same folder together.
     """
-    force = force or using_dagster_dev()
     manifest = dbt_project.manifest_path
     if manifest_is_current() and not force:
         return manifest
