@@ -68,8 +68,8 @@ dashboard: setup ## build the Evidence dashboard from the published copy, serve 
 kpi-lock: manifest ## record the KPI definitions' versions after an agreed change
 	$(BIN)/python -m orchestration.kpis lock
 
-# Regenerate the README's KPI glossary from the registry.
-glossary: manifest ## regenerate the README's KPI glossary from the registry
+# Regenerate the KPI glossary in docs/kpi-rules.md from the registry.
+glossary: manifest ## regenerate the KPI glossary in docs/kpi-rules.md from the registry
 	$(BIN)/python -m orchestration.kpis glossary
 
 clean: ## remove generated data, dbt target and logs, the dashboard build

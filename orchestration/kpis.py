@@ -1,8 +1,8 @@
 """The KPI registry and the semantic layer, read from the dbt manifest.
 
 Used by the tests that keep finance and sales on one definition per KPI, by
-the version lock (`python -m orchestration.kpis lock`) and by the README's
-generated KPI glossary (`python -m orchestration.kpis glossary`).
+the version lock (`python -m orchestration.kpis lock`) and by the generated
+KPI glossary in docs/kpi-rules.md (`python -m orchestration.kpis glossary`).
 """
 
 from __future__ import annotations
@@ -246,9 +246,13 @@ GLOSSARY_BEGIN = (
 GLOSSARY_END = "<!-- kpi-glossary:end -->"
 
 
-def readme_with_glossary(readme: str) -> str:
-    start, end = readme.index(GLOSSARY_BEGIN), readme.index(GLOSSARY_END)
-    return readme[: start + len(GLOSSARY_BEGIN)] + "\n" + glossary_markdown() + readme[end:]
+GLOSSARY_DOC = REPO_ROOT / "docs" / "kpi-rules.md"
+
+
+def with_glossary(text: str, registry: dict[str, RegistryEntry] | None = None) -> str:
+    """The document with its generated glossary section replaced by the registry's."""
+    start, end = text.index(GLOSSARY_BEGIN), text.index(GLOSSARY_END)
+    return text[: start + len(GLOSSARY_BEGIN)] + "\n" + glossary_markdown(registry) + text[end:]
 
 
 def main() -> None:
@@ -259,9 +263,8 @@ def main() -> None:
         write_lock(load_manifest())
         print(f"wrote {LOCK_PATH}")
     else:
-        readme = REPO_ROOT / "README.md"
-        readme.write_text(readme_with_glossary(readme.read_text()))
-        print(f"updated the KPI glossary in {readme}")
+        GLOSSARY_DOC.write_text(with_glossary(GLOSSARY_DOC.read_text()))
+        print(f"updated the KPI glossary in {GLOSSARY_DOC}")
 
 
 if __name__ == "__main__":

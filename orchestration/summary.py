@@ -7,25 +7,36 @@ reads the checks of the last refresh_warehouse run from the Dagster instance
 
 from __future__ import annotations
 
+import csv
 import os
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
 
 from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE
+from orchestration.kpis import REGISTRY_PATH
 from orchestration.settings import Settings
 
-# A few agreed KPIs to show, with how to print them.
-HEADLINE_KPIS = (
-    ("invoiced_revenue", "{:,.0f}"),
-    ("bookings", "{:,.0f}"),
-    ("sales_forecast", "{:,.0f}"),
-    ("finance_forecast", "{:,.0f}"),
-    ("forecast_haircut_pct", "{:.1%}"),
-    ("win_rate", "{:.1%}"),
-    ("relationship_index", "{:.1f}"),
-)
+# The headline KPIs are the registry's tiles of the dashboard's first page
+# (column dashboard_tiles, tokens page:position), printed by their unit.
+HEADLINE_PAGE = "overview"
+UNIT_FORMATS = {"currency": "{:,.0f}", "ratio": "{:.1%}", "days": "{:,.1f} days"}
+
+
+def headline_kpis(registry_csv: Path = REGISTRY_PATH) -> list[tuple[str, str]]:
+    """(kpi_code, format) of every KPI with a tile on the first page, in tile order."""
+    with registry_csv.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    tiles = []
+    for row in rows:
+        for token in (row.get("dashboard_tiles") or "").split("|"):
+            page, _, position = token.strip().partition(":")
+            if page == HEADLINE_PAGE and position.isdigit():
+                fmt = UNIT_FORMATS.get(row["unit"], "{:,.2f}")
+                tiles.append((int(position), row["kpi_code"], fmt))
+    return [(code, fmt) for _, code, fmt in sorted(tiles)]
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -129,7 +140,10 @@ def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
             "select kpi_code, value from marts.kpi_company_monthly where month = ?", [month]
         ).fetchall()
     )
-    for code, fmt in HEADLINE_KPIS:
+    headline = headline_kpis()
+    if not headline:
+        lines.append(f"  (no KPI has a dashboard tile on the {HEADLINE_PAGE} page in the registry)")
+    for code, fmt in headline:
         value = values.get(code)
         lines.append(f"  {code:<24} {'n/a' if value is None else fmt.format(value)}")
     return lines

@@ -70,3 +70,37 @@ def test_make_help_lists_every_target() -> None:
     assert targets == listed, f"make help misses {targets - listed} (add a ## comment)"
     phony = set(re.search(r"^\.PHONY: (.*)$", makefile, flags=re.MULTILINE).group(1).split())
     assert phony == targets
+
+
+def test_no_file_refers_to_a_document_outside_the_repository() -> None:
+    """The project documents itself in docs/: nothing points at design notes a clone lacks."""
+    # Spelled so that this file does not match itself.
+    pattern = re.compile(
+        "|".join(["shared/" + "design", r"kpis\.md", r"style\.md", r"extract-contract\.md"])
+    )
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    offenders = []
+    for relative in listed:
+        path = REPO_ROOT / relative
+        if relative.startswith("docs/") or not path.is_file() or path.suffix in {".png", ".lock"}:
+            continue
+        text = path.read_text(errors="ignore")
+        offenders += [
+            f"{relative}:{n}: {line.strip()}"
+            for n, line in enumerate(text.splitlines(), 1)
+            if pattern.search(line)
+        ]
+    assert not offenders, "refer to docs/ instead:\n" + "\n".join(offenders)
+
+
+def test_the_generated_documents_are_current() -> None:
+    from orchestration.project_docs import rendered_docs
+
+    for path, text in rendered_docs().items():
+        assert path.read_text() == text, f"{path} drifted: run python -m orchestration.project_docs"

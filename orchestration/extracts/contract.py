@@ -1,4 +1,4 @@
-"""The extract contract (shared/design/extract-contract.md) as data.
+"""The extract contract (docs/contract.md is generated from it) as data.
 
 This module is the one machine-readable definition of what the warehouse
 accepts: every object, its key, its columns with type and required flag, and

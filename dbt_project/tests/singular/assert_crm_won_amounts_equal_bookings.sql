@@ -14,7 +14,7 @@ with
 
 raw_opportunities as (
 
-    select * from {{ source('raw_crm', 'opportunity') }}
+    select * from {{ source('crm', 'opportunity') }}
 
 ),
 

@@ -11,19 +11,19 @@ with
 
 raw_invoice_lines as (
 
-    select * from {{ source('raw_erp', 'invoice_lines') }}
+    select * from {{ source('erp', 'invoice_lines') }}
 
 ),
 
 raw_invoices as (
 
-    select * from {{ source('raw_erp', 'invoices') }}
+    select * from {{ source('erp', 'invoices') }}
 
 ),
 
 raw_payments as (
 
-    select * from {{ source('raw_erp', 'payments') }}
+    select * from {{ source('erp', 'payments') }}
 
 ),
 

@@ -1,6 +1,6 @@
 -- The sales forecast of record: one row per month and rep with the rep's
 -- latest Forecast_Submission__c of category Commit for the month submitted
--- strictly before 00:00 UTC on the month's first day (kpis.md sales_forecast;
+-- strictly before 00:00 UTC on the month's first day (docs/kpi-rules.md sales_forecast;
 -- a submission dated on the 1st belongs to the month and does not count),
 -- converted at its Submitted_Date__c. Submissions at the same instant are
 -- ordered by drop, then Id (the later extract wins).

@@ -1,5 +1,5 @@
 -- One row per month: the three forecasts of the month and what was actually
--- booked (kpis.md Forecast). sales_forecast_amount sums the reps' forecasts
+-- booked (docs/kpi-rules.md Forecast). sales_forecast_amount sums the reps' forecasts
 -- of record and bookings_amount the reps' bookings (fct_sales_forecast_rep_monthly),
 -- finance_forecast_amount is finance's latest version before the month, and
 -- relationship_forecast_amount sums the month's open pipeline weighted by the

@@ -1,6 +1,6 @@
 -- One row per month and rep (every CRM user, plus the unknown member): the
--- rep's sales forecast of record for the month (kpis.md sales_forecast) and
--- the bookings the rep actually won (kpis.md bookings: won opportunities
+-- rep's sales forecast of record for the month (docs/kpi-rules.md sales_forecast) and
+-- the bookings the rep actually won (docs/kpi-rules.md bookings: won opportunities
 -- with CloseDate in the month, converted at CloseDate, from core's
 -- fct_opportunities). Amounts are 0 when there is nothing. Accuracy and bias
 -- are for display on this row only; at any other grain recompute them from

@@ -1,16 +1,6 @@
 -- One row per (month, sales_rep_key, kpi_code) for the KPIs marked 'rep' in
 -- the registry: the same definitions as kpi_company_monthly at rep grain.
--- depends_on: {{ ref('fct_invoice_lines') }}
--- depends_on: {{ ref('fct_payments') }}
--- depends_on: {{ ref('fct_opportunities') }}
--- depends_on: {{ ref('fct_pipeline_monthly') }}
--- depends_on: {{ ref('fct_bookings_targets') }}
--- depends_on: {{ ref('fct_sales_forecast_rep_monthly') }}
--- depends_on: {{ ref('fct_forecast_company_monthly') }}
--- depends_on: {{ ref('fct_account_relationship_monthly') }}
--- depends_on: {{ ref('fct_meetings') }}
--- depends_on: {{ ref('fct_rep_monthly') }}
--- depends_on: {{ ref('fct_opportunity_outcomes') }}
+{{ kpi_fact_dependencies() }}
 
 with
 
@@ -37,7 +27,7 @@ final as (
     inner join registry
         on kpi_values.kpi_code = registry.kpi_code
     -- the registry decides at which grains a KPI is published
-    where registry.grains like '%rep%'
+    where {{ kpi_has_grain('registry.grains', 'rep') }}
 
 )
 

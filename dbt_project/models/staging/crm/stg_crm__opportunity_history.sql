@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['Id']) }} as version_rank
-    from {{ source('raw_crm', 'opportunity_history') }}
+    from {{ source('crm', 'opportunity_history') }}
 
 ),
 

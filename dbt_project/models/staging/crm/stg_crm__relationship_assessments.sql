@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['Id']) }} as version_rank
-    from {{ source('raw_crm', 'relationship_assessment') }}
+    from {{ source('crm', 'relationship_assessment') }}
 
 ),
 

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['customer_number']) }} as version_rank
-    from {{ source('raw_erp', 'customers') }}
+    from {{ source('erp', 'customers') }}
 
 ),
 

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['forecast_id']) }} as version_rank
-    from {{ source('raw_erp', 'fpa_forecast') }}
+    from {{ source('erp', 'fpa_forecast') }}
 
 ),
 

@@ -1,18 +1,16 @@
+-- The latest version of every ERP invoice line.
 with
 
 source as (
 
-    select
-        *,
-        {{ latest_version_rank(['invoice_number', 'line_number']) }} as version_rank
-    from {{ source('raw_erp', 'invoice_lines') }}
+    select * from {{ ref('base_erp__invoice_lines') }}
 
 ),
 
 renamed as (
 
     select
-        {{ generate_surrogate_key(['invoice_number', 'line_number']) }} as invoice_line_id,
+        invoice_line_id,
         invoice_number,
         line_number,
         item_code,
@@ -21,10 +19,10 @@ renamed as (
         net_amount,
         cost_amount,
         updated_at,
-        _drop_id as drop_id,
-        _loaded_at as loaded_at
+        drop_id,
+        loaded_at
     from source
-    where version_rank = 1
+    where is_latest_version
 
 )
 

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['invoice_number']) }} as version_rank
-    from {{ source('raw_erp', 'invoices') }}
+    from {{ source('erp', 'invoices') }}
 
 ),
 

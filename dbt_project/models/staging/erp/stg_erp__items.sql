@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['item_code']) }} as version_rank
-    from {{ source('raw_erp', 'items') }}
+    from {{ source('erp', 'items') }}
 
 ),
 

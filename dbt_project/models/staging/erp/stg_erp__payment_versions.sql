@@ -4,25 +4,22 @@ with
 
 source as (
 
-    select
-        *,
-        {{ latest_version_rank(['payment_id']) }} as version_rank
-    from {{ source('raw_erp', 'payments') }}
+    select * from {{ ref('base_erp__payments') }}
 
 ),
 
 renamed as (
 
     select
-        {{ generate_surrogate_key(['_load_id', '_line_number']) }} as payment_version_id,
+        payment_version_id,
         payment_id,
         amount,
-        {{ normalize_code('currency') }} as currency_code,
-        version_rank = 1 as is_latest_version,
-        _drop_id as drop_id,
-        _source_file as source_file,
-        _line_number as source_line_number,
-        _loaded_at as loaded_at
+        currency_code,
+        is_latest_version,
+        drop_id,
+        source_file,
+        source_line_number,
+        loaded_at
     from source
 
 )

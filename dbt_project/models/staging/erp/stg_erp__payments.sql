@@ -1,11 +1,9 @@
+-- The latest version of every ERP payment.
 with
 
 source as (
 
-    select
-        *,
-        {{ latest_version_rank(['payment_id']) }} as version_rank
-    from {{ source('raw_erp', 'payments') }}
+    select * from {{ ref('base_erp__payments') }}
 
 ),
 
@@ -16,11 +14,11 @@ renamed as (
         invoice_number,
         payment_date,
         amount,
-        {{ normalize_code('currency') }} as currency_code,
-        _drop_id as drop_id,
-        _loaded_at as loaded_at
+        currency_code,
+        drop_id,
+        loaded_at
     from source
-    where version_rank = 1
+    where is_latest_version
 
 )
 
