@@ -47,8 +47,12 @@ demo: sample ## install, generate sample extracts, run refresh_warehouse, print 
 	$(BIN)/dg launch --job refresh_warehouse -c orchestration/run_config/quiet.yaml
 	$(BIN)/python -m orchestration.summary
 
-test: setup ## install, then run the whole test suite (lint included)
-	$(BIN)/pytest
+# Two workers (pytest-xdist), one test module each at a time; the session's
+# sample warehouse and dbt parse are built once and shared (tests/conftest.py).
+TEST_WORKERS ?= 2
+
+test: setup ## install, then run the whole test suite (lint included), TEST_WORKERS=2 in parallel
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 lint: setup ## ruff and sqlfluff
 	$(BIN)/ruff check .

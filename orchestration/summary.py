@@ -96,10 +96,11 @@ def _metadata_text(metadata: dict[str, Any]) -> str:
 
 def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> list[str]:
     """Every check of the last run of the job: how many passed, and each one that failed."""
-    records = instance.get_run_records(filters=dg.RunsFilter(job_name=job_name), limit=1)
+    records = instance.get_run_records(filters=dg.RunsFilter(job_name=job_name), limit=20)
     if not records:
         return [f"Checks: no {job_name} run in this Dagster instance yet."]
-    run = records[0].dagster_run
+    # The run that finished last (runs started together finish in their pool's order).
+    run = max(records, key=lambda r: (r.end_time or r.create_timestamp.timestamp())).dagster_run
     evaluations = [
         event.dagster_event.event_specific_data
         for event in instance.all_logs(

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.pipeline import (
     SAMPLE_TEST_SCALE,
@@ -19,12 +21,35 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_TELEMETRY_ENABLED", "false")
 
 
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A folder `build` fills once per test session, shared by every pytest-xdist worker.
+
+    The first worker to get the lock builds it; the others wait and reuse it,
+    so a warehouse is built once however many workers run.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, above each worker's own
+    folder = root / f"shared-{name}"
+    with FileLock(f"{folder}.lock"):
+        done = folder / ".built"
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """dagster-dbt needs target/manifest.json before the code location imports."""
+    """The dbt manifest (dbt_project/target) the code location and the KPI tools read, parsed once."""
     # dbt-duckdb names the catalog after the file: `warehouse`, as in every test
     # warehouse that MetricFlow queries (mf reads dbt_project/target).
-    run_dbt(["parse"], tmp_path_factory.mktemp("parse") / "warehouse.duckdb")
+    built_once(
+        tmp_path_factory, "parse", lambda folder: run_dbt(["parse"], folder / "warehouse.duckdb")
+    )
 
 
 @pytest.fixture
@@ -38,11 +63,15 @@ def refresh_env(tmp_path: Path, dbt_manifest: None) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Path:
-    """Sample extracts (small scale, with mess) loaded and built with `dbt build`."""
-    base = tmp_path_factory.mktemp("sample")
-    landing = base / "landing"
-    generate_sample(landing, scale=SAMPLE_TEST_SCALE)
-    warehouse = base / "warehouse.duckdb"
-    load_landing(landing, warehouse)
-    run_dbt(["build"], warehouse, target_path=base / "target")
-    return warehouse
+    """Sample extracts (small scale, with mess) loaded and built with `dbt build`, once.
+
+    Tests read it (read-only); one that writes works on a copy.
+    """
+
+    def build(base: Path) -> None:
+        landing = base / "landing"
+        generate_sample(landing, scale=SAMPLE_TEST_SCALE)
+        load_landing(landing, base / "warehouse.duckdb")
+        run_dbt(["build"], base / "warehouse.duckdb", target_path=base / "target")
+
+    return built_once(tmp_path_factory, "sample", build) / "warehouse.duckdb"

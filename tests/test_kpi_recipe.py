@@ -79,7 +79,14 @@ def test_a_new_kpi_needs_its_metric_and_its_registry_row(
     shutil.copy(sample_warehouse, warehouse)
     env = pipeline_env(warehouse, DBT_PROFILES_DIR=str(project))
     build = subprocess.run(
-        [str(BIN / "dbt"), "build", "--select", "kpi_registry", "kpi_company_monthly"],
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--select",
+            "kpi_registry",
+            "kpi_definitions",
+            "kpi_company_monthly",
+        ],
         cwd=project,
         env=env,
         capture_output=True,
