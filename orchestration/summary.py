@@ -100,7 +100,7 @@ def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> li
     if not records:
         return [f"Checks: no {job_name} run in this Dagster instance yet."]
     # The run that finished last (runs started together finish in their pool's order).
-    run = max(records, key=lambda r: (r.end_time or r.create_timestamp.timestamp())).dagster_run
+    run = max(records, key=lambda r: r.end_time or r.create_timestamp.timestamp()).dagster_run
     evaluations = [
         event.dagster_event.event_specific_data
         for event in instance.all_logs(
