@@ -6,6 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+INSTALLED_DEV := $(VENV)/.installed-dev
 
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export DAGSTER_TELEMETRY_ENABLED := false
@@ -19,17 +20,25 @@ SAMPLE_SCALE ?= 1
 UI_PORT ?= 3000
 DASHBOARD_PORT ?= 3001
 
-.PHONY: help setup manifest sample demo test lint ui clean kpi-lock glossary dashboard
+.PHONY: help setup setup-dev manifest sample demo test lint ui clean kpi-lock glossary dashboard
 
 help: ## this list
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# The warehouse (demo, ui, kpi-lock, glossary) needs the package alone; tests and
+# lint add the dev tools and the Spark extra (the engine parity test runs Spark).
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	@touch $@
+
+$(INSTALLED_DEV): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	@touch $@
 
 setup: $(INSTALLED) ## create .venv/ with the pinned dependency set (constraints.txt)
+
+setup-dev: $(INSTALLED_DEV) ## setup plus the dev tools and the Spark extra (tests, lint)
 
 # The code location parses the dbt project itself when it loads; the KPI
 # tools (kpi-lock, glossary) read the manifest this target writes.
@@ -51,10 +60,10 @@ demo: sample ## install, generate sample extracts, run refresh_warehouse, print 
 # sample warehouse and dbt parse are built once and shared (tests/conftest.py).
 TEST_WORKERS ?= 2
 
-test: setup ## install, then run the whole test suite (lint included), TEST_WORKERS=2 in parallel
+test: setup-dev ## install, then run the whole test suite (lint included), TEST_WORKERS=2 in parallel
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
-lint: setup ## ruff and sqlfluff
+lint: setup-dev ## ruff and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	HANDSHAKE_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests analyses
@@ -63,8 +72,9 @@ lint: setup ## ruff and sqlfluff
 ui: setup ## the Dagster UI (dg dev) on http://127.0.0.1:3000 (UI_PORT)
 	$(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT)
 
-# The shared CFO + sales-leader dashboard (Evidence), from data/publish/handshake.duckdb.
-dashboard: setup ## build the Evidence dashboard from the published copy, serve it on http://127.0.0.1:3001 (DASHBOARD_PORT)
+# The shared CFO + sales-leader dashboard (Evidence), from data/publish/handshake.duckdb
+# (`make demo` publishes it). Needs Node.js and npm, nothing from the Python environment.
+dashboard: ## build the Evidence dashboard from the published copy, serve it on http://127.0.0.1:3001 (DASHBOARD_PORT)
 	scripts/build_dashboard.sh
 	DASHBOARD_PORT=$(DASHBOARD_PORT) scripts/serve_dashboard.sh
 

@@ -39,6 +39,27 @@ class RegistryEntry:
     description: str
     formula: str
     unit: str
+    # (page, position) of each headline tile on the shared dashboard (reports/).
+    dashboard_tiles: tuple[tuple[str, int], ...] = ()
+
+    def tile_position(self, page: str) -> int | None:
+        return next((position for name, position in self.dashboard_tiles if name == page), None)
+
+
+def parse_dashboard_tiles(text: str, where: str) -> tuple[tuple[str, int], ...]:
+    """`overview:2|pipeline:1` -> (("overview", 2), ("pipeline", 1)); empty -> ()."""
+    tiles = []
+    for token in (t.strip() for t in (text or "").split("|")):
+        if not token:
+            continue
+        page, _, position = token.partition(":")
+        if not page or not position.isdigit():
+            raise ValueError(
+                f"{where}: dashboard_tiles token {token!r} is not page:position "
+                "(e.g. overview:2|pipeline:1)"
+            )
+        tiles.append((page, int(position)))
+    return tuple(tiles)
 
 
 def load_registry(path: Path = REGISTRY_PATH) -> dict[str, RegistryEntry]:
@@ -57,8 +78,11 @@ def load_registry(path: Path = REGISTRY_PATH) -> dict[str, RegistryEntry]:
             description=row["description"],
             formula=row["formula"],
             unit=row["unit"],
+            dashboard_tiles=parse_dashboard_tiles(
+                row.get("dashboard_tiles") or "", f"{path.name} row {number} ({row['kpi_code']})"
+            ),
         )
-        for row in rows
+        for number, row in enumerate(rows, start=1)
     }
 
 

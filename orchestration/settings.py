@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,16 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "spark_home": ("HANDSHAKE_SPARK_HOME", "data/spark"),
     # Default: raw/ in the Spark home.
     "spark_raw_dir": ("HANDSHAKE_SPARK_RAW_DIR", ""),
+    # The loader's plausible window for every date and datetime value: from
+    # this date to this many years after the drop's date (outside: invalid_value).
+    "plausible_date_from": ("HANDSHAKE_PLAUSIBLE_DATE_FROM", "1990-01-01"),
+    "plausible_years_ahead": ("HANDSHAKE_PLAUSIBLE_YEARS_AHEAD", "10"),
+    # Forecast category values (labels, Salesforce API names, renamed labels)
+    # and the label each maps to; an admin extends it (docs/operations.md).
+    "forecast_category_mappings": (
+        "HANDSHAKE_FORECAST_CATEGORY_MAPPINGS",
+        "seeds/forecast_category_mappings.csv",
+    ),
 }
 
 
@@ -59,6 +70,9 @@ class Settings:
     # exported as Parquet for it (orchestration/spark_export.py).
     spark_home: Path
     spark_raw_dir: Path
+    plausible_date_from: date
+    plausible_years_ahead: int
+    forecast_category_mappings: Path
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> Settings:
@@ -79,6 +93,9 @@ class Settings:
             dbt_threads=int(raw["dbt_threads"]),
             spark_home=spark_home,
             spark_raw_dir=resolve_path(raw["spark_raw_dir"] or spark_home / "raw"),
+            plausible_date_from=date.fromisoformat(raw["plausible_date_from"]),
+            plausible_years_ahead=int(raw["plausible_years_ahead"]),
+            forecast_category_mappings=resolve_path(raw["forecast_category_mappings"]),
         )
 
     @classmethod
@@ -87,7 +104,7 @@ class Settings:
 
     def as_values(self) -> dict[str, str | int]:
         """Plain values (paths as strings), as a Dagster resource's config holds them."""
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
+        return {k: (str(v) if isinstance(v, Path | date) else v) for k, v in asdict(self).items()}
 
     def duckdb_config(self) -> dict[str, str | int]:
         """The explicit DuckDB settings of every connection that writes data."""

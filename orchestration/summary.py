@@ -7,36 +7,31 @@ reads the checks of the last refresh_warehouse run from the Dagster instance
 
 from __future__ import annotations
 
-import csv
 import os
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
 
 from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE
-from orchestration.kpis import REGISTRY_PATH
+from orchestration.kpis import RegistryEntry, load_registry
 from orchestration.settings import Settings
 
-# The headline KPIs are the registry's tiles of the dashboard's first page
-# (column dashboard_tiles, tokens page:position), printed by their unit.
-HEADLINE_PAGE = "overview"
-UNIT_FORMATS = {"currency": "{:,.0f}", "ratio": "{:.1%}", "days": "{:,.1f} days"}
+# How a value of each registry unit is printed.
+UNIT_FORMATS = {
+    "currency": "{:,.0f}",
+    "ratio": "{:.1%}",
+    "index": "{:.1f}",
+    "days": "{:,.0f}",
+    "count": "{:,.0f}",
+}
 
 
-def headline_kpis(registry_csv: Path = REGISTRY_PATH) -> list[tuple[str, str]]:
-    """(kpi_code, format) of every KPI with a tile on the first page, in tile order."""
-    with registry_csv.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    tiles = []
-    for row in rows:
-        for token in (row.get("dashboard_tiles") or "").split("|"):
-            page, _, position = token.strip().partition(":")
-            if page == HEADLINE_PAGE and position.isdigit():
-                fmt = UNIT_FORMATS.get(row["unit"], "{:,.2f}")
-                tiles.append((int(position), row["kpi_code"], fmt))
-    return [(code, fmt) for _, code, fmt in sorted(tiles)]
+def headline_kpis(registry: dict[str, RegistryEntry] | None = None) -> list[RegistryEntry]:
+    """The KPIs of the dashboard's overview tiles (registry column dashboard_tiles), in order."""
+    entries = (registry or load_registry()).values()
+    headline = [entry for entry in entries if entry.tile_position("overview") is not None]
+    return sorted(headline, key=lambda entry: (entry.tile_position("overview"), entry.kpi_code))
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -60,11 +55,17 @@ def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
             f"  {status:<18} {files:>5} files  {loaded or 0:>11,} rows loaded  "
             f"{rejected or 0:>7,} rejected  {duplicates or 0:>5,} identical duplicates"
         )
-    reasons = con.execute(
-        f"select reason, count(*) from {REJECTS_TABLE} group by reason order by 2 desc"
-    ).fetchall()
-    if reasons:
-        lines.append("  rejected rows by reason: " + ", ".join(f"{r} {n:,}" for r, n in reasons))
+    for action, label in (
+        ("row_rejected", "rejected rows"),
+        ("field_nulled", "fields set to NULL"),
+    ):
+        reasons = con.execute(
+            f"select reason, count(*) from {REJECTS_TABLE} where action = ? "
+            "group by reason order by 2 desc",
+            [action],
+        ).fetchall()
+        if reasons:
+            lines.append(f"  {label} by reason: " + ", ".join(f"{r} {n:,}" for r, n in reasons))
     refused = con.execute(
         f"select file_path, error from {LEDGER_TABLE} where status = 'refused' order by file_path"
     ).fetchall()
@@ -128,25 +129,23 @@ def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> li
 def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not _table_exists(con, "marts", "kpi_company_monthly"):
         return ["Agreed KPIs: marts.kpi_company_monthly is not built yet."]
-    # The latest month with bookings (later months may hold only forecasts), else the latest.
+    # The dashboard's reporting month: the latest month that was over when the
+    # data was extracted.
     month = con.execute(
-        "select coalesce(max(month) filter (where kpi_code = 'bookings' and value <> 0), max(month)) "
-        "from marts.kpi_company_monthly"
+        "select max(month) from marts.fct_forecast_company_monthly where is_complete_month"
     ).fetchone()[0]
     if month is None:
-        return ["Agreed KPIs: marts.kpi_company_monthly has no rows yet."]
+        return ["Agreed KPIs: no complete month in marts.fct_forecast_company_monthly yet."]
     lines = [f"Agreed KPIs, company, {month:%Y-%m} (marts.kpi_company_monthly):"]
     values = dict(
         con.execute(
             "select kpi_code, value from marts.kpi_company_monthly where month = ?", [month]
         ).fetchall()
     )
-    headline = headline_kpis()
-    if not headline:
-        lines.append(f"  (no KPI has a dashboard tile on the {HEADLINE_PAGE} page in the registry)")
-    for code, fmt in headline:
-        value = values.get(code)
-        lines.append(f"  {code:<24} {'n/a' if value is None else fmt.format(value)}")
+    for entry in headline_kpis():
+        value = values.get(entry.kpi_code)
+        fmt = UNIT_FORMATS.get(entry.unit, "{:,.2f}")
+        lines.append(f"  {entry.kpi_code:<24} {'n/a' if value is None else fmt.format(value)}")
     return lines
 
 

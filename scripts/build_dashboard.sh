@@ -12,8 +12,11 @@
 #                                 does not answer within 5 s
 #   HANDSHAKE_DASHBOARD_TIMEOUT   seconds each npm step may take (default 900)
 #
-# Output: reports/build/ (static site). Steps: npm ci (only when node_modules does
-# not match package-lock.json), `evidence sources --strict`, `evidence build:strict`.
+# Output: reports/build/ (static site, rebuilt from scratch). Steps: npm ci (only
+# when node_modules does not match package-lock.json), `evidence sources --strict`,
+# `evidence build:strict`. Each step prints how long it has been running every
+# HANDSHAKE_DASHBOARD_PROGRESS seconds (default 15), since npm ci and the build
+# say nothing for minutes.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,16 +41,38 @@ exec 9>"$REPORTS/.build.lock"
 flock 9
 
 cd "$REPORTS"
-run() { timeout --kill-after=30 "$STEP_TIMEOUT" "$@"; }
+PROGRESS=${HANDSHAKE_DASHBOARD_PROGRESS:-15}
+
+# Run a step under the timeout; while it runs, say every $PROGRESS s how long it
+# has taken (and what it has written so far, when $2 names a folder to measure).
+run() {
+    local label=$1 watch=$2
+    shift 2
+    local started=$SECONDS
+    (
+        while sleep "$PROGRESS"; do
+            written=""
+            [[ -n "$watch" && -d "$watch" ]] && written=", $(du -sm "$watch" 2>/dev/null | cut -f1) MB in $watch"
+            say "$label: $((SECONDS - started)) s$written"
+        done
+    ) &
+    local ticker=$! status=0
+    timeout --kill-after=30 "$STEP_TIMEOUT" "$@" || status=$?
+    kill "$ticker" 2>/dev/null || true
+    wait "$ticker" 2>/dev/null || true
+    if [[ $status -ne 0 ]]; then
+        say "$label failed after $((SECONDS - started)) s (exit $status)"
+        return "$status"
+    fi
+    say "$label took $((SECONDS - started)) s"
+}
 
 # 1. Dependencies, exactly as locked.
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ "$(cat node_modules/.handshake-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
-    say "npm ci"
-    started=$SECONDS
-    run npm ci --no-audit --no-fund
+    say "npm ci (node_modules does not match package-lock.json; a few minutes)"
+    run "npm ci" node_modules npm ci --no-audit --no-fund
     echo "$lock_hash" > node_modules/.handshake-lock-hash
-    say "npm ci took $((SECONDS - started)) s"
 fi
 
 # 2. The source reads the published file; the DuckDB driver wants a path
@@ -68,8 +93,11 @@ fi
 
 export SEND_ANONYMOUS_USAGE_STATS=no
 started=$SECONDS
-say "evidence sources --strict"
-run npm run --silent sources -- --strict
-say "evidence build:strict"
-run npm run --silent build:strict
-say "built reports/build/ in $((SECONDS - started)) s"
+# From scratch: Evidence copies its output over reports/build/ and keeps every
+# data file an earlier build wrote, so the site would grow with each build.
+rm -rf build .evidence/template/build .evidence/template/static/data
+say "evidence sources --strict (the rows the pages show, from the published file)"
+run "evidence sources" "" npm run --silent sources -- --strict
+say "evidence build:strict (bundles and prerenders every page; a few minutes)"
+run "evidence build" .evidence/template/build npm run --silent build:strict
+say "built reports/build/ in $((SECONDS - started)) s: $(du -sm build | cut -f1) MB, of which data $(du -sm build/data | cut -f1) MB"

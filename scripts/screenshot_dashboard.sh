@@ -1,33 +1,38 @@
 #!/usr/bin/env bash
-# Screenshot a page of the built dashboard (reports/build/) with headless Chromium.
+# Screenshots of the built dashboard (reports/build/) for the README, one per
+# page, with headless Chromium (scripts/look_at_dashboard.py).
 #
-#   scripts/screenshot_dashboard.sh [PAGE] [OUT.png] [WIDTHxHEIGHT]
-#   scripts/screenshot_dashboard.sh / docs/dashboard.png 1280x1000   # the README's picture
+#   scripts/screenshot_dashboard.sh [OUT_DIR] [WIDTHxHEIGHT]
+#   scripts/screenshot_dashboard.sh docs 1280x900     # the README's pictures
+#
+# Writes OUT_DIR/dashboard-<page>.png (index = the overview): the first
+# WIDTHxHEIGHT pixels of each page. When pngquant is installed (Debian package
+# pngquant) the pictures are quantized to 256 colours, a third of the size.
+# Prints each page's horizontal overflow, if any.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PAGE=${1:-/}
-OUT=$(realpath -m "${2:-$ROOT/docs/dashboard.png}")
-SIZE=${3:-1280x1000}
+OUT=$(realpath -m "${1:-$ROOT/docs}")
+SIZE=${2:-1280x900}
 BUILD="$ROOT/reports/build"
 PYTHON=${PYTHON:-$(command -v python3)}
 
 [[ -f "$BUILD/index.html" ]] || { echo "[dashboard] no build: run scripts/build_dashboard.sh" >&2; exit 2; }
-BROWSER=$("$ROOT/scripts/install_browser.sh" 2>/dev/null | tail -n 1)
+CHROMIUM=$("$ROOT/scripts/install_browser.sh" 2>/dev/null | tail -n 1)
+export CHROMIUM
 
-PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$PYTHON" -m http.server "$PORT" --bind 127.0.0.1 --directory "$BUILD" >/dev/null 2>&1 &
-SERVER=$!
-PROFILE=$(mktemp -d)
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$PROFILE"' EXIT
-for _ in $(seq 50); do
-    "$PYTHON" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/')" 2>/dev/null && break
-    sleep 0.1
+LOOK=$(mktemp -d)
+trap 'rm -rf "$LOOK"' EXIT
+"$PYTHON" "$ROOT/scripts/look_at_dashboard.py" --site "$BUILD" --out "$LOOK" \
+    --width "${SIZE%x*}" --height "${SIZE#*x}" >&2
+
+mkdir -p "$OUT"
+for png in "$LOOK"/*.png; do
+    target="$OUT/dashboard-$(basename "$png")"
+    if command -v pngquant >/dev/null; then
+        pngquant --force --skip-if-larger --output "$target" 256 -- "$png" || cp "$png" "$target"
+    else
+        cp "$png" "$target"
+    fi
+    echo "[dashboard] $target ($(stat -c %s "$target") bytes)" >&2
 done
-
-mkdir -p "$(dirname "$OUT")"
-timeout 120 "$BROWSER" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$PROFILE" --hide-scrollbars --virtual-time-budget=20000 \
-    --window-size="${SIZE/x/,}" --screenshot="$OUT" "http://127.0.0.1:$PORT${PAGE}" 2>/dev/null
-echo "[dashboard] $OUT ($(stat -c %s "$OUT") bytes)" >&2

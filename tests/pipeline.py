@@ -146,3 +146,16 @@ def finish(process: subprocess.Popen[str]) -> str:
     output, _ = process.communicate(timeout=1500)
     assert process.returncode == 0, output[-8000:]
     return output
+
+
+def salesforce_id_18(id15: str) -> str:
+    """The 18-character form of a 15-character Salesforce Id (Salesforce's case-suffix rule).
+
+    Written independently of the loader's SQL so that tests check one against the other.
+    """
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    suffix = ""
+    for block in range(3):
+        chunk = id15[5 * block : 5 * block + 5]
+        suffix += alphabet[sum(1 << i for i, char in enumerate(chunk) if "A" <= char <= "Z")]
+    return id15 + suffix

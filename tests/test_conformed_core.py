@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from tests.pipeline import load_landing, run_dbt
+from tests.pipeline import salesforce_id_18 as sf
 
 FIXTURE = Path(__file__).parent / "fixtures" / "landing_known"
 # The whole project: seeds, models, data tests, unit tests and the singular
@@ -33,7 +34,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
     path = root / "warehouse.duckdb"
     results = load_landing(FIXTURE, path)
     assert {r.status for r in results} == {"loaded"}, [(r.landing_file, r.error) for r in results]
-    assert sum(r.rows_rejected for r in results) == 3
+    assert sum(r.rows_rejected for r in results) == 6
     run_dbt(BUILD, path, target_path=root / "target")
     con = duckdb.connect(str(path), read_only=True)
     yield con
@@ -65,13 +66,13 @@ def test_every_matching_rule_decides_its_customer(warehouse: duckdb.DuckDBPyConn
     )
     assert [(n, a, m, c) for n, a, m, c, _ in links] == [
         # VAT 'de-123456789' = 'DE 123.456.789'; its stale hint (A2) loses: VAT comes first.
-        ("KN-C001", A + "1", "vat_number", money("0.95")),
-        ("KN-C002", A + "2", "erp_crm_account_id_hint", money("0.90")),
+        ("KN-C001", sf(A + "1"), "vat_number", money("0.95")),
+        ("KN-C002", sf(A + "2"), "erp_crm_account_id_hint", money("0.90")),
         # Only the account's later version (drop 2025-02-28) carries ' kn-c003 '.
-        ("KN-C003", A + "3", "crm_erp_customer_number", money("0.90")),
+        ("KN-C003", sf(A + "3"), "crm_erp_customer_number", money("0.90")),
         # 'UMBRELLA SA' / 'fr' = 'Umbrella S.A.' / 'France'.
-        ("KN-C004", A + "4", "name_and_country", money("0.80")),
-        ("KN-C005", A + "5", "manual_override", money("1.00")),
+        ("KN-C004", sf(A + "4"), "name_and_country", money("0.80")),
+        ("KN-C005", sf(A + "5"), "manual_override", money("1.00")),
         # Hint names a deleted account; same name as that deleted account: no match.
         ("KN-C006", None, "unmatched", money("0.00")),
         # VAT shared by two CRM accounts: the VAT rule cannot decide.
@@ -107,9 +108,9 @@ def test_dim_account_has_the_non_deleted_accounts_and_an_unknown_member(
         "from marts.dim_account order by crm_account_id nulls last",
     )
     assert len(accounts) == 9  # 9 CRM accounts, Wayne (A6) deleted, + unknown member
-    assert A + "6" not in {a[0] for a in accounts}
-    assert accounts[0] == (A + "1", "Acme GmbH", "DE", "Alice Admiral", 1)
-    assert accounts[3][:3] == (A + "4", "Umbrella S.A.", "FR")
+    assert sf(A + "6") not in {a[0] for a in accounts}
+    assert accounts[0] == (sf(A + "1"), "Acme GmbH", "DE", "Alice Admiral", 1)
+    assert accounts[3][:3] == (sf(A + "4"), "Umbrella S.A.", "FR")
     assert accounts[-1] == (None, "Unknown account", None, None, 0)
     assert (
         scalar(warehouse, "select account_key from marts.dim_account where is_unknown_member")
@@ -130,8 +131,8 @@ def test_review_lists_unmatched_customers_with_revenue_and_suggestions(
     )
     assert review == [
         ("KN-C006", "hint names a deleted CRM account", money("0.00"), None, None, False),
-        ("KN-C007", "no hint", money("0.00"), A + "7", A + "8", True),
-        ("KN-C008", "no hint", money("700.00"), A + "9", None, True),
+        ("KN-C007", "no hint", money("0.00"), sf(A + "7"), sf(A + "8"), True),
+        ("KN-C008", "no hint", money("700.00"), sf(A + "9"), None, True),
     ]
 
 
@@ -215,10 +216,10 @@ def test_invoiced_revenue_to_the_cent(warehouse: duckdb.DuckDBPyConnection) -> N
         )
     )
     assert by_account == {
-        A + "1": money("1300.00"),
-        A + "2": money("1375.00"),
-        A + "3": money("300.00"),
-        A + "4": money("960.00"),
+        sf(A + "1"): money("1300.00"),
+        sf(A + "2"): money("1375.00"),
+        sf(A + "3"): money("300.00"),
+        sf(A + "4"): money("960.00"),
         None: money("700.00"),
     }
 
@@ -262,13 +263,13 @@ def test_bookings_and_opportunities(warehouse: duckdb.DuckDBPyConnection) -> Non
         """,
     )
     ids = [o[0] for o in opportunities]
-    assert "006KN0000000005" not in ids  # deleted
+    assert sf("006KN0000000005") not in ids  # deleted
     assert len(ids) == 6
     bookings = sum(o[2] for o in opportunities if o[1] and o[2] is not None)
     assert bookings == money("25250.00")  # 10500 + 5000 * 0.95 + 1000 + 9000
-    sek = next(o for o in opportunities if o[0] == "006KN0000000006")
+    sek = next(o for o in opportunities if o[0] == sf("006KN0000000006"))
     assert sek[2:4] == (None, True)
-    wayne = next(o for o in opportunities if o[0] == "006KN0000000007")
+    wayne = next(o for o in opportunities if o[0] == sf("006KN0000000007"))
     assert wayne[4] is True  # its account is deleted: unknown member
 
 
@@ -287,17 +288,17 @@ def test_pipeline_as_of_a_point_in_time(warehouse: duckdb.DuckDBPyConnection) ->
         )
 
     assert open_pipeline("2025-01-01 00:00:00") == [
-        ("006KN0000000001", "Negotiation", money("10000.00"))
+        (sf("006KN0000000001"), "Negotiation", money("10000.00"))
     ]
     assert open_pipeline("2025-02-01 00:00:00") == [
-        ("006KN0000000004", "Prospecting", money("8000.00"))
+        (sf("006KN0000000004"), "Prospecting", money("8000.00"))
     ]
     # '2025-01-05T08:00:00+01:00' is 07:00 UTC; the deleted opportunity's history is gone.
     assert (
         scalar(
             warehouse,
             "select valid_from::varchar from marts.fct_opportunity_history "
-            "where opportunity_history_id = '008KN0000000004'",
+            "where opportunity_history_id = '" + sf("008KN0000000004") + "'",
         )
         == "2025-01-05 07:00:00"
     )
@@ -305,7 +306,7 @@ def test_pipeline_as_of_a_point_in_time(warehouse: duckdb.DuckDBPyConnection) ->
         scalar(
             warehouse,
             "select count(*) from marts.fct_opportunity_history "
-            "where opportunity_id = '006KN0000000005'",
+            "where opportunity_id = '" + sf("006KN0000000005") + "'",
         )
         == 0
     )
@@ -329,8 +330,8 @@ def test_meetings_relationships_and_training(warehouse: duckdb.DuckDBPyConnectio
             "from marts.fct_training_completions",
         )
     )
-    assert training["a03KN0000000003"] == money("285.00")  # 300 USD at 0.95
-    assert training["a03KN0000000004"] is None  # GBP before the first GBP rate
+    assert training[sf("a03KN0000000003")] == money("285.00")  # 300 USD at 0.95
+    assert training[sf("a03KN0000000004")] is None  # GBP before the first GBP rate
 
 
 # --------------------------------------------------------------------------- reconciliation
@@ -375,7 +376,10 @@ def test_invoice_line_buckets(warehouse: duckdb.DuckDBPyConnection) -> None:
         ("2025-01-31", "SEK", d("10000"), z, z, d("10000"), z, z, z, z),
         ("2025-01-31", "UNKNOWN", d("50"), z, z, z, z, d("50"), z, z),
         ("2025-01-31", "USD", d("1500"), d("1500"), z, z, z, z, z, z),
-        ("2025-02-28", "EUR", d("1100"), d("1100"), z, z, z, z, z, z),
+        # line KN-I001/9 of 1e11 is rejected (beyond decimal(17, 6)): money kept, not lost
+        ("2025-02-28", "EUR", d("100000001100"), d("1100"), z, z, z, z, z, d("1e11")),
+        # KN-I900 is rejected (dated 0001-01-01): its line has no header
+        ("2025-02-28", "UNKNOWN", d("100"), z, z, z, z, d("100"), z, z),
         ("2025-02-28", "USD", d("1050"), d("1000"), z, z, z, z, z, d("50")),
     ]
 
@@ -428,15 +432,63 @@ def test_exceptions_name_every_amount_outside_the_facts(
         from marts.fct_erp_amount_exceptions order by 1, 2, 3
         """,
     )
-    assert exceptions == [
+    assert sorted(exceptions) == [
         ("invoice_lines", "missing_fx_rate", "SEK", money("10000")),
         ("invoice_lines", "non_posted_document", "EUR", money("300")),  # draft
         ("invoice_lines", "non_posted_document", "GBP", money("400")),  # cancelled in drop 2
         ("invoice_lines", "orphan_line", "UNKNOWN", money("50")),
+        ("invoice_lines", "orphan_line", "UNKNOWN", money("100")),  # header KN-I900 rejected
+        ("invoice_lines", "rejected_row", "EUR", money("1e11")),  # beyond the facts' decimals
         ("invoice_lines", "rejected_row", "USD", money("50")),  # quantity 'two'
         ("payments", "missing_fx_rate", "SEK", money("10000")),
         ("payments", "rejected_row", "USD", money("77")),  # payment_date 2025-02-30
     ]
+
+
+def test_implausible_values_never_reach_the_models(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """An invoice dated 0001-01-01, a CloseDate 9999-12-31 and an amount of 1e11 are
+    rejected with a reason at the load; dbt builds (this module's fixture ran it) and
+    every month of the KPI tables lies in the fixture's years."""
+    rejects = rows(
+        warehouse,
+        """
+        select object, line_number, reason, detail from raw_meta.load_rejects
+        where drop_id = '2025-02-28' and reason = 'invalid_value' order by 1, 2
+        """,
+    )
+    window = "within the plausible dates 1990-01-01 to 2035-02-28"
+    assert rejects == [
+        ("Opportunity", 5, "invalid_value", f"CloseDate: '9999-12-31' is not {window}"),
+        (
+            "invoice_lines",
+            6,
+            "invalid_value",
+            "unit_price: '1e11' is not below 100,000,000,000 in absolute value; "
+            "net_amount: '1e11' is not below 100,000,000,000 in absolute value",
+        ),
+        ("invoices", 4, "invalid_value", f"invoice_date: '0001-01-01' is not {window}"),
+    ]
+    assert (
+        scalar(
+            warehouse,
+            "select count(*) from marts.fct_opportunities where close_date > '2030-01-01'",
+        )
+        == 0
+    )
+    assert (
+        scalar(
+            warehouse,
+            "select count(*) from marts.fct_invoice_lines where invoice_number = 'KN-I900'",
+        )
+        == 0
+    )
+    months = rows(warehouse, "select min(month), max(month) from marts.kpi_company_monthly")
+    assert months[0][0].year >= 2024 and months[0][1].year <= 2026, months
+    # O8 is rejected for its CloseDate; its Probability 150 is listed in the same reject row
+    assert rows(
+        warehouse,
+        "select action, fields from raw_meta.load_rejects where detail like '%Probability%'",
+    ) == [("row_rejected", "Probability,CloseDate")]
 
 
 def test_non_eur_reporting_currency(tmp_path: Path) -> None:

@@ -162,3 +162,29 @@ def test_metricflow_validates_the_semantic_layer(dbt_manifest: None, tmp_path: P
 def test_the_glossary_is_generated_from_the_registry() -> None:
     doc = kpis.GLOSSARY_DOC.read_text()
     assert kpis.with_glossary(doc) == doc, "run `make glossary`"
+
+
+def test_dashboard_tiles_come_from_the_registry(tmp_path: Path) -> None:
+    """Tiles and the demo summary's headline KPIs are registry rows, ordered by position."""
+    from orchestration.summary import headline_kpis
+
+    registry = kpis.load_registry()
+    overview = [e.kpi_code for e in headline_kpis(registry)]
+    expected = sorted(
+        (e for e in registry.values() if e.tile_position("overview") is not None),
+        key=lambda e: (e.tile_position("overview"), e.kpi_code),
+    )
+    assert overview == [e.kpi_code for e in expected] and overview[0] == "bookings"
+    assert registry["win_rate"].dashboard_tiles == (
+        ("overview", 6),
+        ("pipeline", 5),
+        ("hybrid-selling", 5),
+    )
+
+    text = kpis.REGISTRY_PATH.read_text().replace(",overview:2\n", ",overview-2\n", 1)
+    broken = tmp_path / "kpi_registry.csv"
+    broken.write_text(text)
+    with pytest.raises(
+        ValueError, match=r"kpi_registry.csv row 1 \(invoiced_revenue\).*overview-2"
+    ):
+        kpis.load_registry(broken)

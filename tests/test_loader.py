@@ -323,6 +323,7 @@ def test_bad_rows_are_rejected_with_file_line_values_and_reason(landing: Path, c
 
 
 def test_opportunity_amount_must_not_be_negative_but_may_be_null(landing: Path, con) -> None:
+    """Amount is optional: a negative one loads the row with Amount NULL and records why."""
     header = (
         "Id,AccountId,OwnerId,StageName,Amount,CurrencyIsoCode,CloseDate,ForecastCategoryName,"
         "IsClosed,IsWon,CreatedDate,LastModifiedDate\n"
@@ -337,9 +338,12 @@ def test_opportunity_amount_must_not_be_negative_but_may_be_null(landing: Path, 
     load(landing, con)
     assert rows(con, "select Id, Amount from raw_crm.opportunity order by Id") == [
         ("O1", None),
+        ("O2", None),
         ("O3", Decimal("100.000000")),
     ]
-    assert rows(con, "select reason from raw_meta.load_rejects") == [("invalid_value",)]
+    assert rows(con, "select line_number, reason, action, fields from raw_meta.load_rejects") == [
+        (3, "invalid_value", "field_nulled", "Amount")
+    ]
 
 
 def test_malformed_records_are_rejected_and_line_numbers_stay_true(landing: Path, con) -> None:

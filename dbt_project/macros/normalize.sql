@@ -16,9 +16,12 @@
     nullif(upper(trim({{ expression }})), '')
 {%- endmacro %}
 
-{#- Identifiers copied by hand between systems (CRM Id in the ERP): trimmed; empty becomes NULL. -#}
+{#- Identifiers copied by hand between systems (CRM Id in the ERP, the
+    overrides seed): trimmed, empty becomes NULL, and a Salesforce Id of 15 or
+    18 characters in any letter case becomes its canonical 18-character form
+    (macros/salesforce_id.sql), as the loader stores CRM Ids. -#}
 {% macro normalize_id(expression) -%}
-    nullif(trim({{ expression }}), '')
+    {{ salesforce_id(expression) }}
 {%- endmacro %}
 
 {#- Country as ISO alpha-2: the seed country_aliases looked up by the

@@ -13,6 +13,7 @@ from orchestration.extracts.loader import (
     FileResult,
     discover_landing_files,
 )
+from orchestration.extracts.validation import ValueRules, read_forecast_category_mappings
 
 # Warn when more than this share of a file's rows is rejected.
 REJECTED_ROW_RATE_WARN = 0.01
@@ -100,7 +101,7 @@ def load_landing_extracts(
     files = discover_landing_files(landing_dir)
     context.log.info(f"{len(files)} landing files under {landing_dir}")
     with handshake.get_connection() as con:
-        loader = ExtractLoader(con, run_id=context.run_id)
+        loader = ExtractLoader(con, run_id=context.run_id, rules=_value_rules(handshake))
         results = []
         for result in loader.load_files(files):
             results.append(result)
@@ -114,6 +115,17 @@ def load_landing_extracts(
         previous_drop_rows = _rows_per_drop(con)
     yield from _object_results(results, previous_drop_rows)
     yield from _meta_results(results)
+
+
+def _value_rules(handshake: HandshakeResource) -> ValueRules:
+    """The loader's value rules from the run's settings resource."""
+    settings = handshake.settings
+    return ValueRules(
+        date_from=settings.plausible_date_from,
+        years_ahead=settings.plausible_years_ahead,
+        forecast_categories=read_forecast_category_mappings(settings.forecast_category_mappings),
+        forecast_category_seed=str(settings.forecast_category_mappings),
+    )
 
 
 def _rows_per_drop(con) -> dict[tuple[str, str], list[int]]:

@@ -39,6 +39,9 @@ class HandshakeResource(dg.ConfigurableResource):
     dbt_threads: int
     spark_home: str
     spark_raw_dir: str
+    plausible_date_from: str
+    plausible_years_ahead: int
+    forecast_category_mappings: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HandshakeResource:

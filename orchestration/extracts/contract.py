@@ -21,6 +21,12 @@ class ColumnType(StrEnum):
     DATETIME = "datetime"
     # Salesforce writes some custom date fields either way; stored as a UTC timestamp.
     DATE_OR_DATETIME = "date_or_datetime"
+    # A Salesforce record Id (15 or 18 characters): stored in its canonical
+    # 18-character form, so both forms and any letter case of the 18 are one record.
+    SALESFORCE_ID = "salesforce_id"
+    # A CRM Id written into another system by hand (an ERP's link to the CRM):
+    # canonical 18 characters when it is Id-shaped, else kept as delivered.
+    SALESFORCE_ID_HINT = "salesforce_id_hint"
 
 
 # Warehouse (DuckDB) type of each contract type in the raw tables.
@@ -32,7 +38,16 @@ WAREHOUSE_TYPES: dict[ColumnType, str] = {
     ColumnType.DATE: "date",
     ColumnType.DATETIME: "timestamp",
     ColumnType.DATE_OR_DATETIME: "timestamp",
+    ColumnType.SALESFORCE_ID: "varchar",
+    ColumnType.SALESFORCE_ID_HINT: "varchar",
 }
+
+# The largest amount the facts hold: dbt converts amounts as decimal(17, 6)
+# (dbt_project/macros/currency.sql) and Spark's exact decimal path needs the
+# same bound, so |amount| must stay below 10^11.
+AMOUNT_LIMIT = 1e11
+# Rates are converted as decimal(20, 12) (same macro): below 10^8.
+RATE_LIMIT = 1e8
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,13 @@ class Column:
     allowed: tuple[str, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    # |value| must be below this (amounts and rates: what the facts' types hold)
+    below_abs: float | None = None
+    # the value must be greater than this (an FX rate must be positive)
+    greater_than: float | None = None
+    # values pass through a mapping seed before the allowed check (see
+    # validation.py): "forecast_category" maps Salesforce API names to labels
+    mapping: str | None = None
 
     @property
     def warehouse_type(self) -> str:
@@ -98,6 +120,7 @@ def snake_case(name: str) -> str:
 
 S, INT, D, B = ColumnType.STRING, ColumnType.INTEGER, ColumnType.DECIMAL, ColumnType.BOOLEAN
 DT, TS, DTS = ColumnType.DATE, ColumnType.DATETIME, ColumnType.DATE_OR_DATETIME
+ID, ID_HINT = ColumnType.SALESFORCE_ID, ColumnType.SALESFORCE_ID_HINT
 
 FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
 SUBMISSION_CATEGORIES = ("Commit", "Best Case")
@@ -124,6 +147,16 @@ def _opt(name: str, type_: ColumnType = S, **kwargs: object) -> Column:
     return Column(name, type_, required=False, **kwargs)  # type: ignore[arg-type]
 
 
+def _money(name: str, *, required: bool, **kwargs: object) -> Column:
+    """An amount: a decimal the facts can hold (|value| < AMOUNT_LIMIT)."""
+    return Column(name, D, required=required, below_abs=AMOUNT_LIMIT, **kwargs)  # type: ignore[arg-type]
+
+
+def _category(name: str, allowed: tuple[str, ...]) -> Column:
+    """A forecast category: labels or Salesforce API names, mapped by the seed."""
+    return _req(name, allowed=allowed, mapping="forecast_category")
+
+
 def _score(name: str) -> Column:
     return _req(name, INT, minimum=0, maximum=10)
 
@@ -134,11 +167,11 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "User",
         ("Id",),
         (
-            _req("Id"),
+            _req("Id", ID),
             _req("Name"),
             _opt("Email"),
             _opt("Title"),
-            _opt("ManagerId"),
+            _opt("ManagerId", ID),
             _opt("Region__c"),
             _opt("IsActive", B),
             _opt("CreatedDate", TS),
@@ -151,15 +184,15 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "Account",
         ("Id",),
         (
-            _req("Id"),
+            _req("Id", ID),
             _req("Name"),
             _opt("Website"),
             _opt("BillingCountry"),
             _opt("Industry"),
             _opt("NumberOfEmployees", INT, minimum=0),
             _opt("AnnualRevenue", D),
-            _opt("OwnerId"),
-            _opt("ParentId"),
+            _opt("OwnerId", ID),
+            _opt("ParentId", ID),
             _opt("Type"),
             _opt("VAT_Number__c"),
             _opt("ERP_Customer_Number__c"),
@@ -174,17 +207,17 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "Opportunity",
         ("Id",),
         (
-            _req("Id"),
-            _req("AccountId"),
-            _req("OwnerId"),
+            _req("Id", ID),
+            _req("AccountId", ID),
+            _req("OwnerId", ID),
             _opt("Name"),
             _opt("Type"),
             _req("StageName"),
-            _opt("Amount", D, minimum=0),
+            _money("Amount", required=False, minimum=0),
             _req("CurrencyIsoCode"),
             _opt("Probability", D, minimum=0, maximum=100),
             _req("CloseDate", DT),
-            _req("ForecastCategoryName", allowed=FORECAST_CATEGORIES),
+            _category("ForecastCategoryName", FORECAST_CATEGORIES),
             _req("IsClosed", B),
             _req("IsWon", B),
             _opt("LeadSource"),
@@ -199,15 +232,15 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "OpportunityHistory",
         ("Id",),
         (
-            _req("Id"),
-            _req("OpportunityId"),
+            _req("Id", ID),
+            _req("OpportunityId", ID),
             _req("StageName"),
-            _opt("Amount", D, minimum=0),
+            _money("Amount", required=False, minimum=0),
             _opt("Probability", D, minimum=0, maximum=100),
             _req("CloseDate", DT),
-            _req("ForecastCategory", allowed=FORECAST_CATEGORIES),
+            _category("ForecastCategory", FORECAST_CATEGORIES),
             _req("CreatedDate", TS),
-            _opt("CreatedById"),
+            _opt("CreatedById", ID),
         ),
         "Every change of a deal's stage, amount, probability or close date.",
     ),
@@ -216,11 +249,11 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "Forecast_Submission__c",
         ("Id",),
         (
-            _req("Id"),
-            _req("OwnerId"),
+            _req("Id", ID),
+            _req("OwnerId", ID),
             _req("Period_Month__c", DT),
-            _req("Forecast_Category__c", allowed=SUBMISSION_CATEGORIES),
-            _req("Amount__c", D, minimum=0),
+            _category("Forecast_Category__c", SUBMISSION_CATEGORIES),
+            _money("Amount__c", required=True, minimum=0),
             _req("CurrencyIsoCode"),
             _req("Submitted_Date__c", DTS),
         ),
@@ -231,9 +264,9 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "Event",
         ("Id",),
         (
-            _req("Id"),
-            _opt("AccountId"),
-            _req("OwnerId"),
+            _req("Id", ID),
+            _opt("AccountId", ID),
+            _req("OwnerId", ID),
             _opt("Subject"),
             _opt("Type"),
             _opt("Meeting_Mode__c", allowed=MEETING_MODES),
@@ -248,9 +281,9 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "Relationship_Assessment__c",
         ("Id",),
         (
-            _req("Id"),
-            _req("Account__c"),
-            _req("Assessed_By__c"),
+            _req("Id", ID),
+            _req("Account__c", ID),
+            _req("Assessed_By__c", ID),
             _req("Assessment_Date__c", DT),
             _req("Respondent__c", allowed=RESPONDENTS),
             _req("Ladder_Rung__c", allowed=LADDER_RUNGS),
@@ -263,12 +296,12 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
         "Training_Completion__c",
         ("Id",),
         (
-            _req("Id"),
-            _req("User__c"),
+            _req("Id", ID),
+            _req("User__c", ID),
             _req("Course_Name__c"),
             _req("Course_Type__c", allowed=COURSE_TYPES),
             _req("Completed_Date__c", DT),
-            _opt("Cost__c", D, minimum=0),
+            _money("Cost__c", required=False, minimum=0),
             _opt("CurrencyIsoCode"),
         ),
         "Sales training courses completed by reps.",
@@ -286,7 +319,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
             _opt("vat_number"),
             _opt("country_code"),
             _opt("city"),
-            _opt("crm_account_id"),
+            _opt("crm_account_id", ID_HINT),
             _opt("payment_terms_days", INT, minimum=0),
             _opt("is_blocked", B),
             _req("created_at", TS),
@@ -319,7 +352,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
             _opt("due_date", DT),
             _req("currency"),
             _req("status", allowed=DOCUMENT_STATUSES),
-            _opt("crm_opportunity_id"),
+            _opt("crm_opportunity_id", ID_HINT),
             _req("updated_at", TS),
         ),
         "Invoice and credit-note headers.",
@@ -332,10 +365,10 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
             _req("invoice_number"),
             _req("line_number", INT),
             _opt("item_code"),
-            _req("quantity", D),
-            _req("unit_price", D),
-            _req("net_amount", D),
-            _opt("cost_amount", D),
+            _money("quantity", required=True),
+            _money("unit_price", required=True),
+            _money("net_amount", required=True),
+            _money("cost_amount", required=False),
             _req("updated_at", TS),
         ),
         "Invoice and credit-note lines.",
@@ -348,7 +381,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
             _req("payment_id"),
             _req("invoice_number"),
             _req("payment_date", DT),
-            _req("amount", D),
+            _money("amount", required=True),
             _req("currency"),
         ),
         "Customer payments against invoices.",
@@ -357,7 +390,11 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         "erp",
         "fx_rates",
         ("rate_date", "currency"),
-        (_req("rate_date", DT), _req("currency"), _req("rate_to_eur", D, minimum=0)),
+        (
+            _req("rate_date", DT),
+            _req("currency"),
+            _req("rate_to_eur", D, greater_than=0, below_abs=RATE_LIMIT),
+        ),
         "Daily exchange rates: the EUR value of one unit of the currency.",
     ),
     ExtractObject(
@@ -368,8 +405,8 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
             _req("forecast_id"),
             _req("period_month", DT),
             _req("version_date", DT),
-            _req("bookings_forecast", D),
-            _req("revenue_forecast", D),
+            _money("bookings_forecast", required=True),
+            _money("revenue_forecast", required=True),
             _req("currency"),
         ),
         "Finance's own forecast per month and version.",

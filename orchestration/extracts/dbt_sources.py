@@ -22,6 +22,7 @@ LINEAGE_DESCRIPTIONS = {
     "_load_id": "Load ledger entry (raw_meta.load_ledger.load_id) of the file.",
     "_loaded_at": "When the loader committed the file (UTC).",
     "_extra_columns": "Columns the file had beyond the contract, as JSON (kept, not used).",
+    "_delivered_ids": "Salesforce Ids of the row as delivered where they differ from the stored canonical 18-character form (15 characters, another letter case), as JSON keyed by column; NULL when none differ.",
 }
 
 

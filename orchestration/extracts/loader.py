@@ -28,10 +28,16 @@ import duckdb
 from orchestration.extracts.contract import (
     OBJECTS,
     SYSTEMS,
-    Column,
-    ColumnType,
     ExtractObject,
     find_object,
+)
+from orchestration.extracts.validation import (
+    ValidationSql,
+    ValueRules,
+    build_validation_sql,
+    quote,
+    sql_literal,
+    staged_select,
 )
 
 META_SCHEMA = "raw_meta"
@@ -49,6 +55,21 @@ LINEAGE_COLUMNS = (
     ("_load_id", "varchar"),
     ("_loaded_at", "timestamp"),
     ("_extra_columns", "varchar"),
+    ("_delivered_ids", "varchar"),
+)
+# Columns of the rejects table added after its first version (added to old warehouses).
+REJECT_COLUMNS_ADDED = (
+    ("action", "varchar default 'row_rejected'"),
+    ("fields", "varchar"),
+    ("problems", "varchar"),
+    ("readmitted_at", "timestamp"),
+    ("readmit_load_id", "varchar"),
+)
+
+
+REJECT_INSERT_COLUMNS = (
+    "load_id, system, object, drop_id, file_path, line_number, reason, detail, raw_values, "
+    "rejected_at, action, fields, problems"
 )
 
 
@@ -123,14 +144,6 @@ def content_hash(path: Path) -> tuple[str, int]:
 # --------------------------------------------------------------------------- DDL
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def ensure_tables(
     con: duckdb.DuckDBPyConnection, objects: Iterable[ExtractObject] = OBJECTS
 ) -> None:
@@ -141,6 +154,10 @@ def ensure_tables(
         columns = [f"{quote(c.name)} {c.warehouse_type}" for c in obj.columns]
         columns += [f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS]
         con.execute(f"create table if not exists {obj.qualified_raw_table} ({', '.join(columns)})")
+        for name, type_ in LINEAGE_COLUMNS[-1:]:
+            con.execute(
+                f"alter table {obj.qualified_raw_table} add column if not exists {name} {type_}"
+            )
     con.execute(
         f"""
         create table if not exists {LEDGER_TABLE} (
@@ -180,149 +197,14 @@ def ensure_tables(
         )
         """
     )
+    # action: row_rejected (the row did not load) or field_nulled (it loaded
+    # with the listed optional fields NULL); readmitted once a later mapping
+    # let the row load (see readmit.py)
+    for name, type_ in REJECT_COLUMNS_ADDED:
+        con.execute(f"alter table {REJECTS_TABLE} add column if not exists {name} {type_}")
 
 
 # --------------------------------------------------------------------------- SQL building
-
-
-def _typed_expression(column: Column, raw: str) -> str:
-    """SQL turning the raw text `raw` into the column's warehouse type, NULL if it does not parse."""
-    text = f"nullif(trim({raw}), '')"
-    match column.type:
-        case ColumnType.STRING:
-            return raw
-        case ColumnType.INTEGER:
-            return (
-                f"case when regexp_full_match({text}, '[+-]?[0-9]+') "
-                f"then try_cast({text} as bigint) end"
-            )
-        case ColumnType.DECIMAL:
-            return f"try_cast({raw} as {column.warehouse_type})"
-        case ColumnType.BOOLEAN:
-            return (
-                f"case lower({text}) when 'true' then true when '1' then true "
-                f"when 'false' then false when '0' then false end"
-            )
-        case ColumnType.DATE:
-            return f"try_strptime({text}, '%Y-%m-%d')::date"
-        case ColumnType.DATETIME | ColumnType.DATE_OR_DATETIME:
-            # UTC written with a Z (as Salesforce does) parses as a plain
-            # timestamp, twice as fast as the time-zone-aware cast that offsets need.
-            return (
-                f"case when suffix({raw}, 'Z') then try_cast(rtrim({raw}, 'Z') as timestamp) "
-                f"else (try_cast({text} as timestamptz) at time zone 'UTC') end"
-            )
-    raise ValueError(column.type)
-
-
-def _value_check(column: Column, typed: str) -> str | None:
-    """SQL that is true when a parsed value is outside the allowed set or range."""
-    conditions = []
-    if column.allowed:
-        allowed = ", ".join(sql_literal(v) for v in column.allowed)
-        conditions.append(f"{typed} not in ({allowed})")
-    if column.minimum is not None:
-        conditions.append(f"{typed} < {column.minimum}")
-    if column.maximum is not None:
-        conditions.append(f"{typed} > {column.maximum}")
-    return " or ".join(conditions) if conditions else None
-
-
-def _describe_rule(column: Column) -> str:
-    if column.allowed:
-        return "one of " + ", ".join(column.allowed)
-    bounds = []
-    if column.minimum is not None:
-        bounds.append(f">= {column.minimum:g}")
-    if column.maximum is not None:
-        bounds.append(f"<= {column.maximum:g}")
-    return " and ".join(bounds)
-
-
-@dataclass(frozen=True)
-class ValidationSql:
-    """SQL fragments that validate one file's rows against its contract object."""
-
-    typed_columns: list[str]  # `<expression> as _t<i>`, one per contract column
-    is_good: str  # true when the row breaks no rule
-    reason: str  # reject reason code of a bad row
-    detail: str  # what is wrong, naming the columns and values
-    raw_json: str  # the row as written in the file, as JSON
-    extra_json: str  # columns beyond the contract, as JSON (or NULL)
-
-
-def build_validation_sql(
-    obj: ExtractObject, present: dict[str, str], extra: list[str]
-) -> ValidationSql:
-    """Typed values and rule checks for a file's rows.
-
-    `present` maps contract column name -> column name as written in the file
-    (header matching is case-insensitive); contract columns absent from the
-    file are NULL.
-    """
-    raw_of = {c.name: quote(present[c.name]) if c.name in present else "null" for c in obj.columns}
-    typed_columns: list[str] = []
-    missing: list[tuple[str, str]] = []
-    invalid_type: list[tuple[str, str]] = []
-    invalid_value: list[tuple[str, str]] = []
-    for index, column in enumerate(obj.columns):
-        raw = raw_of[column.name]
-        typed = _typed_expression(column, raw)
-        typed_columns.append(f"{typed} as _t{index}")
-        label = column.name.replace("'", "''")
-        quoted_value = f"'{label}: ' || chr(39) || {raw} || chr(39)"
-        if column.required:
-            missing.append((f"({typed}) is null and {raw} is null", f"'{label}'"))
-        if column.type is not ColumnType.STRING:
-            invalid_type.append(
-                (
-                    f"({typed}) is null and nullif(trim({raw}), '') is not null",
-                    f"{quoted_value} || ' is not a valid {column.type.value}'",
-                )
-            )
-        check = _value_check(column, f"({typed})")
-        if check:
-            rule = _describe_rule(column).replace("'", "''")
-            invalid_value.append(
-                (f"coalesce({check}, false)", f"{quoted_value} || ' is not {rule}'")
-            )
-
-    def any_of(checks: list[tuple[str, str]]) -> str:
-        return " or ".join(f"({condition})" for condition, _ in checks) or "false"
-
-    def listing(checks: list[tuple[str, str]], separator: str) -> str:
-        parts = ", ".join(f"case when {condition} then {text} end" for condition, text in checks)
-        return f"concat_ws({sql_literal(separator)}, {parts})" if checks else "null"
-
-    file_columns = [present[c.name] for c in obj.columns if c.name in present] + extra
-    return ValidationSql(
-        typed_columns=typed_columns,
-        is_good=f"not ({any_of(missing)} or {any_of(invalid_type)} or {any_of(invalid_value)})",
-        reason=(
-            f"case when {any_of(missing)} then 'missing_required' "
-            f"when {any_of(invalid_type)} then 'invalid_type' "
-            f"when {any_of(invalid_value)} then 'invalid_value' end"
-        ),
-        detail=(
-            f"case when {any_of(missing)} then 'missing required value: ' || {listing(missing, ', ')} "
-            f"when {any_of(invalid_type)} then {listing(invalid_type, '; ')} "
-            f"when {any_of(invalid_value)} then {listing(invalid_value, '; ')} end"
-        ),
-        raw_json=_json_object(file_columns),
-        extra_json=_json_object(extra) if extra else "null",
-    )
-
-
-def _typed_source(validation: ValidationSql, source: str) -> str:
-    """The file's text columns, their typed values `_t<i>` and `_good`, in one projection.
-
-    The rule checks repeat the typed expressions, and DuckDB evaluates an
-    expression that appears several times in one projection once.
-    """
-    return (
-        f"(select *, {', '.join(validation.typed_columns)}, {validation.is_good} as _good "
-        f"from {source})"
-    )
 
 
 def _staged_source(line_number: str) -> str:
@@ -330,10 +212,6 @@ def _staged_source(line_number: str) -> str:
     if line_number == "_line_numbers.line_number":
         return "_staged_records left join _line_numbers using (_record)"
     return "_staged_records"
-
-
-def _json_object(columns: list[str]) -> str:
-    return "to_json(struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in columns) + "))"
 
 
 # --------------------------------------------------------------------------- loading
@@ -359,10 +237,12 @@ class ExtractLoader:
         con: duckdb.DuckDBPyConnection,
         run_id: str | None = None,
         concurrent_files: int = CONCURRENT_FILES,
+        rules: ValueRules | None = None,
     ) -> None:
         self.con = con
         self.run_id = run_id
         self.concurrent_files = concurrent_files
+        self.rules = rules or ValueRules.from_settings()
         con.execute("set TimeZone = 'UTC'")
         ensure_tables(con)
 
@@ -405,7 +285,7 @@ class ExtractLoader:
             idle: queue.SimpleQueue[ExtractLoader] = queue.SimpleQueue()
             cursors = [self.con.cursor() for _ in range(workers)]
             for cursor in cursors:
-                idle.put(ExtractLoader(cursor, self.run_id, concurrent_files=1))
+                idle.put(ExtractLoader(cursor, self.run_id, concurrent_files=1, rules=self.rules))
             try:
                 with ThreadPoolExecutor(max_workers=workers) as pool:
                     for lane in ordered:
@@ -476,7 +356,7 @@ class ExtractLoader:
         header = self._read_header(landing_file, file_format)
         present, extra = self._match_header(landing_file, obj, header)
         result.extra_columns = extra
-        validation = build_validation_sql(obj, present, extra)
+        validation = build_validation_sql(obj, present, extra, landing_file.drop_id, self.rules)
         source = self._source_sql(landing_file, file_format, header)
         file = _FileLoad(landing_file, obj, load_id, result.content_hash or "", validation, source)
 
@@ -576,7 +456,7 @@ class ExtractLoader:
         lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
         typed = ", ".join(f"_t{i}" for i in range(len(obj.columns)))
         source = _staged_source(line_number)
-        where = "_reason is null and not _identical_duplicate"
+        where = "not _rejected and not _identical_duplicate"
         loaded_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
         row = self.con.execute(
             f"""
@@ -588,7 +468,8 @@ class ExtractLoader:
                 {sql_literal(file.digest)},
                 {sql_literal(file.load_id)},
                 timestamp {sql_literal(loaded_at)},
-                _extra_json
+                _extra_json,
+                _delivered_ids
             from {source}
             where {where}
             """
@@ -610,14 +491,7 @@ class ExtractLoader:
         self.con.execute(
             f"""
             create or replace temp table _staged as
-            select
-                case when _good then null else {validation.reason} end as _reason,
-                case when _good then null else {validation.detail} end as _detail,
-                case when _good then null else {validation.raw_json} end as _raw_values,
-                false as _identical_duplicate,
-                {validation.extra_json} as _extra_json,
-                {", ".join(f"_t{i}" for i in range(len(validation.typed_columns)))}
-            from {_typed_source(validation, file.source)}
+            {staged_select(validation, file.source)}
             """
         )
         if file_format == "csv":
@@ -663,7 +537,7 @@ class ExtractLoader:
         self.con.execute(
             f"""
             create or replace temp table _repeated_keys as
-            select {key} from _staged where _reason is null
+            select {key} from _staged where not _rejected
             group by {key} having count(*) > 1
             """
         )
@@ -676,7 +550,7 @@ class ExtractLoader:
                 partition by {key}, {row_hash} order by _record
             ) as copy_number
             from _staged_records semi join _repeated_keys using ({key})
-            where _reason is null
+            where not _rejected
             """
         )
         self.con.execute(
@@ -690,10 +564,11 @@ class ExtractLoader:
         self.con.execute(
             f"""
             update _staged set
+                _rejected = true,
                 _reason = 'duplicate_key_conflict',
-                _detail = 'key (' || {sql_literal(", ".join(obj.key))} || ') = ('
+                _detail = concat_ws('; ', 'key (' || {sql_literal(", ".join(obj.key))} || ') = ('
                     || concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies
-                    || ' rows of this file with different content'
+                    || ' rows of this file with different content', _detail)
             from (
                 select _record, count(*) over (partition by {key}) as copies
                 from _repeated_rows where copy_number = 1
@@ -775,17 +650,23 @@ class ExtractLoader:
         source = _staged_source(line_number)
         row = self.con.execute(
             f"""
-            insert into {REJECTS_TABLE}
+            insert into {REJECTS_TABLE} ({REJECT_INSERT_COLUMNS})
             select {lineage}, {line_number}, _reason, _detail,
-                coalesce(_raw_values, {typed_values}), now()::timestamp
-            from {source} where _reason is not null
+                coalesce(_raw_values, {typed_values}), now()::timestamp,
+                case when _rejected then 'row_rejected' else 'field_nulled' end, _fields, _problems
+            from {source} where _reason is not null and not _identical_duplicate
             union all
             select {lineage}, line, 'malformed_record', error_message, to_json(csv_line),
-                now()::timestamp
+                now()::timestamp, 'row_rejected', null, null
             from _malformed
             """
         ).fetchone()
-        return int(row[0]) if row else 0
+        # rows that loaded with a field nulled have a reject row but are no rejected row
+        nulled = self.con.execute(
+            "select count(*) from _staged "
+            "where _reason is not null and not _rejected and not _identical_duplicate"
+        ).fetchone()[0]
+        return (int(row[0]) if row else 0) - int(nulled)
 
     def _write_ledger(
         self, load_id: str, result: FileResult, started_at: datetime, status: str | None = None

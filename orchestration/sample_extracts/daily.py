@@ -350,7 +350,7 @@ DELTA_SQL = [
         where not deleted
     ),
     numbering as (
-        select max(try_cast(substr(Id, 6) as bigint)) as last_no from cur_opportunity
+        select max(try_cast(substr(Id, 6, 10) as bigint)) as last_no from cur_opportunity
     )
     select
         sfid('006', last_no + k) as Id, AccountId, OwnerId,
@@ -396,7 +396,7 @@ DELTA_SQL = [
     """
     create table delta_opportunity_history as
     with numbering as (
-        select coalesce(max(try_cast(substr(Id, 6) as bigint)), 0) as last_no
+        select coalesce(max(try_cast(substr(Id, 6, 10) as bigint)), 0) as last_no
         from cur_opportunity_history
     )
     select
@@ -424,7 +424,7 @@ DELTA_SQL = [
         from ev
         where not deleted
     ),
-    numbering as (select max(try_cast(substr(Id, 6) as bigint)) as last_no from cur_event),
+    numbering as (select max(try_cast(substr(Id, 6, 10) as bigint)) as last_no from cur_event),
     recent as (
         select ev.*, row_number() over (order by u(Id, 'daily_event'), Id) as k
         from ev

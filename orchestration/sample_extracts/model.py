@@ -13,6 +13,7 @@ forecast calls -> ERP customers -> invoices, lines, credit notes, payments -> fi
 
 from __future__ import annotations
 
+from orchestration.extracts.validation import salesforce_suffix_sql
 from orchestration.sample_extracts import params
 from orchestration.sample_extracts.plan import Plan, sql_context, sql_list, sql_str, sql_ts
 
@@ -98,7 +99,9 @@ def helper_macros_sql(seed: int) -> str:
     create or replace macro nrm(k, salt) as
         sqrt(-2 * ln(1 - u(k, salt || ':a'))) * cos(2 * pi() * u(k, salt || ':b'));
     create or replace macro pick(k, salt, n) as least(n - 1, floor(u(k, salt) * n))::bigint;
-    create or replace macro sfid(prefix, n) as prefix || 'Hs' || lpad(n::varchar, 13, '0');
+    create or replace macro sf_suffix(b) as {salesforce_suffix_sql("b")};
+    create or replace macro sfid15(prefix, n) as prefix || 'Hs' || lpad(n::varchar, 10, '0');
+    create or replace macro sfid(prefix, n) as sfid15(prefix, n) || sf_suffix(sfid15(prefix, n));
     create or replace macro work_time(k, salt) as
         to_seconds((28800 + floor(u(k, salt) * 36000))::bigint);
     create or replace macro weekday(d) as

@@ -1,5 +1,5 @@
--- Sales, finance and relationship forecast against bookings, per complete month
--- from the first month with bookings.
+-- Bookings (the actual) and the sales, finance and relationship forecasts of
+-- each complete month from the first month with bookings, one column each.
 with
 
 first_bookings as (
@@ -26,15 +26,15 @@ final as (
 
     select
         kpi.month,
-        definitions.name as kpi_name,
-        kpi.value
+        max(kpi.value) filter (where kpi.kpi_code = 'bookings') as bookings,
+        max(kpi.value) filter (where kpi.kpi_code = 'sales_forecast') as sales_forecast,
+        max(kpi.value) filter (where kpi.kpi_code = 'finance_forecast') as finance_forecast,
+        max(kpi.value) filter (where kpi.kpi_code = 'relationship_forecast') as relationship_forecast
     from handshake.kpi_company_monthly as kpi
     inner join complete_months
         on kpi.month = complete_months.month
-    inner join handshake.kpi_definitions as definitions
-        on kpi.kpi_code = definitions.kpi_code
-    where kpi.kpi_code in ('bookings', 'sales_forecast', 'finance_forecast', 'relationship_forecast')
-    order by kpi.month, definitions.name
+    group by kpi.month
+    order by kpi.month
 
 )
 

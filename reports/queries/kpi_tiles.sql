@@ -1,6 +1,9 @@
 -- The headline KPI tiles of every page for the reporting month (the latest
--- month that was over when the data was extracted), named and typed by
--- kpi_definitions. Each page picks its tiles by `page`.
+-- month that was over when the data was extracted). Which KPI is a tile on
+-- which page, and where, is the registry's column dashboard_tiles
+-- (page:position tokens separated by |, e.g. overview:2|pipeline:1), so a new
+-- KPI gets its tile from its registry row; name and unit come from the same
+-- row. Each page shows its tiles with <KpiTiles tiles={kpi_tiles} page=... />.
 with
 
 reporting_month as (
@@ -11,39 +14,24 @@ reporting_month as (
 
 ),
 
+tokens as (
+
+    select
+        definitions.kpi_code,
+        unnest(string_split(definitions.dashboard_tiles, '|')) as token
+    from handshake.kpi_definitions as definitions
+    where definitions.dashboard_tiles is not null
+
+),
+
 tiles as (
 
     select
-        tile.page,
-        tile.kpi_code,
-        tile.position
-    from (
-        values
-        ('overview', 'bookings', 1),
-        ('overview', 'invoiced_revenue', 2),
-        ('overview', 'gross_margin_pct', 3),
-        ('overview', 'win_rate', 4),
-        ('overview', 'sales_forecast', 5),
-        ('overview', 'relationship_capital', 6),
-        ('forecast', 'bookings', 1),
-        ('forecast', 'sales_forecast', 2),
-        ('forecast', 'finance_forecast', 3),
-        ('forecast', 'relationship_forecast', 4),
-        ('forecast', 'forecast_haircut_pct', 5),
-        ('forecast', 'forecast_accuracy_sales', 6),
-        ('forecast', 'forecast_accuracy_finance', 7),
-        ('forecast', 'forecast_accuracy_relationship', 8),
-        ('relationships', 'relationship_index', 1),
-        ('relationships', 'relationship_capital', 2),
-        ('relationships', 'respected_advisor_share', 3),
-        ('relationships', 'relationship_perception_gap', 4),
-        ('relationships', 'assessed_account_share', 5),
-        ('hybrid', 'virtual_meeting_share', 1),
-        ('hybrid', 'trained_rep_share', 2),
-        ('hybrid', 'win_rate_trained', 3),
-        ('hybrid', 'win_rate_untrained', 4),
-        ('hybrid', 'win_rate', 5)
-    ) as tile (page, kpi_code, position)
+        tokens.kpi_code,
+        trim(split_part(tokens.token, ':', 1)) as page,
+        try_cast(trim(split_part(tokens.token, ':', 2)) as integer) as tile_position
+    from tokens
+    where trim(tokens.token) <> ''
 
 ),
 
@@ -51,7 +39,7 @@ final as (
 
     select
         tiles.page,
-        tiles.position,
+        tiles.tile_position,
         tiles.kpi_code,
         definitions.name,
         definitions.unit,
@@ -65,7 +53,7 @@ final as (
         on
             tiles.kpi_code = kpi.kpi_code
             and reporting_month.month_start = kpi.month
-    order by tiles.page, tiles.position
+    order by tiles.page, tiles.tile_position, tiles.kpi_code
 
 )
 

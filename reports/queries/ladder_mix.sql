@@ -1,4 +1,5 @@
--- Assessed accounts per seller ladder rung and month (counts, not a KPI).
+-- Assessed accounts per seller ladder rung and month up to the reporting month
+-- (counts, not a KPI).
 with
 
 reporting_month as (
@@ -12,19 +13,16 @@ reporting_month as (
 final as (
 
     select
-        ladder.month,
-        ladder.seller_ladder_rung,
-        rungs.ladder_rung_rank,
-        count(distinct ladder.account_key) as assessed_accounts
-    from handshake.fct_account_relationship_monthly as ladder
-    inner join handshake.ladder_rungs as rungs
-        on ladder.seller_ladder_rung = rungs.ladder_rung
+        mix.month,
+        mix.seller_ladder_rung,
+        mix.ladder_rung_rank,
+        mix.assessed_accounts
+    from handshake.ladder_mix as mix
     cross join reporting_month
     where
-        ladder.is_assessed
-        and ladder.month <= reporting_month.month_start
-    group by ladder.month, ladder.seller_ladder_rung, rungs.ladder_rung_rank
-    order by ladder.month, rungs.ladder_rung_rank
+        not mix.is_placeholder
+        and mix.month <= reporting_month.month_start
+    order by mix.month, mix.ladder_rung_rank
 
 )
 

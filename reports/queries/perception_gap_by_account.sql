@@ -1,11 +1,18 @@
--- Accounts assessed by both seller and buyer: their rungs and the gap, reporting month.
+-- Accounts assessed by both seller and buyer in the reporting month: their
+-- rungs and the gap (seller index - buyer index), the seller's largest
+-- over-rating first.
 with
 
-reporting_month as (
+gaps as (
 
-    select max(forecast.month) as month_start
-    from handshake.fct_forecast_company_monthly as forecast
-    where forecast.is_complete_month
+    select
+        kpi.account_key,
+        kpi.value as relationship_perception_gap
+    from handshake.kpi_account_monthly as kpi
+    where
+        not kpi.is_placeholder
+        and kpi.kpi_code = 'relationship_perception_gap'
+        and kpi.value is not null
 
 ),
 
@@ -15,20 +22,13 @@ final as (
         conformed.account_name,
         ladder.seller_ladder_rung,
         ladder.buyer_ladder_rung,
-        kpi.value as relationship_perception_gap
-    from handshake.kpi_account_monthly as kpi
-    inner join reporting_month
-        on kpi.month = reporting_month.month_start
+        gaps.relationship_perception_gap
+    from gaps
     inner join handshake.dim_account as conformed
-        on kpi.account_key = conformed.account_key
+        on gaps.account_key = conformed.account_key
     left join handshake.fct_account_relationship_monthly as ladder
-        on
-            kpi.account_key = ladder.account_key
-            and kpi.month = ladder.month
-    where
-        kpi.kpi_code = 'relationship_perception_gap'
-        and kpi.value is not null
-    order by abs(kpi.value) desc, conformed.account_name
+        on gaps.account_key = ladder.account_key
+    order by gaps.relationship_perception_gap desc, conformed.account_name asc
 
 )
 

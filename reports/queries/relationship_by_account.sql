@@ -1,27 +1,21 @@
--- Per account in the reporting month: relationship index, capital, gross margin %
--- and invoiced revenue, all read from kpi_account_monthly.
+-- Per assessed account in the reporting month: ladder rungs, relationship
+-- index, potential used and capital, gross margin %, win rate (all KPIs from
+-- kpi_account_monthly) and the trailing 12-month gross margin the capital
+-- rests on (fct_account_relationship_monthly).
 with
-
-reporting_month as (
-
-    select max(forecast.month) as month_start
-    from handshake.fct_forecast_company_monthly as forecast
-    where forecast.is_complete_month
-
-),
 
 account_kpis as (
 
     select
         kpi.account_key,
         max(kpi.value) filter (where kpi.kpi_code = 'relationship_index') as relationship_index,
+        max(kpi.value) filter (where kpi.kpi_code = 'relationship_potential_used') as relationship_potential_used,
         max(kpi.value) filter (where kpi.kpi_code = 'relationship_capital') as relationship_capital,
+        max(kpi.value) filter (where kpi.kpi_code = 'relationship_perception_gap') as relationship_perception_gap,
         max(kpi.value) filter (where kpi.kpi_code = 'gross_margin_pct') as gross_margin_pct,
-        max(kpi.value) filter (where kpi.kpi_code = 'invoiced_revenue') as invoiced_revenue,
         max(kpi.value) filter (where kpi.kpi_code = 'win_rate') as win_rate
     from handshake.kpi_account_monthly as kpi
-    inner join reporting_month
-        on kpi.month = reporting_month.month_start
+    where not kpi.is_placeholder
     group by kpi.account_key
 
 ),
@@ -31,21 +25,21 @@ final as (
     select
         conformed.account_name,
         ladder.seller_ladder_rung,
+        ladder.buyer_ladder_rung,
+        ladder.gross_margin_12m_amount,
         account_kpis.relationship_index,
+        account_kpis.relationship_potential_used,
         account_kpis.relationship_capital,
+        account_kpis.relationship_perception_gap,
         account_kpis.gross_margin_pct,
-        account_kpis.invoiced_revenue,
         account_kpis.win_rate
     from account_kpis
     inner join handshake.dim_account as conformed
         on account_kpis.account_key = conformed.account_key
-    cross join reporting_month
     left join handshake.fct_account_relationship_monthly as ladder
-        on
-            account_kpis.account_key = ladder.account_key
-            and reporting_month.month_start = ladder.month
+        on account_kpis.account_key = ladder.account_key
     where account_kpis.relationship_index is not null
-    order by account_kpis.relationship_capital desc nulls last
+    order by account_kpis.relationship_capital desc nulls last, conformed.account_name asc
 
 )
 

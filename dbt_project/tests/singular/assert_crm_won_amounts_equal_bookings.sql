@@ -135,6 +135,7 @@ extract_rows as (
     where
         system = 'crm'
         and object = 'Opportunity'
+        and {{ reject_loses_amount("coalesce(action, 'row_rejected')", 'fields', 'object') }}
         and lower(trim({{ json_text_field('raw_values', 'IsWon') }})) in ('true', '1')
 
 ),

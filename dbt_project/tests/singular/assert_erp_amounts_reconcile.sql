@@ -71,7 +71,9 @@ rejected as (
             else {{ json_text_field('raw_values', 'amount') }}
         end as amount_text
     from load_rejects
-    where system = 'erp' and object in ('invoice_lines', 'payments')
+    where
+        system = 'erp' and object in ('invoice_lines', 'payments')
+        and {{ reject_loses_amount("coalesce(action, 'row_rejected')", 'fields', 'object') }}
 
 ),
 

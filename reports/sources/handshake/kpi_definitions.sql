@@ -10,5 +10,6 @@ select
     definitions.sales_owner,
     definitions.version,
     definitions.agreed_on,
-    definitions.status
+    definitions.status,
+    definitions.dashboard_tiles
 from marts.kpi_definitions as definitions

@@ -2,6 +2,9 @@
 -- values (JSON text keyed by the file's column names): ERP invoice lines
 -- (net_amount) and payments (amount), CRM opportunities (Amount, with IsWon).
 -- A value that is not a number gives a NULL amount; the row still counts.
+-- Only rejects that took an amount out of the facts count (macro
+-- reject_loses_amount): rows that did not load, and rows that loaded with
+-- their amount set to NULL; not rows that loaded with another field nulled.
 -- Invoice lines take the currency of their invoice's header when it exists.
 with
 
@@ -44,8 +47,11 @@ money_rejects as (
         lower(trim({{ json_text_field('raw_values', 'IsWon') }})) as is_won_text
     from load_rejects
     where
-        (source_system = 'erp' and source_object in ('invoice_lines', 'payments'))
-        or (source_system = 'crm' and source_object = 'Opportunity')
+        (
+            (source_system = 'erp' and source_object in ('invoice_lines', 'payments'))
+            or (source_system = 'crm' and source_object = 'Opportunity')
+        )
+        and {{ reject_loses_amount('reject_action', 'reject_fields', 'source_object') }}
 
 ),
 

@@ -22,7 +22,8 @@ final as (
         cast(sales_owner as {{ dbt.type_string() }}) as sales_owner,
         cast(version as integer) as version,
         cast(agreed_on as date) as agreed_on,
-        cast(status as {{ dbt.type_string() }}) as status
+        cast(status as {{ dbt.type_string() }}) as status,
+        cast(dashboard_tiles as {{ dbt.type_string() }}) as dashboard_tiles
     from registry
 
 )

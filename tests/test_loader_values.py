@@ -1,0 +1,600 @@
+"""The loader's value rules: Salesforce Ids, dates, booleans, blank text, forecast
+categories, optional vs required fields, plausible values and re-admitting rows.
+
+Each test writes small landing files, runs the real loader into a temporary
+DuckDB warehouse and asserts the raw rows, the rejects and the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.extracts.loader import ExtractLoader, FileResult, discover_landing_files
+from orchestration.extracts.readmit import readmit_rejected_rows
+from orchestration.extracts.validation import ValueRules, read_forecast_category_mappings
+from orchestration.settings import REPO_ROOT
+from tests.pipeline import salesforce_id_18 as sf
+
+SEED = REPO_ROOT / "seeds" / "forecast_category_mappings.csv"
+RULES = ValueRules(forecast_categories=read_forecast_category_mappings(SEED))
+ACCOUNT_HEADER = "Id,Name,OwnerId,ParentId,CreatedDate,LastModifiedDate,IsDeleted"
+OPPORTUNITY_HEADER = (
+    "Id,AccountId,OwnerId,StageName,Amount,CurrencyIsoCode,CloseDate,ForecastCategoryName,"
+    "IsClosed,IsWon,CreatedDate,LastModifiedDate"
+)
+TS = "2025-01-01T00:00:00Z"
+# Real-shaped Ids: 15 characters in their case, and the canonical 18.
+ACC_1, ACC_2, ACC_3 = "001Dn00000AbCdE", "001Dn00000XyZ12", "001Dn00000Qq7Rt"
+USER_1 = "005Dn000001KlMn"
+OPP_1, OPP_2 = "006Dn00000OpPo1", "006Dn00000OpPo2"
+
+
+def write(landing: Path, relative: str, text: str) -> None:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def load(
+    landing: Path, con: duckdb.DuckDBPyConnection, rules: ValueRules = RULES
+) -> list[FileResult]:
+    return ExtractLoader(con, rules=rules).load_all(discover_landing_files(landing))
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None) -> list[tuple]:
+    return con.execute(sql, parameters or []).fetchall()
+
+
+def opportunity(
+    id_: str,
+    close_date: str = "2025-03-31",
+    category: str = "Pipeline",
+    amount: str = "100",
+    account: str = ACC_1,
+) -> str:
+    return (
+        f"{id_},{account},{USER_1},Prospecting,{amount},EUR,{close_date},{category},"
+        f"false,false,{TS},{TS}\n"
+    )
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    return tmp_path / "landing"
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+# --------------------------------------------------------------------------- Salesforce Ids
+
+
+def test_salesforce_ids_are_stored_in_their_canonical_18_character_form(landing: Path, con) -> None:
+    """A Data Export (18 characters), then a report export (15) and a lower-cased copy: one record each."""
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER}\n"
+        f"{sf(ACC_1)},Acme,{sf(USER_1)},,{TS},{TS},false\n"
+        f"{sf(ACC_2)},Globex,{sf(USER_1)},{sf(ACC_1)},{TS},{TS},false\n",
+    )
+    write(
+        landing,
+        "crm/2025-02-28/Account.csv",
+        f"{ACCOUNT_HEADER}\n"
+        f"{ACC_1},Acme AG,{USER_1},,{TS},{TS},false\n"  # report export: 15 characters
+        f"{sf(ACC_2).lower()},Globex Corp,{sf(USER_1).upper()},{ACC_1},{TS},{TS},false\n",
+    )
+    results = load(landing, con)
+    assert [(r.status, r.rows_loaded, r.rows_rejected) for r in results] == [("loaded", 2, 0)] * 2
+    assert rows(
+        con,
+        "select _drop_id, Id, Name, OwnerId, ParentId, _delivered_ids"
+        " from raw_crm.account order by _drop_id, Name",
+    ) == [
+        ("2025-01-31", sf(ACC_1), "Acme", sf(USER_1), None, None),
+        ("2025-01-31", sf(ACC_2), "Globex", sf(USER_1), sf(ACC_1), None),
+        (
+            "2025-02-28",
+            sf(ACC_1),
+            "Acme AG",
+            sf(USER_1),
+            None,
+            json.dumps({"Id": ACC_1, "OwnerId": USER_1}, separators=(",", ":")),
+        ),
+        (
+            "2025-02-28",
+            sf(ACC_2),
+            "Globex Corp",
+            sf(USER_1),
+            sf(ACC_1),
+            json.dumps(
+                {"Id": sf(ACC_2).lower(), "OwnerId": sf(USER_1).upper(), "ParentId": ACC_1},
+                separators=(",", ":"),
+            ),
+        ),
+    ]
+    # two versions per record: the later drop supersedes the earlier one
+    assert rows(con, "select count(distinct Id) from raw_crm.account") == [(2,)]
+
+
+def test_duplicate_keys_and_foreign_keys_compare_canonical_ids(landing: Path, con) -> None:
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + "\n"
+        + opportunity(OPP_1)
+        + opportunity(sf(OPP_1))  # the same record again: an identical duplicate
+        + opportunity(OPP_2, amount="5")
+        + opportunity(sf(OPP_2).lower(), amount="6")  # same key, other content: conflict
+        + opportunity("006Dn00000OpPo3", account=sf(ACC_1).lower()),
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (2, 2, 1)
+    assert rows(con, "select Id, AccountId from raw_crm.opportunity order by Id") == [
+        (sf(OPP_1), sf(ACC_1)),
+        (sf("006Dn00000OpPo3"), sf(ACC_1)),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects order by 1") == [
+        (4, "duplicate_key_conflict"),
+        (5, "duplicate_key_conflict"),
+    ]
+
+
+def test_invalid_ids_reject_keys_null_optional_links_and_keep_erp_hints(landing: Path, con) -> None:
+    bad_suffix = ACC_3 + "ZZ9"  # 18 characters whose suffix is no case suffix
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER}\n"
+        f"{bad_suffix},Bad key,,,{TS},{TS},false\n"
+        f"{ACC_2},Bad owner,001Dn00000Qq7R!,,{TS},{TS},false\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/customers.csv",
+        "customer_number,name,crm_account_id,created_at,updated_at\n"
+        f"C1,Fifteen,{ACC_1},{TS},{TS}\n"
+        f"C2,Lower,{sf(ACC_2).lower()},{TS},{TS}\n"
+        f'C3,Free text," see Acme ",{TS},{TS}\n'
+        f"C4,Bad suffix,{bad_suffix},{TS},{TS}\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,crm_opportunity_id,updated_at\n"
+        f"I1,C1,invoice,2025-01-10,EUR,posted,{sf(OPP_1).upper()},{TS}\n",
+    )
+    load(landing, con)
+    assert rows(con, "select Id, Name, OwnerId from raw_crm.account") == [
+        (sf(ACC_2), "Bad owner", None)
+    ]
+    assert rows(
+        con,
+        "select line_number, reason, action, fields, detail from raw_meta.load_rejects"
+        " where object = 'Account' order by 1",
+    ) == [
+        (
+            2,
+            "invalid_type",
+            "row_rejected",
+            "Id",
+            f"Id: '{bad_suffix}' is not a valid salesforce id",
+        ),
+        (
+            3,
+            "invalid_type",
+            "field_nulled",
+            "OwnerId",
+            "OwnerId: '001Dn00000Qq7R!' is not a valid salesforce id (loaded as NULL)",
+        ),
+    ]
+    assert rows(
+        con, "select customer_number, crm_account_id from raw_erp.customers order by 1"
+    ) == [("C1", sf(ACC_1)), ("C2", sf(ACC_2)), ("C3", " see Acme "), ("C4", bad_suffix)]
+    assert rows(con, "select crm_opportunity_id from raw_erp.invoices") == [(sf(OPP_1),)]
+
+
+# --------------------------------------------------------------------------- dates, booleans, text
+
+
+def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path, con) -> None:
+    dates = {
+        "006Dn00000Date1": "2026-03-09",
+        "006Dn00000Date2": "2026-03-09 00:00:00",
+        "006Dn00000Date3": "2026-03-09T00:00:00.000Z",
+        "006Dn00000Date4": "2026-03-09T00:00:00.000+0000",
+        "006Dn00000Date5": "2026-03-09T00:00:00+01:00",
+        "006Dn00000Date6": "2026-03-09T10:30:00Z",  # not midnight: no date
+        "006Dn00000Date7": "2026-02-30",  # no such day
+    }
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER + "\n" + "".join(opportunity(i, d) for i, d in dates.items()),
+    )
+    write(
+        landing,
+        "crm/2025-01-31/User.csv",
+        "Id,Name,IsActive,CreatedDate\n"
+        "005Dn00000User1,Bulk,TRUE,2025-03-01T09:30:00.000+0000\n"
+        "005Dn00000User2,Offset,t,2025-03-01T09:30:00-0500\n"
+        "005Dn00000User3,Yes,Yes,\n"
+        "005Dn00000User4,No,n,\n"
+        "005Dn00000User5,Zero,0,\n"
+        "005Dn00000User6,Maybe,maybe,\n",
+    )
+    load(landing, con)
+    assert rows(con, "select Id, CloseDate from raw_crm.opportunity order by Id") == [
+        (sf(i), date(2026, 3, 9)) for i in list(dates)[:5]
+    ]
+    rejected = rows(
+        con,
+        "select line_number, reason, detail from raw_meta.load_rejects"
+        " where object = 'Opportunity' order by 1",
+    )
+    assert [(line, reason) for line, reason, _ in rejected] == [
+        (7, "invalid_type"),
+        (8, "invalid_type"),
+    ]
+    assert "CloseDate: '2026-03-09T10:30:00Z' is not a valid date" in rejected[0][2]
+    assert rows(con, "select Name, IsActive, CreatedDate from raw_crm.users order by Id") == [
+        ("Bulk", True, datetime(2025, 3, 1, 9, 30)),
+        ("Offset", True, datetime(2025, 3, 1, 14, 30)),
+        ("Yes", True, None),
+        ("No", False, None),
+        ("Zero", False, None),
+        ("Maybe", None, None),  # optional: loaded, the value set to NULL
+    ]
+    assert rows(
+        con, "select line_number, action, fields from raw_meta.load_rejects where object = 'User'"
+    ) == [(7, "field_nulled", "IsActive")]
+
+
+def test_text_that_is_only_whitespace_is_missing(landing: Path, con) -> None:
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER}\n"
+        f'"  ",Blank Id,,,{TS},{TS},false\n'
+        f'{ACC_1},"\t ",,,{TS},{TS},false\n'
+        f'{ACC_2},Kept,"   ",,{TS},{TS},false\n',
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    assert rows(con, "select Id, Name, OwnerId from raw_crm.account") == [(sf(ACC_2), "Kept", None)]
+    assert rows(
+        con, "select line_number, reason, detail from raw_meta.load_rejects order by 1"
+    ) == [
+        (2, "missing_required", "missing required value: Id"),
+        (3, "missing_required", "missing required value: Name"),
+    ]
+
+
+# --------------------------------------------------------------------------- forecast categories
+
+
+def test_forecast_categories_accept_labels_and_api_names(landing: Path, con) -> None:
+    header = "Id,OpportunityId,StageName,CloseDate,ForecastCategory,CreatedDate\n"
+    delivered = ["BestCase", "Forecast", "MostLikely", "omitted", "best_case", "Commit", "Upside"]
+    write(
+        landing,
+        "crm/2025-01-31/OpportunityHistory.csv",
+        header
+        + "".join(
+            f"008Dn0000Hist0{n},{OPP_1},Prospecting,2025-03-31,{value},{TS}\n"
+            for n, value in enumerate(delivered)
+        ),
+    )
+    write(
+        landing,
+        "crm/2025-01-31/Forecast_Submission__c.csv",
+        "Id,OwnerId,Period_Month__c,Forecast_Category__c,Amount__c,CurrencyIsoCode,Submitted_Date__c\n"
+        f"a0FDn000000Sub1,{USER_1},2025-02-01,Forecast,10,EUR,2025-01-28\n"
+        f"a0FDn000000Sub2,{USER_1},2025-02-01,Pipeline,10,EUR,2025-01-28\n",
+    )
+    load(landing, con)
+    assert [
+        category
+        for (category,) in rows(
+            con, "select ForecastCategory from raw_crm.opportunity_history order by Id"
+        )
+    ] == ["Best Case", "Commit", "Best Case", "Omitted", "Best Case", "Commit"]
+    assert rows(con, "select Id, Forecast_Category__c from raw_crm.forecast_submission") == [
+        (sf("a0FDn000000Sub1"), "Commit")
+    ]
+    details = dict(rows(con, "select object, detail from raw_meta.load_rejects"))
+    assert details["OpportunityHistory"] == (
+        "ForecastCategory: 'Upside' is not one of Pipeline, Best Case, Commit, Closed, Omitted"
+        " (nor a value mapped to one in forecast_category_mappings.csv)"
+    )
+    assert (
+        "Forecast_Category__c: 'Pipeline' is not one of Commit, Best Case"
+        in details["Forecast_Submission__c"]
+    )
+
+
+def test_the_mapping_seed_is_read_from_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(
+        "delivered_value,forecast_category,note\nUpside,best case,renamed\nStretch,Nonsense,bad\n"
+    )
+    monkeypatch.setenv("HANDSHAKE_FORECAST_CATEGORY_MAPPINGS", str(seed))
+    monkeypatch.setenv("HANDSHAKE_PLAUSIBLE_DATE_FROM", "2000-01-01")
+    monkeypatch.setenv("HANDSHAKE_PLAUSIBLE_YEARS_AHEAD", "2")
+    rules = ValueRules.from_settings()
+    assert rules.forecast_categories["upside"] == "Best Case"
+    assert "stretch" not in rules.forecast_categories  # not a label: skipped
+    assert rules.forecast_categories["commit"] == "Commit"  # labels always map to themselves
+    assert rules.date_window("2026-03-09") == (date(2000, 1, 1), date(2028, 3, 9))
+    assert rules.date_window("2024-02-29T120000") == (date(2000, 1, 1), date(2026, 2, 28))
+
+
+# --------------------------------------------------------------------------- optional vs required
+
+
+def test_one_reject_row_lists_every_problem_and_optional_fields_are_nulled(
+    landing: Path, con
+) -> None:
+    header = "Id,AccountId,OwnerId,Meeting_Mode__c,ActivityDate,DurationInMinutes,IsDeleted\n"
+    write(
+        landing,
+        "crm/2025-01-31/Event.csv",
+        header
+        + f"00UDn00000Evt01,{ACC_1},{USER_1},Virtual,2025-01-10,30,false\n"
+        + f"00UDn00000Evt02,{ACC_1},{USER_1},Hybrid,2025-01-10,half an hour,false\n"
+        + f"00UDn00000Evt03,{ACC_1},,Hybrid,someday,45,false\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rows(con, "select rows_loaded, rows_rejected from raw_meta.load_ledger") == [(2, 1)]
+    assert rows(
+        con, "select Id, Meeting_Mode__c, DurationInMinutes from raw_crm.event order by Id"
+    ) == [(sf("00UDn00000Evt01"), "Virtual", 30), (sf("00UDn00000Evt02"), None, None)]
+    rejects = rows(
+        con,
+        "select line_number, action, reason, fields, detail, problems"
+        " from raw_meta.load_rejects order by 1",
+    )
+    assert [r[:4] for r in rejects] == [
+        (3, "field_nulled", "invalid_type", "Meeting_Mode__c,DurationInMinutes"),
+        (4, "row_rejected", "missing_required", "OwnerId,Meeting_Mode__c,ActivityDate"),
+    ]
+    assert rejects[0][4] == (
+        "Meeting_Mode__c: 'Hybrid' is not one of In Person, Virtual (loaded as NULL); "
+        "DurationInMinutes: 'half an hour' is not a valid integer (loaded as NULL)"
+    )
+    assert rejects[1][4] == (
+        "missing required value: OwnerId; "
+        "Meeting_Mode__c: 'Hybrid' is not one of In Person, Virtual (loaded as NULL); "
+        "ActivityDate: 'someday' is not a valid date"
+    )
+    assert json.loads(rejects[1][5]) == [
+        {"field": "OwnerId", "reason": "missing_required", "action": "row_rejected", "value": None},
+        {
+            "field": "Meeting_Mode__c",
+            "reason": "invalid_value",
+            "action": "field_nulled",
+            "value": "Hybrid",
+        },
+        {
+            "field": "ActivityDate",
+            "reason": "invalid_type",
+            "action": "row_rejected",
+            "value": "someday",
+        },
+    ]
+
+
+# --------------------------------------------------------------------------- implausible values
+
+
+def test_implausible_dates_amounts_and_rates_are_rejected_with_a_reason(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2026-03-09/invoices.csv",
+        "invoice_number,customer_number,document_type,invoice_date,due_date,currency,status,updated_at\n"
+        f"I1,C1,invoice,0001-01-01,,EUR,posted,{TS}\n"
+        f"I2,C1,invoice,2026-03-01,9999-12-31,EUR,posted,{TS}\n"
+        f"I3,C1,invoice,2036-03-09,2036-03-09,EUR,posted,{TS}\n"
+        f"I4,C1,invoice,1989-12-31,,EUR,posted,{TS}\n",
+    )
+    write(
+        landing,
+        "erp/2026-03-09/invoice_lines.csv",
+        "invoice_number,line_number,quantity,unit_price,net_amount,cost_amount,updated_at\n"
+        f"I2,1,1,1e11,1e11,,{TS}\n"
+        f"I2,2,1,99999999999.99,99999999999.99,-1e11,{TS}\n",
+    )
+    write(
+        landing,
+        "erp/2026-03-09/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\n2026-03-01,USD,0\n2026-03-02,USD,-0.9\n2026-03-03,USD,0.9\n",
+    )
+    write(
+        landing,
+        "crm/2026-03-09/Opportunity.csv",
+        OPPORTUNITY_HEADER + "\n" + opportunity(OPP_1, "9999-12-31") + opportunity(OPP_2),
+    )
+    load(landing, con)
+    window = "within the plausible dates 1990-01-01 to 2036-03-09"
+    assert rows(con, "select invoice_number, due_date from raw_erp.invoices order by 1") == [
+        ("I2", None),
+        ("I3", date(2036, 3, 9)),
+    ]
+    assert rows(con, "select line_number, net_amount, cost_amount from raw_erp.invoice_lines") == [
+        (2, Decimal("99999999999.990000"), None)
+    ]
+    assert rows(con, "select rate_to_eur from raw_erp.fx_rates") == [(Decimal("0.900000"),)]
+    assert rows(con, "select Id from raw_crm.opportunity") == [(sf(OPP_2),)]
+    rejects = rows(
+        con,
+        "select object, line_number, action, reason, detail from raw_meta.load_rejects"
+        " order by object, line_number",
+    )
+    assert rejects == [
+        (
+            "Opportunity",
+            2,
+            "row_rejected",
+            "invalid_value",
+            f"CloseDate: '9999-12-31' is not {window}",
+        ),
+        (
+            "fx_rates",
+            2,
+            "row_rejected",
+            "invalid_value",
+            "rate_to_eur: '0' is not > 0 and below 100,000,000 in absolute value",
+        ),
+        (
+            "fx_rates",
+            3,
+            "row_rejected",
+            "invalid_value",
+            "rate_to_eur: '-0.9' is not > 0 and below 100,000,000 in absolute value",
+        ),
+        (
+            "invoice_lines",
+            2,
+            "row_rejected",
+            "invalid_value",
+            "unit_price: '1e11' is not below 100,000,000,000 in absolute value; "
+            "net_amount: '1e11' is not below 100,000,000,000 in absolute value",
+        ),
+        (
+            "invoice_lines",
+            3,
+            "field_nulled",
+            "invalid_value",
+            "cost_amount: '-1e11' is not below 100,000,000,000 in absolute value (loaded as NULL)",
+        ),
+        (
+            "invoices",
+            2,
+            "row_rejected",
+            "invalid_value",
+            f"invoice_date: '0001-01-01' is not {window}",
+        ),
+        (
+            "invoices",
+            3,
+            "field_nulled",
+            "invalid_value",
+            f"due_date: '9999-12-31' is not {window} (loaded as NULL)",
+        ),
+        (
+            "invoices",
+            5,
+            "row_rejected",
+            "invalid_value",
+            f"invoice_date: '1989-12-31' is not {window}",
+        ),
+    ]
+
+
+def test_the_plausible_window_is_a_setting(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2026-03-09/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\n1995-01-02,USD,0.9\n2026-12-31,USD,0.9\n2027-01-01,USD,0.9\n",
+    )
+    load(landing, con, ValueRules(date_from=date(2000, 1, 1), years_ahead=0))
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
+    assert [
+        detail
+        for (detail,) in rows(con, "select detail from raw_meta.load_rejects order by line_number")
+    ] == [
+        "rate_date: '1995-01-02' is not within the plausible dates 2000-01-01 to 2026-03-09",
+        "rate_date: '2026-12-31' is not within the plausible dates 2000-01-01 to 2026-03-09",
+        "rate_date: '2027-01-01' is not within the plausible dates 2000-01-01 to 2026-03-09",
+    ]
+
+
+# --------------------------------------------------------------------------- re-admitting rows
+
+
+def test_rows_rejected_for_an_unmapped_category_are_readmitted_once_mapped(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + "\n"
+        + opportunity(OPP_1, category="Upside")
+        + opportunity(OPP_2, category="Upside", close_date="someday")  # a second problem
+        + opportunity("006Dn00000OpPo3")
+        + opportunity("006Dn00000OpPo4", category="Stretch"),
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 3)
+    before = rows(con, "select * from raw_crm.opportunity")
+
+    # candidates: lines 2 and 5 (line 3 also has an invalid date); the seed knows neither value yet
+    assert [(r.readmitted, r.still_rejected) for r in readmit_rejected_rows(con, RULES)] == [(0, 2)]
+    assert rows(con, "select * from raw_crm.opportunity") == before
+
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [readmitted] = readmit_rejected_rows(con, extended, run_id="run-1")
+    assert (readmitted.file_path, readmitted.readmitted, readmitted.still_rejected) == (
+        "crm/2025-01-31/Opportunity.csv",
+        1,
+        1,
+    )
+    assert rows(
+        con,
+        "select Id, ForecastCategoryName, _drop_id, _source_file, _line_number, _content_hash"
+        " from raw_crm.opportunity order by Id",
+    ) == [
+        (
+            sf(OPP_1),
+            "Best Case",
+            "2025-01-31",
+            "crm/2025-01-31/Opportunity.csv",
+            2,
+            result.content_hash,
+        ),
+        (
+            sf("006Dn00000OpPo3"),
+            "Pipeline",
+            "2025-01-31",
+            "crm/2025-01-31/Opportunity.csv",
+            4,
+            result.content_hash,
+        ),
+    ]
+    assert rows(
+        con,
+        "select line_number, action, readmitted_at is not null from raw_meta.load_rejects order by 1",
+    ) == [(2, "readmitted", True), (3, "row_rejected", False), (5, "row_rejected", False)]
+    assert rows(
+        con,
+        "select status, run_id, rows_loaded, content_hash = ? from raw_meta.load_ledger"
+        " order by finished_at",
+        [result.content_hash],
+    ) == [("loaded", None, 1, True), ("readmitted", "run-1", 1, True)]
+
+    # again: nothing left to re-admit, nothing loads twice; the file itself is still a duplicate
+    assert [(r.readmitted, r.still_rejected) for r in readmit_rejected_rows(con, extended)] == [
+        (0, 1)
+    ]
+    assert rows(con, "select count(*) from raw_crm.opportunity") == [(2,)]
+    [again] = load(landing, con, extended)
+    assert again.status == "skipped_duplicate"
+    assert rows(con, "select count(*) from raw_crm.opportunity") == [(2,)]
