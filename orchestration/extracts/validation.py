@@ -195,12 +195,12 @@ def _trimmed(raw: str) -> str:
 def _blank(raw: str) -> str:
     """SQL: true when a text value is NULL or only whitespace (spaces, tabs, line breaks, NBSP).
 
-    Only values that start with such a character are trimmed: cheaper than
-    trimming every value.
+    A value that starts with a printable ASCII character is not blank: one
+    comparison, much cheaper than trimming every value; only the others are trimmed.
     """
     return (
-        f"({raw} is null or ((ascii({raw}) <= 32 or ascii({raw}) = 160) "
-        f"and trim({raw}, {sql_literal(WHITESPACE)}) = ''))"
+        f"(case when {raw} >= '!' and {raw} < '\u00a0' then false "
+        f"else coalesce(trim({raw}, {sql_literal(WHITESPACE)}) = '', true) end)"
     )
 
 
@@ -517,20 +517,28 @@ def staged_select(validation: ValidationSql, source: str, carry: tuple[str, ...]
     Reject fields are computed only for rows with a problem. The inner
     projection parses every value once (`_p<i>`); the checks read those.
     """
+    # The flags are computed once per row in their own projection: the
+    # reject fields below only read them (DuckDB does not share a repeated
+    # condition between CASE expressions).
+    parsed = (
+        f"select *, {', '.join(validation.parsed_columns)} "
+        f"from (select *{''.join(', ' + c for c in validation.trimmed_columns)} from {source})"
+    )
+    flagged = (
+        f"select *, coalesce({validation.is_rejected}, false) as _rejected, "
+        f"coalesce({validation.has_problem}, false) as _problem from ({parsed})"
+    )
     return f"""
         select
-            coalesce({validation.is_rejected}, false) as _rejected,
-            case when {validation.has_problem} then {validation.reason} end as _reason,
-            case when {validation.has_problem} then {validation.detail} end as _detail,
-            case when {validation.has_problem} then {validation.fields} end as _fields,
-            case when {validation.has_problem} then {validation.problems} end as _problems,
-            case when {validation.has_problem} then {validation.raw_json} end as _raw_values,
+            _rejected,
+            case when _problem then {validation.reason} end as _reason,
+            case when _problem then {validation.detail} end as _detail,
+            case when _problem then {validation.fields} end as _fields,
+            case when _problem then {validation.problems} end as _problems,
+            case when _problem then {validation.raw_json} end as _raw_values,
             false as _identical_duplicate,
             {validation.extra_json} as _extra_json,
             {validation.delivered_ids} as _delivered_ids,
             {", ".join([*validation.typed_columns, *carry])}
-        from (
-            select *, {", ".join(validation.parsed_columns)}
-            from (select *{"".join(", " + c for c in validation.trimmed_columns)} from {source})
-        )
+        from ({flagged})
     """
