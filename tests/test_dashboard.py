@@ -48,6 +48,7 @@ PAGES = [
     "/relationships/",
     "/hybrid-selling/",
     "/accounts/",
+    "/cash/",
     "/glossary/",
 ]
 
