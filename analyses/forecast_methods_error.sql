@@ -8,8 +8,9 @@
 -- the month. Over all backtest months (over when extracted, bookings > 0,
 -- the sales, finance and relationship forecasts given), per method: MAPE
 -- (mean of |forecast - bookings| / bookings over the months), WAPE (sum of
--- absolute errors / sum of bookings), mean bias (mean of (forecast - bookings) / bookings) and the average haircut finance
--- applied (mean of the monthly haircut and the haircut of the summed amounts).
+-- absolute errors / sum of bookings), mean bias (mean of (forecast -
+-- bookings) / bookings) and the average haircut finance applied (mean of
+-- the monthly haircut and the haircut of the summed amounts).
 with
 
 forecasts as (

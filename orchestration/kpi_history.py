@@ -79,6 +79,39 @@ create table if not exists kpi_restatements (
 );
 """
 
+# What BI readers see on the published copies (every published table and column is described).
+TABLE_DESCRIPTIONS = {
+    "kpi_refreshes": "One row per refresh that recorded KPI history: when, on which drops, "
+    "with which close day.",
+    "kpi_reported_months": "The closed months whose KPI values are recorded as reported, "
+    "and the refresh that reported them.",
+    "kpi_reported_values": "Every company and account KPI value of a closed month as first "
+    "reported; later refreshes never change these rows.",
+    "kpi_restatements": "A reported KPI value that a later refresh computed differently: "
+    "reported, previous and new value, and the drops loaded since.",
+}
+COLUMN_DESCRIPTIONS = {
+    "refresh_id": "The refresh (Dagster run id, or a generated id outside Dagster).",
+    "refreshed_at": "When the refresh recorded its history (UTC).",
+    "extraction_date": "The extraction date of the refresh: its latest loaded drop id.",
+    "close_day": "The day of the next month from which a month counts as closed.",
+    "drops": "The drop ids loaded when the refresh ran.",
+    "month": "The KPI month (first day of the month).",
+    "closed_on": "The day the month closed (its close day in the next month).",
+    "reported_at": "When the value was first reported (UTC).",
+    "kpi_code": "The KPI's code in the KPI registry (kpi_definitions).",
+    "grain": "company or account.",
+    "grain_key": "The account key for the account grain; empty for the company.",
+    "value": "The KPI value as reported (NULL: no data that month).",
+    "restatement_id": "Identifies the restatement.",
+    "reported_value": "The value as first reported for the month.",
+    "previous_value": "The value before this restatement (the reported or last restated value).",
+    "new_value": "The value this refresh computed.",
+    "difference": "new_value - reported_value.",
+    "restated_at": "When the restatement was found (UTC).",
+    "drops_since": "The drop ids loaded since the value was reported.",
+}
+
 
 @dataclass(frozen=True)
 class Recording:
@@ -366,6 +399,15 @@ def copy_into_publication(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Copy the attached history tables into the release (attached as `release`)."""
     published = []
     for table in HISTORY_TABLES:
-        con.execute(f"create table release.marts.{table} as select * from kpi_history.main.{table}")
+        target = f"release.marts.{table}"
+        con.execute(f"create table {target} as select * from kpi_history.main.{table}")
+        con.execute(f"comment on table {target} is {sql_literal(TABLE_DESCRIPTIONS[table])}")
+        for (column,) in con.execute(
+            "select column_name from duckdb_columns() "
+            "where database_name = 'release' and schema_name = 'marts' and table_name = ?",
+            [table],
+        ).fetchall():
+            description = sql_literal(COLUMN_DESCRIPTIONS[column])
+            con.execute(f'comment on column {target}."{column}" is {description}')
         published.append(f"marts.{table}")
     return published

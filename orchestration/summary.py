@@ -191,14 +191,22 @@ def backtest_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     lines = []
     for method, forecast in BACKTEST_METHODS:
         row = con.execute(
+            # In double precision: the ratio of two DECIMAL(18, 2) amounts times a
+            # third overflows DuckDB's decimal width.
             f"""
+            with backtest as (
+                select
+                    cast({forecast} as double) as forecast_amount,
+                    cast(bookings_amount as double) as bookings_amount
+                from marts.fct_forecast_company_monthly
+                where is_backtest_month
+            )
             select
                 count(*),
-                avg(abs({forecast} - bookings_amount) / bookings_amount),
-                sum(abs({forecast} - bookings_amount)) / sum(bookings_amount),
-                avg(({forecast} - bookings_amount) / bookings_amount)
-            from marts.fct_forecast_company_monthly
-            where is_backtest_month
+                avg(abs(forecast_amount - bookings_amount) / bookings_amount),
+                sum(abs(forecast_amount - bookings_amount)) / sum(bookings_amount),
+                avg((forecast_amount - bookings_amount) / bookings_amount)
+            from backtest
             """
         ).fetchone()
         months, mape, wape, bias = row

@@ -362,7 +362,8 @@
 {#- fct_receivables_monthly, per invoice number (its document, its
     overpayment and the payments naming it): lines int_invoice_lines_classified
     rebuilt since; a header loaded since; a payment loaded since, with every
-    invoice number any version of it named; a payment converted to another
+    invoice number any version of it named; an invoice, line or payment
+    withdrawn since (a payment with every invoice its other versions name); a payment converted to another
     currency whose rate (either currency) loaded since applies on its date; a
     currency and month end whose rate differs from the one stored; a customer
     whose account differs from the one stored; and when the last month
@@ -394,6 +395,25 @@
             where {{ loaded_since_previous_build('loaded_at') }}
         ) as changed_payments
             on all_versions.payment_id = changed_payments.payment_id
+
+    ),
+
+    withdrawn as (
+
+        -- an invoice or payment withdrawn since: the invoice, and every invoice
+        -- any remaining version of a withdrawn payment names
+        select unit_id as invoice_number from {{ ref('stg_raw_meta__withdrawn_rows') }}
+        where
+            source_object in ('invoice_lines', 'invoices', 'payments')
+            and {{ loaded_since_previous_build('withdrawn_at') }}
+        union
+        select all_versions.invoice_number
+        from {{ ref('stg_erp__payment_versions') }} as all_versions
+        inner join {{ ref('stg_raw_meta__withdrawn_rows') }} as withdrawn_payments
+            on all_versions.payment_id = withdrawn_payments.record_id
+        where
+            withdrawn_payments.source_object = 'payments'
+            and {{ loaded_since_previous_build('withdrawn_payments.withdrawn_at') }}
 
     ),
 
@@ -471,6 +491,8 @@
     select invoice_number from headers
     union
     select invoice_number from payment_versions
+    union
+    select invoice_number from withdrawn
     union
     select invoice_number from reconverted_payments
     union

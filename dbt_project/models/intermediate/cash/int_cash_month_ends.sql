@@ -36,7 +36,7 @@ reached as (
         {%- set extract_date = dbt.cast(dbt.split_part('drop_id', "'T'", 1), 'date') %}
         select {{ dbt.cast(dbt.date_trunc('month', 'max(' ~ extract_date ~ ')'), 'date') }} as reached_month
         from load_ledger
-        where load_status = 'loaded'
+        where load_status = 'loaded' and not is_withdrawn
     ) as candidates
 
 ),

@@ -102,7 +102,7 @@ quota_delivery as (
     -- quota is the targets seed and team and rep quotas are NULL
     select count(*) > 0 as has_quotas
     from load_ledger
-    where source_object = 'ForecastingQuota' and load_status = 'loaded'
+    where source_object = 'ForecastingQuota' and load_status = 'loaded' and not is_withdrawn
 
 ),
 

@@ -40,6 +40,19 @@ invoices as (
 
 ),
 
+payments as (
+
+    select
+        'payments' as source_object,
+        raw_payments.invoice_number as unit_id,
+        raw_payments.payment_id as record_id,
+        withdrawals.withdrawn_at
+    from {{ source('raw_erp', 'payments') }} as raw_payments
+    inner join withdrawals
+        on raw_payments._load_id = withdrawals.load_id
+
+),
+
 opportunities as (
 
     select
@@ -84,6 +97,8 @@ final as (
     select * from invoice_lines
     union all
     select * from invoices
+    union all
+    select * from payments
     union all
     select * from opportunities
     union all
