@@ -8,9 +8,11 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.automation import daily_refresh, new_drop_sensor, refresh_warehouse
+from orchestration.defs.company import load_company_settings_files
 from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
 from orchestration.defs.extracts import load_landing_extracts
 from orchestration.defs.history import kpi_reported_values
+from orchestration.defs.money import missing_fx_amounts
 from orchestration.defs.publish import published_marts
 from orchestration.defs.spark import export_raw_for_spark, raw_parquet_for_spark
 from orchestration.defs.warehouse import warehouse_resource
@@ -19,11 +21,13 @@ from orchestration.settings import Settings
 defs = dg.Definitions(
     assets=[
         load_landing_extracts,
+        load_company_settings_files,
         handshake_dbt_models,
         kpi_reported_values,
         published_marts,
         raw_parquet_for_spark,
     ],
+    asset_checks=[missing_fx_amounts],
     jobs=[refresh_warehouse, export_raw_for_spark],
     schedules=[daily_refresh],
     sensors=[new_drop_sensor],

@@ -178,6 +178,9 @@ def definition(manifest: dict[str, Any], metric_name: str) -> dict[str, Any]:
                 (e["name"], e.get("expr") or e["name"]) for e in semantic_model["entities"]
             ),
             "model": model["name"],
+            # which objects must have been delivered, and whether a month
+            # without facts is 0 or NULL (macros/kpi/kpi_fact.sql)
+            "kpi_fact": model["config"].get("meta", {}).get("kpi_fact"),
         }
     elif metric["type"] == "ratio":
         out["numerator"] = definition(manifest, params["numerator"]["name"])

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.extracts.contract import OBJECTS
 from orchestration.extracts.loader import LEDGER_TABLE, quote, sql_literal
 from orchestration.kpi_history import attach_for_publication, copy_into_publication
 from orchestration.warehouse_io import DiskFull, is_disk_full, wait_while_locked
@@ -277,8 +278,25 @@ def _run_status(run_id: str | None, landing_dir: Path | None) -> str:
                 case when starts_with({error}, file_path) then {error}
                 else file_path || ': ' || {error} end,
                 chr(10) order by file_path
-            ) filter (where status = 'refused') as refused_files
+            ) filter (where status = 'refused') as refused_files,
+            ({_never_delivered()}) as objects_never_delivered
         from warehouse.{LEDGER_TABLE} where run_id = {run}
+    """
+
+
+def _never_delivered() -> str:
+    """SQL: the contract objects no run ever loaded a file of (their KPIs are NULL), as text."""
+    objects = ", ".join(f"({sql_literal(obj.system)}, {sql_literal(obj.name)})" for obj in OBJECTS)
+    return f"""
+        select coalesce(string_agg(contract.system || '/' || contract.name, ', '
+            order by contract.system, contract.name), '')
+        from (values {objects}) as contract (system, name)
+        where not exists (
+            select 1 from warehouse.{LEDGER_TABLE} as ledger
+            where ledger.status in ('loaded', 'skipped_duplicate')
+                and ledger.system = contract.system
+                and lower(ledger.object) = lower(contract.name)
+        )
     """
 
 

@@ -52,6 +52,9 @@ class Settings:
     # exported as Parquet for it (orchestration/spark_export.py).
     spark_home: Path = REPO_ROOT / "data" / "spark"
     spark_raw_dir: Path = REPO_ROOT / "data" / "spark" / "raw"
+    # The company's own settings files (targets, manual matches): see
+    # orchestration/company_settings.py. Default: `company` beside the landing folder.
+    company_dir: Path = REPO_ROOT / "data" / "company"
     # Numbers as reported (orchestration/kpi_history.py): the file that keeps
     # them beside the warehouse, and the day of the next month a month closes.
     kpi_history: Path | None = None
@@ -77,8 +80,10 @@ class Settings:
     def from_env(cls) -> Settings:
         warehouse = _path_from_env("HANDSHAKE_WAREHOUSE", "data/warehouse.duckdb")
         spark_home = _path_from_env("HANDSHAKE_SPARK_HOME", "data/spark")
+        landing_dir = _path_from_env("HANDSHAKE_LANDING_DIR", "data/landing")
         return cls(
-            landing_dir=_path_from_env("HANDSHAKE_LANDING_DIR", "data/landing"),
+            landing_dir=landing_dir,
+            company_dir=_path_from_env("HANDSHAKE_COMPANY_DIR", landing_dir.parent / "company"),
             warehouse=warehouse,
             publish_dir=_path_from_env("HANDSHAKE_PUBLISH_DIR", warehouse.parent / "publish"),
             reporting_currency=(os.environ.get("HANDSHAKE_REPORTING_CURRENCY") or "EUR").upper(),

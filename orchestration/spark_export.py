@@ -2,7 +2,7 @@
 
 The loader validates every file once, into DuckDB. For the `spark` dbt target
 this module copies the result, every raw table the dbt sources name (raw_crm.*,
-raw_erp.*, raw_meta.load_ledger and load_rejects), to
+raw_erp.*, raw_meta.load_ledger and load_rejects, raw_company.*), to
 
     <raw_dir>/<schema>/<table>/part-0.parquet
 
@@ -25,11 +25,17 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.company_settings import SETTINGS_FILES
 from orchestration.extracts.contract import OBJECTS
 from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE, quote, sql_literal
 from orchestration.settings import Settings
 
-RAW_TABLES = (*(obj.qualified_raw_table for obj in OBJECTS), LEDGER_TABLE, REJECTS_TABLE)
+RAW_TABLES = (
+    *(obj.qualified_raw_table for obj in OBJECTS),
+    LEDGER_TABLE,
+    REJECTS_TABLE,
+    *(settings.table for settings in SETTINGS_FILES),
+)
 PARQUET_FILE = "part-0.parquet"
 
 

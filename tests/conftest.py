@@ -43,7 +43,7 @@ def known_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None
     """The hand-made landing set tests/fixtures/landing_known loaded and built (`dbt build`)."""
     root = tmp_path_factory.mktemp("landing_known")
     path = root / "warehouse.duckdb"
-    results = load_landing(KNOWN_LANDING, path)
+    results = load_landing(KNOWN_LANDING, path, KNOWN_LANDING.parent / "landing_known_company")
     statuses = {r.landing_file.relative_path: r.status for r in results}
     # every extract loads; the fixture's README.md is outside the layout
     assert set(statuses.values()) == {"loaded", "ignored"}, [

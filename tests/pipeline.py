@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.company_settings import company_dir_for, load_company_settings
 from orchestration.extracts.loader import ExtractLoader, FileResult, discover_landing_files
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
@@ -54,10 +55,18 @@ def generate_sample(landing: Path, scale: float = SAMPLE_TEST_SCALE, seed: int =
     )
 
 
-def load_landing(landing: Path, warehouse: Path) -> list[FileResult]:
-    """Run the loader (the same code the Dagster asset runs) over a landing folder."""
+def load_landing(
+    landing: Path, warehouse: Path, company_dir: Path | None = None
+) -> list[FileResult]:
+    """Run the loader (the same code the Dagster assets run) over a landing folder.
+
+    The company settings come from `company_dir` (default: `company` beside the
+    landing folder, as in the product), like the Dagster asset load_company_settings.
+    """
     with duckdb.connect(str(warehouse)) as con:
-        return ExtractLoader(con).load_all(discover_landing_files(landing))
+        results = ExtractLoader(con).load_all(discover_landing_files(landing))
+        load_company_settings(con, company_dir or company_dir_for(landing))
+    return results
 
 
 def run_dbt(

@@ -486,7 +486,7 @@ def test_implausible_values_never_reach_the_models(warehouse: duckdb.DuckDBPyCon
 def test_non_eur_reporting_currency(tmp_path: Path) -> None:
     """Reporting in USD: amount * rate_to_eur(currency, d) / rate_to_eur(USD, d), per line."""
     path = tmp_path / "usd.duckdb"
-    load_landing(FIXTURE, path)
+    load_landing(FIXTURE, path, FIXTURE.parent / "landing_known_company")
     run_dbt(
         ["build", "--select", "+fct_invoice_lines", "--indirect-selection", "cautious"],
         path,

@@ -72,12 +72,33 @@ def month_of(text: str) -> date:
     return date.fromisoformat(text[:10])
 
 
-def absent_value(code: str) -> float | None:
-    """What MetricFlow means by no row: the metric's fill value (0 for additive KPIs)."""
-    metric = kpis.metrics_by_name(kpis.load_manifest())[code]
-    if metric["type"] == "simple":
-        return metric["type_params"]["measure"].get("fill_nulls_with")
-    return None
+def zero_months(warehouse: Path) -> dict[str, set[date]]:
+    """Per simple metric, the months its kpi_fact view holds a 0 row for.
+
+    Those are the months in which the metric's (additive) source was delivered
+    and is published: an entity without facts there has 0. Everywhere else a
+    metric without facts is NULL (macros/kpi/kpi_fact.sql).
+    """
+    manifest = kpis.load_manifest()
+    out: dict[str, set[date]] = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for name, metric in kpis.metrics_by_name(manifest).items():
+            if metric["type"] != "simple":
+                continue
+            semantic_model, _ = kpis.measure_owner(
+                manifest, metric["type_params"]["measure"]["name"]
+            )
+            view = manifest["nodes"][semantic_model["depends_on"]["nodes"][0]]
+            settings = view["config"]["meta"]["kpi_fact"]
+            if settings["months_without_facts"] != "zero":
+                out[name] = set()
+                continue
+            rows = con.execute(
+                f"select distinct cast(date_trunc('month', {settings['time_column']}) as date) "
+                f"from {view['relation_name']} where is_empty_month_row"
+            ).fetchall()
+            out[name] = {row[0] for row in rows}
+    return out
 
 
 def mismatches(expected: dict, actual: dict) -> list[str]:
@@ -213,14 +234,17 @@ def entity_grain_mismatches(
         for code in codes
     }
     assert len(table) > 100
-    # Where the grain has no facts MetricFlow has no row, or (when another metric
-    # of the same query has one) a NULL it did not fill: both mean the KPI's
-    # fill value (0 for additive KPIs).
-    fill = {code: absent_value(metric_of[code]) for code in codes}
+    # Where an entity has no facts MetricFlow has no row, or (when another metric
+    # of the same query has one) a NULL: for an additive KPI in a month its
+    # source covers (a 0 row in its kpi_fact view) that is 0, otherwise NULL.
+    zero = zero_months(warehouse)
     actual = {}
     for key in table:
         value = from_mf.get(key)
-        actual[key] = fill[key[2]] if value is None else value
+        month, _, code = key
+        actual[key] = (
+            (0.0 if month in zero.get(metric_of[code], set()) else None) if value is None else value
+        )
     return mismatches(table, actual)
 
 

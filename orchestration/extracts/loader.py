@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.company_settings import ensure_company_tables
 from orchestration.extracts.contract import (
     OBJECTS,
     ExtractObject,
@@ -136,7 +137,12 @@ def content_hash(path: Path) -> tuple[str, int]:
 def ensure_tables(
     con: duckdb.DuckDBPyConnection, objects: Iterable[ExtractObject] = OBJECTS
 ) -> None:
-    """Create the raw, ledger and rejects tables if they do not exist (append-only)."""
+    """Create the raw, ledger and rejects tables if they do not exist (append-only).
+
+    The company settings tables too, empty: dbt reads them whether or not the
+    company has settings files (orchestration/company_settings.py).
+    """
+    ensure_company_tables(con)
     for schema in {obj.raw_schema for obj in OBJECTS} | {META_SCHEMA}:
         con.execute(f"create schema if not exists {schema}")
     for obj in objects:

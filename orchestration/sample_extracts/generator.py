@@ -66,6 +66,7 @@ memory stays bounded at large ``--scale``.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -77,6 +78,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.company_settings import company_dir_for
 from orchestration.extracts import contract
 from orchestration.sample_extracts import params
 from orchestration.sample_extracts.model import statements
@@ -267,8 +269,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of the history, add ONE daily delta drop (the day after the landing "
         "folder's last drop, about 1%% new or changed rows) to drops written before",
     )
+    parser.add_argument(
+        "--company-dir",
+        type=Path,
+        default=None,
+        help="where to write the sample company's settings files (bookings targets, manual "
+        "account matches); default: $HANDSHAKE_COMPANY_DIR, else `company` beside the "
+        "landing folder",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
+
+
+SAMPLE_COMPANY_SETTINGS = Path(__file__).parent / "company"
+
+
+def write_company_settings(company_dir: Path) -> list[Path]:
+    """The sample company's own settings files (orchestration/company_settings.py)."""
+    company_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in sorted(SAMPLE_COMPANY_SETTINGS.glob("*.csv")):
+        target = company_dir / source.name
+        shutil.copyfile(source, target)
+        written.append(target)
+    return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -303,6 +327,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     generate(options)
+    company_dir = args.company_dir or (
+        Settings.from_env().company_dir
+        if os.environ.get("HANDSHAKE_COMPANY_DIR")
+        else company_dir_for(landing_dir)
+    )
+    for path in write_company_settings(company_dir):
+        if not args.quiet:
+            print(f"wrote the sample company's settings {path}", file=sys.stderr)
     return 0
 
 

@@ -6,11 +6,18 @@
     an expression over other metrics). These macros read those definitions
     from dbt's graph and compute every KPI per month (and per entity, for
     kpi_account_monthly) the way MetricFlow does: measures are aggregated at
-    the grain, missing simple values take the metric's fill_nulls_with,
-    ratios are cast to double with a NULLIF on the denominator, derived
-    expressions are evaluated over the metric values at the same grain. No
-    KPI formula is typed here, so finance, sales and `mf query` cannot
-    diverge; tests/test_kpi_parity.py proves it.
+    the grain, ratios are cast to double with a NULLIF on the denominator,
+    derived expressions are evaluated over the metric values at the same
+    grain. No KPI formula is typed here, so finance, sales and `mf query`
+    cannot diverge; tests/test_kpi_parity.py proves it.
+
+    "No data" is NULL, never 0, and the data says which is which: every
+    semantic model reads a kpi_fact view (macros/kpi/kpi_fact.sql), empty
+    when its source objects were never delivered, without months after the
+    latest drop, and (for additive facts) with a 0 row per published month.
+    The months published are those the views hold. At account or rep grain
+    an entity without facts of an additive view in a month that view covers
+    gets 0 there (MetricFlow has no row for it); otherwise NULL.
 -#}
 
 {#- Metrics that are agreed KPIs; parts of KPIs carry meta.kpi_component: true. -#}
@@ -53,6 +60,20 @@
         {{ return(dimension.expr or dimension.name) }}
     {%- endfor -%}
     {{ return(none) }}
+{%- endmacro %}
+
+{#- The kpi_fact settings of the view a semantic model reads; a semantic
+    model over anything else is refused, so every KPI follows the rules. -#}
+{% macro _kpi_fact_of_model(sm) -%}
+    {%- set model_name = sm.model.split("'")[1] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == model_name -%}
+        {%- set settings = node.config.meta.get('kpi_fact') -%}
+        {%- if settings -%}{{ return(settings) }}{%- endif -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error(
+        "semantic model " ~ sm.name ~ " reads " ~ model_name ~ ": a semantic model reads a kpi_fact "
+        ~ "view (macros/kpi/kpi_fact.sql) over its fact, so that a KPI is NULL without data "
+        ~ "and 0 only for a month without facts") }}
 {%- endmacro %}
 
 {% macro _kpi_aggregate(measure) -%}
@@ -118,7 +139,6 @@
         {#- Parse time: the graph is not built yet. The facts are declared with
             depends_on comments in the calling model; dbt refuses to run it if one
             is missing. The time spine is declared here. -#}
-        {%- do ref('metricflow_time_spine') -%}
         select
             cast(null as date) as month,
             {% if entity %}cast(null as {{ dbt.type_string() }}) as {{ entity }}_key,{% endif %}
@@ -149,7 +169,8 @@
             {%- if source_name not in sources -%}
                 {%- do sources.update({source_name: {
                     'model': sm.model, 'time_expr': _kpi_dimension_expr(sm, time_dimension),
-                    'entity_expr': entity_expr, 'measures': {}}}) -%}
+                    'entity_expr': entity_expr, 'measures': {},
+                    'zero_months': _kpi_fact_of_model(sm).months_without_facts == 'zero'}}) -%}
             {%- endif -%}
             {%- do sources[source_name].measures.update({measure.name: measure}) -%}
             {%- do simple_columns.update({name: {
@@ -186,9 +207,19 @@ with
         {{ _kpi_aggregate(measure) }} as {{ measure_name }}{{ "," if not loop.last }}
         {% endfor %}
     from {{ ref(model_name) }}
+    {% if entity %}where {{ source.entity_expr }} is not null{% endif %}
     group by {{ dbt.date_trunc('month', source.time_expr) }}{% if entity %}, {{ source.entity_expr }}{% endif %}
 
 ),
+{% if entity and source.zero_months %}
+{{ source_name }}__zero_months as (
+
+    select distinct {{ dbt.date_trunc('month', source.time_expr) }} as month
+    from {{ ref(model_name) }}
+    where is_empty_month_row
+
+),
+{% endif %}
 {% endfor %}
 
 {%- if entity %}
@@ -201,19 +232,11 @@ grain as (
 ),
 {%- else %}
 
-month_bounds as (
-    {% for source_name in sources | sort -%}
-    select min(month) as first_month, max(month) as last_month from {{ source_name }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
 grain as (
-    select distinct {{ dbt.date_trunc('month', 'date_day') }} as month
-    from {{ ref('metricflow_time_spine') }}
-    where
-        date_day >= (select min(first_month) from month_bounds)
-        and date_day <= (select max(last_month) from month_bounds)
+    {% for source_name in sources | sort -%}
+    select month from {{ source_name }}
+    {% if not loop.last %}union{% endif %}
+    {% endfor %}
 ),
 {%- endif %}
 
@@ -226,6 +249,11 @@ level_0 as (
         {%- set column = simple_columns[name] -%}
         {%- if column.fill is not none -%}
         coalesce({{ column.source }}.{{ column.measure }}, {{ column.fill }})
+        {%- elif entity and sources[column.source].zero_months -%}
+        coalesce(
+            {{ column.source }}.{{ column.measure }},
+            case when {{ column.source }}__zero_months.month is not null then 0 end
+        )
         {%- else -%}
         {{ column.source }}.{{ column.measure }}
         {%- endif %} as {{ name }}{{ "," if not loop.last }}
@@ -235,6 +263,10 @@ level_0 as (
     left join {{ source_name }}
         on grain.month = {{ source_name }}.month
         {% if entity %}and grain.{{ entity_key }} = {{ source_name }}.{{ entity_key }}{% endif %}
+    {% if entity and sources[source_name].zero_months -%}
+    left join {{ source_name }}__zero_months
+        on grain.month = {{ source_name }}__zero_months.month
+    {% endif -%}
     {% endfor %}
 
 ),

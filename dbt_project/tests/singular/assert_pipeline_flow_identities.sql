@@ -3,7 +3,9 @@
 -- the published KPI tables, to the cent:
 --   open_pipeline = pipeline_flow_won + _lost + _pushed + _still_open;
 --   bookings = pipeline_flow_won + pipeline_flow_won_amount_change + pipeline_flow_added.
--- A missing part is a failure too. Any row returned is a failure.
+-- A missing part is a failure too, unless the whole flow is missing: while
+-- OpportunityHistory has never been delivered, open pipeline and every flow
+-- part are NULL (no data, macros/kpi/kpi_fact.sql). Any row returned is a failure.
 {{ config(severity='error') }}
 
 {%- set codes = [
@@ -75,7 +77,18 @@ final as (
 
 select * from final
 where
-    open_pipeline_difference <> 0
-    or bookings_difference <> 0
-    or open_pipeline_difference is null
-    or bookings_difference is null
+    not (
+        open_pipeline is null
+        and pipeline_flow_won is null
+        and pipeline_flow_lost is null
+        and pipeline_flow_pushed is null
+        and pipeline_flow_still_open is null
+        and pipeline_flow_won_amount_change is null
+        and pipeline_flow_added is null
+    )
+    and (
+        open_pipeline_difference <> 0
+        or bookings_difference <> 0
+        or open_pipeline_difference is null
+        or bookings_difference is null
+    )

@@ -18,7 +18,7 @@ accounts as (
 
 overrides as (
 
-    select * from {{ ref('account_match_overrides') }}
+    select * from {{ ref('stg_company__account_match_overrides') }}
 
 ),
 

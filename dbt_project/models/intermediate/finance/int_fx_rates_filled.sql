@@ -1,9 +1,13 @@
 -- One row per currency and day: the rate that applies on that day, i.e. the
 -- latest rate on or before it (extract contract, kpis.md), and the factor to
--- the reporting currency: rate_to_eur(currency, day) / rate_to_eur(R, day).
--- EUR is always 1. Days before a currency's first rate have no row: amounts
--- in that currency on those days cannot be converted (missing-FX bucket).
--- A rate of 0 or less is not a rate and is ignored.
+-- the reporting currency R.
+-- - An amount already in R needs no rate: R's factor is 1 every day, with or
+--   without rates for R (a single-currency company needs no fx_rates file).
+-- - Any other currency C: rate_to_eur(C, day) / rate_to_eur(R, day), each
+--   the latest on or before the day (a cross rate when neither is EUR).
+-- EUR is always 1. Days before a currency's (or R's) first rate have no row:
+-- amounts in that currency on those days cannot be converted (missing-FX
+-- bucket). A rate of 0 or less is not a rate and is ignored.
 with
 
 fx_rates as (
@@ -92,14 +96,13 @@ reporting as (
 
 ),
 
-final as (
+converted as (
 
     select
         daily.rate_date,
         daily.currency_code,
         daily.rate_source_date,
         daily.rate_to_eur,
-        {{ reporting_currency() }} as reporting_currency,
         reporting.reporting_rate_to_eur,
         {{ double_to_decimal(
             'cast(daily.rate_to_eur as double) / cast(reporting.reporting_rate_to_eur as double)', 28, 12
@@ -107,6 +110,46 @@ final as (
     from daily
     inner join reporting
         on daily.rate_date = reporting.rate_date
+    where daily.currency_code <> {{ reporting_currency() }}
+
+),
+
+reporting_itself as (
+
+    select
+        days.date_day as rate_date,
+        {{ reporting_currency() }} as currency_code,
+        reporting.rate_source_date,
+        reporting.rate_to_eur,
+        reporting.rate_to_eur as reporting_rate_to_eur,
+        cast(1 as decimal(28, 12)) as rate_to_reporting
+    from days
+    left join daily as reporting
+        on
+            days.date_day = reporting.rate_date
+            and reporting.currency_code = {{ reporting_currency() }}
+
+),
+
+unioned as (
+
+    select * from converted
+    union all
+    select * from reporting_itself
+
+),
+
+final as (
+
+    select
+        rate_date,
+        currency_code,
+        rate_source_date,
+        rate_to_eur,
+        {{ reporting_currency() }} as reporting_currency,
+        reporting_rate_to_eur,
+        rate_to_reporting
+    from unioned
 
 )
 

@@ -1,6 +1,13 @@
 -- One row: the first and last day the calendar and the daily FX rates must
 -- cover. From 1 January of the earliest year in the data (or today) to
--- 31 December of the year after the latest date in the data (or today).
+-- 31 December of the year after the latest date in the data (or today),
+-- bounded to the plausible window the loader also applies: not before
+-- var plausible_date_from (HANDSHAKE_PLAUSIBLE_DATE_FROM, default
+-- 1990-01-01), not after var plausible_years_ahead
+-- (HANDSHAKE_PLAUSIBLE_YEARS_AHEAD, default 10) years after the extraction
+-- date of the latest drop (today without one). One absurd date can therefore
+-- not stretch the calendar; a fact outside it fails the test
+-- assert_kpi_fact_dates_within_calendar instead of vanishing from the KPIs.
 with
 
 invoices as (
@@ -63,6 +70,34 @@ training_completions as (
 
 ),
 
+load_ledger as (
+
+    select * from {{ ref('stg_raw_meta__load_ledger') }}
+
+),
+
+latest_drop as (
+
+    -- A drop id is the extract moment (YYYY-MM-DD or YYYY-MM-DDTHHMMSS).
+    select
+        max({{ dbt.safe_cast(dbt.split_part('drop_id', "'T'", 1), 'date') }}) as extract_date
+    from load_ledger
+    where load_status = 'loaded'
+
+),
+
+plausible_window as (
+
+    select
+        cast('{{ var("plausible_date_from") }}' as date) as first_plausible_date,
+        {{ dbt.cast(
+            dbt.dateadd('year', var('plausible_years_ahead') | int, 'coalesce(extract_date, current_date)'),
+            'date'
+        ) }} as last_plausible_date
+    from latest_drop
+
+),
+
 data_dates as (
 
 {%- set date_ranges = [
@@ -87,7 +122,7 @@ data_dates as (
 
 ),
 
-final as (
+data_bounds as (
 
     select
         {{ dbt.cast(dbt.date_trunc('year', 'coalesce(min(min_date), current_date)'), 'date') }}
@@ -100,6 +135,24 @@ final as (
             'date'
         ) }} as end_date
     from data_dates
+
+),
+
+final as (
+
+    select
+        case
+            when data_bounds.start_date < plausible_window.first_plausible_date
+                then plausible_window.first_plausible_date
+            else data_bounds.start_date
+        end as start_date,
+        case
+            when data_bounds.end_date > plausible_window.last_plausible_date
+                then plausible_window.last_plausible_date
+            else data_bounds.end_date
+        end as end_date
+    from data_bounds
+    cross join plausible_window
 
 )
 

@@ -1,7 +1,7 @@
 -- For data stewards: one row per ERP customer that matched no CRM account,
 -- with its invoiced revenue and up to three CRM accounts whose names are the
 -- most similar. Suggestions only: a steward confirms one by adding a row to
--- the seed account_match_overrides; nothing here changes a match.
+-- the company settings file account_match_overrides.csv; nothing here changes a match.
 with
 
 bridge as (

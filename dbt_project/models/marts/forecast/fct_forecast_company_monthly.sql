@@ -6,7 +6,9 @@
 -- finance_forecast_amount is finance's latest version before the month, and
 -- relationship_forecast_amount sums the month's open pipeline weighted by the
 -- trailing win rate of each account's relationship tier (fct_pipeline_monthly).
--- Amounts are 0 for a month without facts. The ratios are for display on this
+-- Bookings and pipeline amounts are 0 for a month without facts; a forecast
+-- without a version or submission of record for the month is NULL (kpis.md:
+-- "no data" is NULL, never 0), and so are the errors computed from it. The ratios are for display on this
 -- row; at other grains recompute them from the summed amounts.
 with
 
@@ -81,10 +83,10 @@ joined as (
         months.month,
         months.is_complete,
         finance_forecasts.version_date as finance_forecast_version_date,
-        coalesce(org_totals.sales_forecast_amount, 0) as sales_forecast_amount,
-        coalesce(org_totals.calibrated_sales_forecast_amount, 0) as calibrated_sales_forecast_amount,
+        org_totals.sales_forecast_amount,
+        org_totals.calibrated_sales_forecast_amount,
+        finance_forecasts.finance_forecast_amount,
         coalesce(sales_totals.sales_forecast_count, 0) as sales_forecast_count,
-        coalesce(finance_forecasts.finance_forecast_amount, 0) as finance_forecast_amount,
         finance_forecasts.month is not null as has_finance_forecast,
         coalesce(pipeline_totals.relationship_forecast_amount, 0) as relationship_forecast_amount,
         coalesce(pipeline_totals.relationship_unrated_amount, 0) as relationship_unrated_amount,

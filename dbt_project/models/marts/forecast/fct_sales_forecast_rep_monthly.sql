@@ -3,7 +3,9 @@
 -- rep value; managers' Team calls are in fct_sales_org_monthly) and
 -- the bookings the rep actually won (kpis.md bookings: won opportunities
 -- with CloseDate in the month, converted at CloseDate, from core's
--- fct_opportunities). Amounts are 0 when there is nothing. Accuracy and bias
+-- fct_opportunities). bookings_amount is 0 when nothing was won;
+-- sales_forecast_amount is NULL when the rep submitted no forecast of record
+-- for the month (kpis.md: "no data" is NULL, never 0). Accuracy and bias
 -- are for display on this row only; at any other grain recompute them from
 -- the summed amounts.
 with
@@ -92,7 +94,8 @@ joined as (
         grid.user_id,
         rep_forecasts.forecast_submission_id,
         rep_forecasts.forecast_submitted_at,
-        coalesce(rep_forecasts.sales_forecast_amount, 0) as sales_forecast_amount,
+        -- no submission of record: no forecast (NULL), not a forecast of 0
+        rep_forecasts.sales_forecast_amount,
         coalesce(rep_forecasts.sales_forecast_count, 0) as sales_forecast_count,
         coalesce(rep_forecasts.sales_forecast_missing_fx_count, 0) as sales_forecast_missing_fx_count,
         coalesce(rep_bookings.bookings_amount, 0) as bookings_amount,

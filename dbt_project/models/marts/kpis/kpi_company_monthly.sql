@@ -1,22 +1,23 @@
 -- One row per (month, kpi_code): every agreed KPI at company grain, computed
 -- from its one definition in models/semantic/ (see macros/kpi/kpi_table.sql).
 -- The facts the metrics read (dbt cannot see them before the graph is built):
--- depends_on: {{ ref('fct_invoice_lines') }}
--- depends_on: {{ ref('fct_payments') }}
--- depends_on: {{ ref('fct_opportunities') }}
--- depends_on: {{ ref('fct_pipeline_monthly') }}
--- depends_on: {{ ref('fct_bookings_targets') }}
--- depends_on: {{ ref('fct_sales_forecast_rep_monthly') }}
--- depends_on: {{ ref('fct_forecast_company_monthly') }}
--- depends_on: {{ ref('fct_account_relationship_monthly') }}
--- depends_on: {{ ref('fct_meetings') }}
--- depends_on: {{ ref('fct_rep_monthly') }}
--- depends_on: {{ ref('fct_opportunity_outcomes') }}
--- depends_on: {{ ref('fct_sales_org_monthly') }}
--- depends_on: {{ ref('fct_receivables_monthly') }}
--- depends_on: {{ ref('fct_invoiced_revenue_trailing') }}
--- depends_on: {{ ref('fct_opportunity_backlog_monthly') }}
--- depends_on: {{ ref('fct_recurring_revenue_retention') }}
+-- depends_on: {{ ref('kpi_fact_account_relationship_months') }}
+-- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
+-- depends_on: {{ ref('kpi_fact_invoice_lines') }}
+-- depends_on: {{ ref('kpi_fact_invoiced_revenue_trailing') }}
+-- depends_on: {{ ref('kpi_fact_meetings') }}
+-- depends_on: {{ ref('kpi_fact_opportunities') }}
+-- depends_on: {{ ref('kpi_fact_opportunity_backlog') }}
+-- depends_on: {{ ref('kpi_fact_opportunity_outcomes') }}
+-- depends_on: {{ ref('kpi_fact_payments') }}
+-- depends_on: {{ ref('kpi_fact_pipeline_months') }}
+-- depends_on: {{ ref('kpi_fact_receivables') }}
+-- depends_on: {{ ref('kpi_fact_recurring_retention') }}
+-- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
+-- depends_on: {{ ref('kpi_fact_rep_months') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_calls') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_months') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_quotas') }}
 
 with
 

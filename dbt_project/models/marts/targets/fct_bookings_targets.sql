@@ -4,7 +4,7 @@ with
 
 targets as (
 
-    select * from {{ ref('bookings_targets') }}
+    select * from {{ ref('stg_company__bookings_targets') }}
 
 ),
 

@@ -1,0 +1,129 @@
+{#-
+    kpi_fact(fact_model, time_column, source_objects, months_without_facts):
+    the relation a semantic model reads (a view over one fact), so that MetricFlow
+    and the KPI tables (macros/kpi/kpi_table.sql) tell "no data" (NULL) from
+    "nothing happened" (0) alike, by the data alone (no fill_nulls_with):
+
+    - source_objects ('system/Object', as in the load ledger): when any of them
+      has never been delivered (no loaded file), the view is empty, so every
+      KPI read from it is NULL in every month.
+    - Facts dated after the month of the latest drop's extraction date are left
+      out: those months are not published (int_kpi_months_published).
+    - months_without_facts='zero' (additive facts: amounts, counts): one extra
+      row per published month with every number 0 and every other column NULL
+      (is_empty_month_row true), so a month without facts sums to 0.
+      'null' (forecasts of record, targets): no such row, a month without a
+      fact stays NULL.
+-#}
+{% macro kpi_fact(fact_model, time_column, source_objects=[], months_without_facts='zero') -%}
+    {%- if months_without_facts not in ('zero', 'null') -%}
+        {{ exceptions.raise_compiler_error("kpi_fact: months_without_facts must be 'zero' or 'null'") }}
+    {%- endif -%}
+    {{ config(
+        materialized='view',
+        schema='semantic',
+        meta={'kpi_fact': {
+            'fact_model': fact_model, 'time_column': time_column,
+            'source_objects': source_objects, 'months_without_facts': months_without_facts}}
+    ) }}
+    {%- set fact = ref(fact_model) -%}
+    {%- set months = ref('int_kpi_months_published') -%}
+    {%- set ledger = ref('stg_raw_meta__load_ledger') -%}
+    {%- set columns = adapter.get_columns_in_relation(fact) if execute else [] %}
+with
+
+fact as (
+
+    select * from {{ fact }}
+
+),
+
+published_months as (
+
+    select * from {{ months }}
+
+),
+
+load_ledger as (
+
+    select * from {{ ledger }}
+
+),
+
+delivered as (
+
+    select count(distinct {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }})
+        as delivered_objects
+    from load_ledger
+    where
+        load_status in ('loaded', 'skipped_duplicate')
+        {%- if source_objects %}
+        and {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }} in (
+            {%- for object in source_objects %}'{{ object | lower }}'{{ ", " if not loop.last }}{% endfor -%}
+        )
+        {%- endif %}
+
+),
+
+is_delivered as (
+
+    select delivered_objects >= {{ source_objects | length }} as is_delivered
+    from delivered
+
+),
+
+facts_published as (
+
+    select
+        fact.*,
+        false as is_empty_month_row
+    from fact
+    cross join is_delivered
+    where
+        is_delivered.is_delivered
+        and fact.{{ time_column }} < (select max(next_month) from published_months)
+
+),
+{%- if months_without_facts == 'zero' %}
+
+empty_months as (
+
+    select
+        {% for column in columns -%}
+        {%- if column.name | lower == time_column | lower -%}
+        cast(published_months.month as {{ column.data_type }})
+        {%- elif column.is_number() or (column.dtype | lower).split('(')[0] | trim in _kpi_number_types() -%}
+        cast(0 as {{ column.data_type }})
+        {%- else -%}
+        cast(null as {{ column.data_type }})
+        {%- endif %} as {{ adapter.quote(column.name) if column.name != column.name | lower else column.name }},
+        {% endfor -%}
+        true as is_empty_month_row
+    from published_months
+    cross join is_delivered
+    where is_delivered.is_delivered
+
+),
+{%- endif %}
+
+final as (
+
+    select * from facts_published
+    {%- if months_without_facts == 'zero' %}
+    union all
+    select * from empty_months
+    {%- endif %}
+
+)
+
+select * from final
+{%- endmacro %}
+
+
+{#- Type names (without precision) of numbers, beyond what dbt's Column knows:
+    its is_number() misses 'decimal(18, 2)' with a precision on some adapters. -#}
+{% macro _kpi_number_types() -%}
+    {{ return(['decimal', 'numeric', 'double', 'float', 'real', 'integer', 'int', 'bigint', 'smallint',
+        'tinyint', 'hugeint', 'ubigint', 'uinteger', 'usmallint', 'utinyint', 'float4', 'float8',
+        'int2', 'int4', 'int8', 'long', 'short', 'byte']) }}
+{%- endmacro %}

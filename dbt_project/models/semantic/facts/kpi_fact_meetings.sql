@@ -1,0 +1,2 @@
+-- Meetings for the semantic layer (macros/kpi/kpi_fact.sql).
+{{ kpi_fact('fct_meetings', 'activity_date', ['crm/Event']) }}
