@@ -150,6 +150,11 @@ def test_dso(con: duckdb.DuckDBPyConnection) -> None:
     assert close(account(con, MARCH, ACME)["dso"], 200 / (600 + 550) * 90)
     assert close(account(con, MARCH, BETA)["dso"], 900 / (150 + 1500 - 100) * 90)
     assert account(con, MARCH, None)["dso"] is None  # receivables, no revenue
+    # Acme at the end of February: INV-01 (January, 600) paid on 02-15, nothing
+    # open; revenue in the window and nothing open is a DSO of 0 days, not "no data".
+    assert account(con, FEBRUARY, ACME)["dso"] == 0.0
+    # Acme in August 2024: no revenue in June to August and nothing open: no DSO.
+    assert account(con, "2024-08-01", ACME).get("dso") is None
 
 
 def test_bookings_to_invoices(con: duckdb.DuckDBPyConnection) -> None:

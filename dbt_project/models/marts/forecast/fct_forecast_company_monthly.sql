@@ -1,5 +1,5 @@
 -- One row per month: the forecasts of the month and what was actually
--- booked (kpis.md Forecast). sales_forecast_amount is the company's call
+-- booked (the forecast KPIs of the KPI registry). sales_forecast_amount is the company's call
 -- rolled up the hierarchy and calibrated_sales_forecast_amount the reps'
 -- calibrated calls (fct_sales_org_monthly); bookings_amount sums the reps'
 -- bookings (fct_sales_forecast_rep_monthly),
@@ -7,8 +7,8 @@
 -- relationship_forecast_amount sums the month's open pipeline weighted by the
 -- trailing win rate of each account's relationship tier (fct_pipeline_monthly).
 -- Bookings and pipeline amounts are 0 for a month without facts; a forecast
--- without a version or submission of record for the month is NULL (kpis.md:
--- "no data" is NULL, never 0), and so are the errors computed from it. The ratios are for display on this
+-- without a version or submission of record for the month is NULL (the KPI
+-- registry: "no data" is NULL, never 0), and so are the errors computed from it. The ratios are for display on this
 -- row; at other grains recompute them from the summed amounts.
 with
 
