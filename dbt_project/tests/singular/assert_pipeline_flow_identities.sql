@@ -1,6 +1,6 @@
--- The pipeline flow explains the month exactly (the pipeline_flow KPIs of the KPI registry), for
--- every month at company grain and every month and team at team grain, in
--- the published KPI tables, to the cent:
+-- The pipeline flow explains the month exactly (the pipeline_flow KPIs of
+-- the KPI registry), for every month at company grain and every month and
+-- team at team grain, in the published KPI tables, to the cent:
 --   open_pipeline = pipeline_flow_won + _lost + _pushed + _still_open;
 --   bookings = pipeline_flow_won + pipeline_flow_won_amount_change + pipeline_flow_added.
 -- A missing part is a failure too, unless the whole flow is missing: while
