@@ -3,11 +3,9 @@
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from orchestration.company_settings import SCHEMA, SETTINGS_FILES, load_company_settings
-from orchestration.defs.warehouse import WAREHOUSE_POOL
-from orchestration.settings import Settings
+from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 
 
 def company_asset_key(name: str) -> dg.AssetKey:
@@ -28,12 +26,12 @@ def company_asset_key(name: str) -> dg.AssetKey:
     pool=WAREHOUSE_POOL,
 )
 def load_company_settings_files(
-    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, handshake: HandshakeResource
 ) -> Iterator[dg.MaterializeResult]:
     """Replace raw_company.* with the company folder's files; a bad file fails the run."""
-    settings = Settings.from_env()
+    settings = handshake.settings
     context.log.info(f"company settings from {settings.company_dir}")
-    with warehouse.get_connection() as con:
+    with handshake.get_connection() as con:
         counts = load_company_settings(con, settings.company_dir)
     for name, rows in counts.items():
         if not rows:

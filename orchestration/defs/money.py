@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.warehouse import WAREHOUSE_POOL
+from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 
 MISSING_FX_KEY = dg.AssetKey(["marts", "fct_missing_fx_monthly"])
 MISSING_FX_TABLE = "marts.fct_missing_fx_monthly"
@@ -62,6 +61,6 @@ def missing_fx_result(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
         "the amount per currency and the share of the month's rows."
     ),
 )
-def missing_fx_amounts(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as con:
+def missing_fx_amounts(handshake: HandshakeResource) -> dg.AssetCheckResult:
+    with handshake.get_connection() as con:
         return missing_fx_result(con)
