@@ -8,7 +8,10 @@ screenshot at --width, the first --height pixels or the whole page with
 --full-page), DIR/<name>.html (the DOM once the charts are drawn) and one
 DIR/pages.json with, per page, the elements whose content is wider than the
 element shows (horizontal overflow: a table cut off at the right edge, a page
-that scrolls sideways) and the browser's console errors.
+that scrolls sideways), the browser's console errors, and every file of the
+site the page requested (`requests`; `missing`: those the site does not have).
+The first page loads the application into the browser's cache, so later pages
+list only what they add.
 
 One browser serves every page: Chromium is driven over the DevTools protocol
 on a pipe (--remote-debugging-pipe), standard library only. Each page runs on
@@ -272,10 +275,18 @@ class Browser:
 
 
 @contextlib.contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """The built site on http://127.0.0.1:<free port> while the block runs."""
+def serve(site: Path, requests: list[tuple[str, int]] | None = None) -> Iterator[str]:
+    """The built site on http://127.0.0.1:<free port> while the block runs.
+
+    Every request it answers is appended to `requests` as (path, HTTP status):
+    what the browser asked for, the DuckDB-Wasm worker's fetches included.
+    """
 
     class Quiet(SimpleHTTPRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if requests is not None:
+                requests.append((self.path.split("?")[0], int(code)))
+
         def log_message(self, format: str, *args: object) -> None:
             pass
 
@@ -331,14 +342,23 @@ def look_at_pages(
     out.mkdir(parents=True, exist_ok=True)
     pages = pages or built_pages(site)
     report: dict[str, dict[str, Any]] = {}
-    with serve(site) as base, tempfile.TemporaryDirectory(prefix="look-") as profile:
+    requests: list[tuple[str, int]] = []
+    with serve(site, requests) as base, tempfile.TemporaryDirectory(prefix="look-") as profile:
         chromium = Browser(browser or find_browser(), Path(profile), width, height)
         try:
             for page in pages:
                 name = page_name(page)
+                before = len(requests)
                 looked = chromium.look(f"{base}{page}", out / f"{name}.png", full_page)
                 (out / f"{name}.html").write_text(looked.pop("html"))
-                report[page] = {**looked, "url": page, "screenshot": f"{name}.png"}
+                served = requests[before:]
+                report[page] = {
+                    **looked,
+                    "url": page,
+                    "screenshot": f"{name}.png",
+                    "requests": sorted({path for path, _ in served}),
+                    "missing": sorted({path for path, status in served if status >= 400}),
+                }
         finally:
             chromium.close()
     (out / "pages.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -376,9 +396,11 @@ def main() -> None:
             for o in looked["overflow"]
         )
         size = (args.out / looked["screenshot"]).stat().st_size
+        missing = ", ".join(looked["missing"])
         print(
             f"{page}: {looked['screenshot']} ({size:,} bytes)"
             + (f"; overflow: {overflow}" if overflow else "")
+            + (f"; missing: {missing}" if missing else "")
         )
     sys.stdout.flush()
 

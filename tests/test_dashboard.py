@@ -615,3 +615,37 @@ def test_the_site_ships_only_the_rows_its_pages_show(published: Path, site: Path
     with duckdb.connect(str(published_database(published)), read_only=True) as con:
         all_rows = con.execute("select count(*) from marts.kpi_account_monthly").fetchone()[0]
     assert months[0] == 1 and 0 < months[1] < all_rows, (months, all_rows)
+
+
+SITE_BUDGET_MB = 50
+
+
+def test_the_site_ships_what_browsers_load_and_every_request_is_answered(
+    site: Path, looked: dict[str, dict]
+) -> None:
+    """The build leaves out DuckDB-Wasm's mvp build and the .woff fonts (no
+    browser that looked at the pages asked for them), and nothing a page asked
+    for is missing: the one DuckDB-Wasm build browsers load is there and loaded."""
+    missing = {page: seen["missing"] for page, seen in looked.items() if seen["missing"]}
+    assert not missing, f"pages requested files the site does not have: {missing}"
+    requested = {path for seen in looked.values() for path in seen["requests"]}
+    assert any(re.search(r"/duckdb-eh\.[^/]*\.wasm$", path) for path in requested), sorted(
+        requested
+    )
+    files = [path for path in site.rglob("*") if path.is_file()]
+    # (the mvp build's two loader chunks, a few hundred bytes, stay: the
+    # application imports them only where it would load that build)
+    left_in = [
+        path.name
+        for path in files
+        if path.suffix == ".woff"
+        or (path.suffix == ".wasm" and path.name.startswith("duckdb-mvp"))
+        or (path.parent.name == "workers" and path.name.startswith("duckdb-browser-mvp"))
+    ]
+    assert not left_in, f"files no browser loads are still shipped: {left_in}"
+    size = sum(path.stat().st_size for path in files)
+    largest = sorted(files, key=lambda path: path.stat().st_size)[-3:]
+    assert size < SITE_BUDGET_MB * 1_000_000, (
+        f"the site is {size / 1e6:.1f} MB (budget {SITE_BUDGET_MB} MB); largest: "
+        + ", ".join(f"{p.relative_to(site)} {p.stat().st_size / 1e6:.1f} MB" for p in largest)
+    )
