@@ -139,7 +139,8 @@ if [[ "${HANDSHAKE_DASHBOARD_PRUNE:-1}" != 0 ]]; then
     shopt -u nullglob
 fi
 
-mb() { du -cb "$@" 2>/dev/null | tail -n 1 | awk '{printf "%.1f", $1 / 1e6}'; }
+# MB (10^6 bytes) of file content under the paths given
+mb() { find "$@" -type f -printf '%s\n' 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}'; }
 say "built reports/build/ in $((SECONDS - started)) s: $(mb build) MB, of which" \
     "DuckDB-Wasm $(mb build/_app/immutable/assets/*.wasm build/_app/immutable/workers/duckdb-*) MB," \
     "other scripts $(mb build/_app/immutable/chunks build/_app/immutable/nodes build/_app/immutable/entry) MB," \

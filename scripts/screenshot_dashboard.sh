@@ -26,6 +26,7 @@ export CHROMIUM
 SECTIONS=(
     "teams=[data-chart=team-forecasts],[data-table=team-forecasts]"
     "pipeline-flow=[data-chart=pipeline-flow],[data-table=pipeline-flow]"
+    "by-category=[data-chart=pipeline-by-category]"
 )
 section_args=()
 for section in "${SECTIONS[@]}"; do section_args+=(--section "$section"); done
