@@ -21,6 +21,8 @@ from tests.pipeline import load_landing, pipeline_env, run_dbt
 from tests.test_incremental import LOAD_ID_COLUMNS, marts_tables
 
 KNOWN = Path(__file__).parent / "fixtures" / "landing_known"
+# its company settings (the manual account match), as the known_warehouse fixture loads them
+KNOWN_COMPANY = KNOWN.parent / "landing_known_company"
 BAD_DROP = "2025-03-15"
 
 
@@ -121,7 +123,7 @@ def test_withdraw_is_recorded_and_the_files_are_not_loaded_again(tmp_path: Path)
     landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
     shutil.copytree(KNOWN, landing)
     bad_drop(landing)
-    load_landing(landing, warehouse)
+    load_landing(landing, warehouse, KNOWN_COMPANY)
     done = withdraw(warehouse, "--drop", f"erp/{BAD_DROP}", "--reason", "wrong ERP company")
     assert done.returncode == 0, done.stderr
     assert "3 load(s) withdrawn" in done.stdout
@@ -137,7 +139,9 @@ def test_withdraw_is_recorded_and_the_files_are_not_loaded_again(tmp_path: Path)
         (f"erp/{BAD_DROP}/invoice_lines.csv", True),
         (f"erp/{BAD_DROP}/invoices.csv", True),
     ]
-    again = {r.landing_file.relative_path: r for r in load_landing(landing, warehouse)}
+    again = {
+        r.landing_file.relative_path: r for r in load_landing(landing, warehouse, KNOWN_COMPANY)
+    }
     withdrawn_file = again[f"erp/{BAD_DROP}/invoices.csv"]
     assert withdrawn_file.status == "skipped_duplicate"
     assert "withdrawn" in withdrawn_file.error
@@ -159,7 +163,7 @@ def test_after_a_withdrawal_every_marts_table_is_as_if_the_drop_never_came(
     bad_drop(landing)
     warehouse = tmp_path / "withdrawn" / "warehouse.duckdb"
     warehouse.parent.mkdir()
-    load_landing(landing, warehouse)
+    load_landing(landing, warehouse, KNOWN_COMPANY)
     run_dbt(["build"], warehouse, target_path=tmp_path / "target_with")
     with_drop = marts_differences(warehouse, never)
     assert {"kpi_company_monthly", "fct_invoice_lines", "fct_meetings"} <= set(with_drop)
