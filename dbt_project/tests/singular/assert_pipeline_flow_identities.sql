@@ -1,4 +1,4 @@
--- The pipeline flow explains the month exactly (kpis.md pipeline flow), for
+-- The pipeline flow explains the month exactly (docs/kpi-rules.md pipeline flow), for
 -- every month at company grain and every month and team at team grain, in
 -- the published KPI tables, to the cent:
 --   open_pipeline = pipeline_flow_won + _lost + _pushed + _still_open;
