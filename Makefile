@@ -83,7 +83,7 @@ glossary: setup ## regenerate the KPI glossary in docs/kpi-rules.md from the reg
 	$(BIN)/python -m orchestration.kpis glossary
 
 # The generated parts of docs/ (a test keeps them current).
-docs: setup ## regenerate the generated parts of docs/ (extract contract objects, KPI glossary)
+docs: setup ## regenerate the generated documents (contract objects, KPI glossary, dbt exposures)
 	$(BIN)/python -m orchestration.project_docs
 
 clean: ## remove generated data, dbt target and logs, the dashboard build, Dagster's run storage

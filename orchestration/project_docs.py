@@ -1,11 +1,13 @@
-"""Write the generated parts of docs/: the extract contract's objects and the KPI glossary.
+"""Write the generated documents: the contract's objects, the KPI glossary, the dbt exposures.
 
 docs/contract.md is prose plus one generated section, the objects, keys,
 columns, types and allowed values of orchestration/extracts/contract.py (the
 definition the loader validates against), so the page cannot drift from what
 the loader accepts. docs/kpi-rules.md carries the KPI glossary, generated from
-seeds/kpi_registry.csv (orchestration/kpis.py). A test compares both with
-what this module renders. Regenerate with `make docs` (`python -m
+seeds/kpi_registry.csv (orchestration/kpis.py). dbt's exposures
+(dbt_project/models/_exposures.yml) are generated from the dashboard pages in
+reports/ (orchestration/exposures.py). A test compares each with what this
+module renders. Regenerate with `make docs` (`python -m
 orchestration.project_docs`).
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration import kpis
+from orchestration import exposures, kpis
 from orchestration.extracts.contract import OBJECTS, REJECT_REASONS, Column, ExtractObject
 from orchestration.settings import REPO_ROOT
 
@@ -94,6 +96,7 @@ def rendered_docs() -> dict[Path, str]:
             contract, CONTRACT_BEGIN, CONTRACT_END, render_contract_objects()
         ),
         kpis.GLOSSARY_DOC: kpis.readme_with_glossary(glossary),
+        exposures.EXPOSURES_PATH: exposures.render_exposures(),
     }
 
 
