@@ -308,9 +308,10 @@ GLOSSARY_END = "<!-- kpi-glossary:end -->"
 GLOSSARY_DOC = REPO_ROOT / "docs" / "kpi-rules.md"
 
 
-def readme_with_glossary(readme: str) -> str:
+def readme_with_glossary(readme: str, registry: dict[str, RegistryEntry] | None = None) -> str:
+    """The page with the glossary between its markers regenerated (from this registry)."""
     start, end = readme.index(GLOSSARY_BEGIN), readme.index(GLOSSARY_END)
-    return readme[: start + len(GLOSSARY_BEGIN)] + "\n" + glossary_markdown() + readme[end:]
+    return readme[: start + len(GLOSSARY_BEGIN)] + "\n" + glossary_markdown(registry) + readme[end:]
 
 
 def main() -> None:

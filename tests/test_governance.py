@@ -159,3 +159,16 @@ def test_the_kpi_tables_depend_on_every_fact_the_semantic_layer_reads(
             parents = {n.split(".")[-1] for n in model["depends_on"]["nodes"]}
             assert listed <= parents, f"{model['name']} misses {listed - parents}"
             assert "like '%" not in model["raw_code"], "grains are exact tokens: kpi_has_grain()"
+
+
+def test_singular_tests_on_several_models_name_their_asset(manifest: dict[str, Any]) -> None:
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test" or node.get("attached_node"):
+            continue
+        parents = set(node["depends_on"]["nodes"])
+        if len(parents) > 1:
+            assert node["config"].get("meta", {}).get("dagster", {}).get("ref"), (
+                f"{node['original_file_path']} reads several models: add "
+                "meta={'dagster': {'ref': {'name': '<model it checks>'}}} to its config, "
+                "so Dagster shows it as a check of that asset"
+            )
