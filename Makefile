@@ -59,8 +59,13 @@ demo: manifest sample
 	$(BIN)/dagster job execute -m orchestration -j refresh_warehouse -c orchestration/run_config/quiet.yaml
 	$(BIN)/python -m orchestration.summary
 
+# Two workers (pytest-xdist), whole test modules each (--dist loadfile): the
+# session's dbt parse and built warehouses are built once and shared
+# (tests/conftest.py built_once). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: setup-dev manifest
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 lint: setup-dev manifest
 	$(BIN)/ruff check .
