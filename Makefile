@@ -22,12 +22,8 @@ DASHBOARD_PORT ?= 3001
 
 .PHONY: help setup setup-dev manifest sample demo test lint ui clean kpi-lock glossary dashboard
 
-help:
-	@echo "make demo   - install, generate sample extracts, run refresh_warehouse, print a summary"
-	@echo "make test   - install, then run the whole test suite (lint included)"
-	@echo "make lint   - ruff and sqlfluff"
-	@echo "make ui     - the Dagster UI on http://127.0.0.1:$(UI_PORT)"
-	@echo "make dashboard - build the Evidence dashboard from the published copy and serve it on http://127.0.0.1:$(DASHBOARD_PORT)"
+help: ## list every target
+	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The warehouse (demo, ui, kpi-lock, glossary) needs the package alone; tests and
 # lint add the dev tools and the Spark extra (the engine parity test runs Spark).
@@ -40,23 +36,24 @@ $(INSTALLED_DEV): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	@touch $@
 
-setup: $(INSTALLED)
+setup: $(INSTALLED) ## create .venv/ with the pinned dependency set (constraints.txt)
 
-setup-dev: $(INSTALLED_DEV)
+setup-dev: $(INSTALLED_DEV) ## setup, plus the test and lint tools and the Spark extra
 
-# dagster-dbt reads target/manifest.json when the code location is imported.
-manifest: setup
-	@cd dbt_project && ../$(BIN)/dbt parse --quiet
+# The code location parses the dbt project itself when it loads and the manifest
+# is missing or stale; the KPI tools (kpi-lock, glossary) read the manifest this writes.
+manifest: setup ## dbt parse into dbt_project/target, with the settings a run uses
+	@$(BIN)/python -m orchestration.defs.dbt
 
-sample: manifest
+sample: setup ## generate sample extracts into data/landing (HANDSHAKE_LANDING_DIR) if it is empty (SAMPLE_SCALE=1)
 	@if [ -z "$$(find "$(HANDSHAKE_LANDING_DIR)" -type f 2>/dev/null | head -n 1)" ]; then \
 		$(BIN)/handshake-sample-extracts --landing-dir "$(HANDSHAKE_LANDING_DIR)" --scale $(SAMPLE_SCALE); \
 	else \
 		echo "Landing folder $(HANDSHAKE_LANDING_DIR) has files: not generating samples."; \
 	fi
 
-demo: manifest sample
-	$(BIN)/dagster job execute -m orchestration -j refresh_warehouse -c orchestration/run_config/quiet.yaml
+demo: sample ## install, generate sample extracts, run refresh_warehouse, print a summary
+	$(BIN)/dg launch --job refresh_warehouse --config orchestration/run_config/quiet.yaml
 	$(BIN)/python -m orchestration.summary
 
 # Two workers (pytest-xdist), whole test modules each (--dist loadfile): the
@@ -64,32 +61,32 @@ demo: manifest sample
 # (tests/conftest.py built_once). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
 
-test: setup-dev manifest
+test: setup-dev manifest ## install, then run the whole test suite (lint included) on TEST_WORKERS=2 workers
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
-lint: setup-dev manifest
+lint: setup-dev manifest ## ruff and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	HANDSHAKE_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests analyses
 	cd reports && ../$(BIN)/sqlfluff lint sources queries
 
-ui: manifest
-	$(BIN)/dagster dev -m orchestration -h 127.0.0.1 -p $(UI_PORT)
+ui: setup ## the Dagster UI and daemon (dg dev) on http://127.0.0.1:3000 (UI_PORT)
+	$(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT)
 
 # The shared CFO + sales-leader dashboard (Evidence), from data/publish/handshake.duckdb
 # (`make demo` publishes it). Needs Node.js and npm, nothing from the Python environment.
-dashboard:
+dashboard: ## build the Evidence dashboard from the published copy, serve it on http://127.0.0.1:3001 (DASHBOARD_PORT)
 	scripts/build_dashboard.sh
 	DASHBOARD_PORT=$(DASHBOARD_PORT) scripts/serve_dashboard.sh
 
 # After an agreed KPI change (new version in seeds/kpi_registry.csv): record it.
-kpi-lock: manifest
+kpi-lock: manifest ## record the KPI definitions' versions after an agreed change
 	$(BIN)/python -m orchestration.kpis lock
 
 # Regenerate the README's KPI glossary from the registry.
-glossary: manifest
+glossary: manifest ## regenerate the README's KPI glossary from the registry
 	$(BIN)/python -m orchestration.kpis glossary
 
-clean:
+clean: ## remove generated data, dbt target and logs, the dashboard build, Dagster's run storage
 	rm -rf data/ dbt_project/target dbt_project/logs reports/build reports/.evidence
 	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -1,5 +1,5 @@
-"""Handshake's Dagster code location (`dagster job execute -m orchestration -j refresh_warehouse`)."""
+"""Handshake: extracts into DuckDB, dbt models, agreed KPIs.
 
-from orchestration.definitions import defs
-
-__all__ = ["defs"]
+The Dagster code location is orchestration.definitions (named `handshake` in
+pyproject.toml); importing this package loads none of it.
+"""

@@ -6,10 +6,11 @@ raw_erp.*, raw_meta.load_ledger and load_rejects), to
 
     <raw_dir>/<schema>/<table>/part-0.parquet
 
-and dbt's on-run-start (macros/spark_raw_tables.sql) registers each folder as
-an external Spark table of the same name, so staging reads the same sources on
-both engines. Naive timestamps are written as UTC instants, which Spark reads
-as its TIMESTAMP type with the same wall-clock values (session time zone UTC).
+and dbt's on-run-start (macros/raw_sources.sql, `register_raw_sources`)
+registers each folder as an external Spark table of the same name, so staging
+reads the same sources on both engines. Naive timestamps are written as UTC
+instants, which Spark reads as its TIMESTAMP type with the same wall-clock
+values (session time zone UTC).
 Each file is written beside its predecessor under a hidden name and swapped in
 with a rename, so a Spark job never reads half a file.
 

@@ -11,10 +11,14 @@
 #                                 download; auto = when DuckDB's extension host
 #                                 does not answer within 5 s
 #   HANDSHAKE_DASHBOARD_TIMEOUT   seconds each npm step may take (default 900)
+#   HANDSHAKE_DASHBOARD_PRUNE     1 (default) | 0: leave out of reports/build/ the
+#                                 files no browser that can run DuckDB-Wasm's
+#                                 default build loads (below; 0 keeps them)
 #
 # Output: reports/build/ (static site, rebuilt from scratch). Steps: npm ci (only
 # when node_modules does not match package-lock.json), `evidence sources --strict`,
-# `evidence build:strict`. Each step prints how long it has been running every
+# `evidence build:strict`, then the files no current browser loads are left out.
+# Each step prints how long it has been running every
 # HANDSHAKE_DASHBOARD_PROGRESS seconds (default 15), since npm ci and the build
 # say nothing for minutes.
 set -euo pipefail
@@ -100,4 +104,45 @@ say "evidence sources --strict (the rows the pages show, from the published file
 run "evidence sources" "" npm run --silent sources -- --strict
 say "evidence build:strict (bundles and prerenders every page; a few minutes)"
 run "evidence build" .evidence/template/build npm run --silent build:strict
-say "built reports/build/ in $((SECONDS - started)) s: $(du -sm build | cut -f1) MB, of which data $(du -sm build/data | cut -f1) MB"
+
+# 4. Leave out what no browser that runs the site loads (each page looked at in
+#    Chromium requests neither; scripts/look_at_dashboard.py lists the requests
+#    and the browser test fails on a request for a missing file):
+#    - DuckDB-Wasm's "mvp" build (wasm and worker, about 40 MB): Evidence ships
+#      it next to the "eh" build and picks one in the browser by feature
+#      detection; mvp is for browsers without WebAssembly exceptions, which
+#      Chrome and Edge have had since 95, Firefox since 100, Safari since 15.2;
+#    - the .woff fonts (3.6 MB): each Inter face also comes as .woff2, which the
+#      stylesheet lists first and every one of those browsers reads.
+#    An older browser still shows the prerendered pages; only what re-queries
+#    DuckDB-Wasm in the browser (a table's search box) would not work there.
+if [[ "${HANDSHAKE_DASHBOARD_PRUNE:-1}" != 0 ]]; then
+    shopt -s nullglob
+    assets=build/_app/immutable/assets
+    pruned=()
+    eh=("$assets"/duckdb-eh.*.wasm)
+    if (( ${#eh[@]} )); then
+        pruned+=("$assets"/duckdb-mvp.*.wasm build/_app/immutable/workers/duckdb-browser-mvp.worker-*.js)
+    else
+        say "no DuckDB-Wasm eh build in $assets: keeping the mvp build"
+    fi
+    for woff in "$assets"/*.woff; do
+        face=$(basename "$woff")
+        woff2=("$assets/${face%%.*}".*.woff2)
+        (( ${#woff2[@]} )) && pruned+=("$woff")
+    done
+    if (( ${#pruned[@]} )); then
+        saved=$(du -cb "${pruned[@]}" | tail -n 1 | cut -f1)
+        rm -f "${pruned[@]}"
+        say "left out ${#pruned[@]} files no current browser loads ($((saved / 1000000)) MB: DuckDB-Wasm mvp build, .woff fonts)"
+    fi
+    shopt -u nullglob
+fi
+
+# MB (10^6 bytes) of file content under the paths given
+mb() { find "$@" -type f -printf '%s\n' 2>/dev/null | awk '{s += $1} END {printf "%.1f", s / 1e6}'; }
+say "built reports/build/ in $((SECONDS - started)) s: $(mb build) MB, of which" \
+    "DuckDB-Wasm $(mb build/_app/immutable/assets/*.wasm build/_app/immutable/workers/duckdb-*) MB," \
+    "other scripts $(mb build/_app/immutable/chunks build/_app/immutable/nodes build/_app/immutable/entry) MB," \
+    "fonts $(mb build/_app/immutable/assets/*.woff*) MB," \
+    "data $(mb build/data build/api) MB (sources and prerendered query results)"

@@ -5,10 +5,14 @@
 
 For every page (default: every page of the build) it writes DIR/<name>.png (a
 screenshot at --width, the first --height pixels or the whole page with
---full-page), DIR/<name>.html (the DOM once the charts are drawn) and one
-DIR/pages.json with, per page, the elements whose content is wider than the
-element shows (horizontal overflow: a table cut off at the right edge, a page
-that scrolls sideways) and the browser's console errors.
+--full-page; with --section NAME=SELECTOR also DIR/<name>-NAME.png, the part
+of the page around the elements the selector list matches), DIR/<name>.html
+(the DOM once the charts are drawn) and one DIR/pages.json with, per page, the
+elements whose content is wider than the element shows (horizontal overflow: a
+table cut off at the right edge, a page that scrolls sideways), the browser's
+console errors, and every file of the site the page requested (`requests`;
+`missing`: those the site does not have). The first page loads the
+application into the browser's cache, so later pages list only what they add.
 
 One browser serves every page: Chromium is driven over the DevTools protocol
 on a pipe (--remote-debugging-pipe), standard library only. Each page runs on
@@ -92,6 +96,24 @@ OVERFLOW_JS = r"""
     return found;
 })()
 """
+
+
+# The box (page coordinates) around every element a CSS selector list matches,
+# or null: a section of a page to picture on its own.
+SECTION_JS = r"""
+((selector) => {
+    const boxes = [...document.querySelectorAll(selector)]
+        .map((el) => el.getBoundingClientRect())
+        .filter((box) => box.width > 0 && box.height > 0);
+    if (!boxes.length) return null;
+    const top = Math.min(...boxes.map((box) => box.top)) + window.scrollY;
+    const bottom = Math.max(...boxes.map((box) => box.bottom)) + window.scrollY;
+    const left = Math.min(...boxes.map((box) => box.left)) + window.scrollX;
+    const right = Math.max(...boxes.map((box) => box.right)) + window.scrollX;
+    return {x: left, y: top, width: right - left, height: bottom - top};
+})
+"""
+SECTION_MARGIN_PX = 16
 
 
 class Browser:
@@ -204,8 +226,14 @@ class Browser:
                 errors.append(params["entry"]["text"])
         return errors
 
-    def look(self, url: str, png: Path, full_page: bool) -> dict[str, Any]:
-        """Load `url` on virtual time; screenshot it; its DOM and overflowing elements."""
+    def look(
+        self, url: str, png: Path, full_page: bool, sections: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Load `url` on virtual time; screenshot it; its DOM and overflowing elements.
+
+        `sections` (name: CSS selector list): each section found on the page is
+        also pictured on its own, as <png stem>-<name>.png.
+        """
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
@@ -253,8 +281,33 @@ class Browser:
                 session=session,
             )
             png.write_bytes(b64decode(shot["data"]))
+            pictured = []
+            for name, selector in (sections or {}).items():
+                box = self._evaluate(f"{SECTION_JS}({json.dumps(selector)})", session)
+                if box is None:
+                    continue
+                margin = SECTION_MARGIN_PX
+                shot = self.call(
+                    "Page.captureScreenshot",
+                    {
+                        "format": "png",
+                        "captureBeyondViewport": True,
+                        "clip": {
+                            "x": max(0, box["x"] - margin),
+                            "y": max(0, box["y"] - margin),
+                            "width": box["width"] + 2 * margin,
+                            "height": box["height"] + 2 * margin,
+                            "scale": 1,
+                        },
+                    },
+                    session=session,
+                )
+                section_png = png.with_name(f"{png.stem}-{name}.png")
+                section_png.write_bytes(b64decode(shot["data"]))
+                pictured.append(section_png.name)
             return {
                 "url": url,
+                "sections": pictured,
                 "overflow": overflow,
                 "console_errors": self.console_errors(session),
                 "html": html,
@@ -272,10 +325,18 @@ class Browser:
 
 
 @contextlib.contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """The built site on http://127.0.0.1:<free port> while the block runs."""
+def serve(site: Path, requests: list[tuple[str, int]] | None = None) -> Iterator[str]:
+    """The built site on http://127.0.0.1:<free port> while the block runs.
+
+    Every request it answers is appended to `requests` as (path, HTTP status):
+    what the browser asked for, the DuckDB-Wasm worker's fetches included.
+    """
 
     class Quiet(SimpleHTTPRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if requests is not None:
+                requests.append((self.path.split("?")[0], int(code)))
+
         def log_message(self, format: str, *args: object) -> None:
             pass
 
@@ -326,19 +387,29 @@ def look_at_pages(
     width: int = 1280,
     height: int = 900,
     full_page: bool = False,
+    sections: dict[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Look at each page of the built `site`; files go to `out`; returns pages.json's content."""
     out.mkdir(parents=True, exist_ok=True)
     pages = pages or built_pages(site)
     report: dict[str, dict[str, Any]] = {}
-    with serve(site) as base, tempfile.TemporaryDirectory(prefix="look-") as profile:
+    requests: list[tuple[str, int]] = []
+    with serve(site, requests) as base, tempfile.TemporaryDirectory(prefix="look-") as profile:
         chromium = Browser(browser or find_browser(), Path(profile), width, height)
         try:
             for page in pages:
                 name = page_name(page)
-                looked = chromium.look(f"{base}{page}", out / f"{name}.png", full_page)
+                before = len(requests)
+                looked = chromium.look(f"{base}{page}", out / f"{name}.png", full_page, sections)
                 (out / f"{name}.html").write_text(looked.pop("html"))
-                report[page] = {**looked, "url": page, "screenshot": f"{name}.png"}
+                served = requests[before:]
+                report[page] = {
+                    **looked,
+                    "url": page,
+                    "screenshot": f"{name}.png",
+                    "requests": sorted({path for path, _ in served}),
+                    "missing": sorted({path for path, status in served if status >= 400}),
+                }
         finally:
             chromium.close()
     (out / "pages.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -359,7 +430,16 @@ def main() -> None:
     parser.add_argument(
         "--full-page", action="store_true", help="the whole page, not the first screen"
     )
+    parser.add_argument(
+        "--section",
+        action="append",
+        default=[],
+        metavar="NAME=SELECTOR",
+        help="also picture the elements a CSS selector list matches, on every page that\n"
+        "has them, as <page>-NAME.png (repeatable)",
+    )
     args = parser.parse_args()
+    sections = dict(section.split("=", 1) for section in args.section)
     if not (args.site / "index.html").is_file():
         raise SystemExit(f"no build in {args.site}: run scripts/build_dashboard.sh first")
     report = look_at_pages(
@@ -369,6 +449,7 @@ def main() -> None:
         width=args.width,
         height=args.height,
         full_page=args.full_page,
+        sections=sections,
     )
     for page, looked in report.items():
         overflow = ", ".join(
@@ -376,9 +457,11 @@ def main() -> None:
             for o in looked["overflow"]
         )
         size = (args.out / looked["screenshot"]).stat().st_size
+        missing = ", ".join(looked["missing"])
         print(
             f"{page}: {looked['screenshot']} ({size:,} bytes)"
             + (f"; overflow: {overflow}" if overflow else "")
+            + (f"; missing: {missing}" if missing else "")
         )
     sys.stdout.flush()
 

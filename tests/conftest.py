@@ -95,3 +95,28 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Non
         run_dbt(["build"], base / "warehouse.duckdb", target_path=base / "target")
 
     return built_once(tmp_path_factory, "sample", build) / "warehouse.duckdb"
+
+
+# The longest modules first, so that two pytest-xdist workers (make test) end
+# together instead of one starting a long module when the other is done.
+LONGEST_MODULES_FIRST = (
+    "test_lint.py",
+    "test_orchestration.py",
+    "test_dashboard.py",
+    "test_publish.py",
+    "test_forecast_relationships.py",
+    "test_incremental.py",
+    "test_kpi_parity.py",
+    "test_engine_parity.py",
+    "test_cash.py",
+    "test_operations.py",
+    "test_conformed_core.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_MODULES_FIRST.index(name) if name in LONGEST_MODULES_FIRST else 99
+
+    items.sort(key=rank)  # stable: the order inside a module stays

@@ -91,7 +91,8 @@ def run_dbt(
     return result
 
 
-DAGSTER = str(Path(sys.executable).parent / "dagster")
+# `dg launch` (the current Dagster CLI) loads the code location named in pyproject.toml.
+REFRESH_COMMAND = [str(Path(sys.executable).parent / "dg"), "launch", "--job", "refresh_warehouse"]
 FX_HEADER = "rate_date,currency,rate_to_eur"
 
 
@@ -162,7 +163,7 @@ def fresh_dagster_home(tmp_path: Path) -> Path:
 
 def execute_refresh(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [DAGSTER, "job", "execute", "-m", "orchestration", "-j", "refresh_warehouse"],
+        REFRESH_COMMAND,
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,

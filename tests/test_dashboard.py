@@ -164,6 +164,7 @@ class _Page(HTMLParser):
         self.tables: dict[str, list[list[list[tuple[str, str]]]]] = {}
         self.charts = 0
         self.canvases = 0
+        self.charts_in: dict[str, int] = {}  # charts drawn inside each element
         self._open: list[tuple[str, int]] = []  # (attribute value, depth at start)
         self._depth = 0
         self._cell: list[str] | None = None
@@ -173,6 +174,8 @@ class _Page(HTMLParser):
         values = dict(attrs)
         if "_echarts_instance_" in values:
             self.charts += 1
+            for key, _ in self._open:
+                self.charts_in[key] = self.charts_in.get(key, 0) + 1
         if tag == "canvas":
             self.canvases += 1
         if tag in self.VOID:
@@ -252,6 +255,11 @@ def one_decimal(value: float) -> str:
 def days(value: float) -> str:
     """A KPI in days as the dashboard shows it (113 days)."""
     return f"{Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP):,} days"
+
+
+def cell(format_value: Any, value: float | None) -> str:
+    """A table cell as a DataTable shows it: formatted, or '-' for NULL."""
+    return "-" if value is None else format_value(value)
 
 
 UNIT_FORMATS = {"currency": euros, "ratio": percent, "index": one_decimal, "days": days}
@@ -352,8 +360,8 @@ def test_every_page_is_built_and_nothing_overflows_at_1280_px(looked: dict[str, 
     ("page", "charts"),
     [
         ("/", 1),
-        ("/forecast/", 5),
-        ("/pipeline/", 5),
+        ("/forecast/", 7),
+        ("/pipeline/", 6),
         ("/relationships/", 5),
         ("/hybrid-selling/", 3),
         ("/accounts/", 2),
@@ -379,6 +387,7 @@ def test_forecast_accuracy_is_one_row_per_month_newest_first(
             select forecast.month,
                 max(kpi.value) filter (where kpi.kpi_code = 'forecast_accuracy_sales'),
                 max(kpi.value) filter (where kpi.kpi_code = 'forecast_accuracy_finance'),
+                max(kpi.value) filter (where kpi.kpi_code = 'forecast_accuracy_calibrated'),
                 max(kpi.value) filter (where kpi.kpi_code = 'forecast_accuracy_relationship')
             from marts.fct_forecast_company_monthly as forecast
             inner join marts.kpi_company_monthly as kpi using (month)
@@ -388,9 +397,106 @@ def test_forecast_accuracy_is_one_row_per_month_newest_first(
         ).fetchall()
     rows = parse(looked["/forecast/"]["dom"], "data-table").table("forecast-accuracy")
     assert min(12, len(newest)) <= len(rows) <= len(newest), (len(rows), len(newest))
-    for row, (month, sales, finance, relationship) in zip(rows, newest, strict=False):
+    for row, (month, *accuracies) in zip(rows, newest, strict=False):
         assert row[0] == f"{month:%b %Y}", (row, month)
-        assert row[2:5] == [percent(sales), percent(finance), percent(relationship)], row
+        # sales, finance, calibrated, relationship
+        assert row[2:6] == [cell(percent, value) for value in accuracies], row
+
+
+def test_team_view_lists_every_team_with_quota_forecast_bookings_and_attainment(
+    published: Path, looked: dict[str, dict]
+) -> None:
+    """Independently of the page's SQL: every team with a KPI row in the
+    reporting month (kpi_team_monthly), parents before the teams they contain."""
+    month, _ = published_values(published)
+    with duckdb.connect(str(published_database(published)), read_only=True) as con:
+        expected = con.execute(
+            """
+            select team.head_name, parent.head_name,
+                max(kpi.value) filter (where kpi.kpi_code = 'quota'),
+                max(kpi.value) filter (where kpi.kpi_code = 'sales_forecast'),
+                max(kpi.value) filter (where kpi.kpi_code = 'calibrated_sales_forecast'),
+                max(kpi.value) filter (where kpi.kpi_code = 'bookings'),
+                max(kpi.value) filter (where kpi.kpi_code = 'quota_attainment')
+            from marts.kpi_team_monthly as kpi
+            inner join marts.dim_sales_team as team using (team_key)
+            left join marts.dim_sales_team as parent on parent.team_key = team.parent_team_key
+            where kpi.month = ?
+            group by team.head_name, parent.head_name, team.team_path
+            order by team.team_path
+            """,
+            [month],
+        ).fetchall()
+    assert expected, "the sample has a manager hierarchy: teams expected"
+    assert any(row[2] is not None for row in expected), "the sample has quotas"
+    page = parse(looked["/forecast/"]["dom"], "data-chart")
+    assert page.charts_in.get("team-forecasts") == 1, "the team chart is not drawn"
+    rows = parse(looked["/forecast/"]["dom"], "data-table").table("team-forecasts")
+    assert [row[:7] for row in rows] == [
+        [
+            head,
+            parent or "-",
+            cell(euros, quota),
+            cell(euros, forecast),
+            cell(euros, calibrated),
+            cell(euros, bookings),
+            cell(percent, attainment),
+        ]
+        for head, parent, quota, forecast, calibrated, bookings, attainment in expected
+    ], rows
+
+
+def test_pipeline_flow_waterfall_goes_from_opening_pipeline_to_bookings(
+    published: Path, looked: dict[str, dict]
+) -> None:
+    """The waterfall is drawn, and its steps are the published flow KPIs of the
+    reporting month, which walk from open_pipeline to bookings to the cent."""
+    month, _ = published_values(published)
+    steps = [
+        "open_pipeline",
+        "pipeline_flow_lost",
+        "pipeline_flow_pushed",
+        "pipeline_flow_still_open",
+        "pipeline_flow_won",
+        "pipeline_flow_won_amount_change",
+        "pipeline_flow_added",
+        "bookings",
+    ]
+    with duckdb.connect(str(published_database(published)), read_only=True) as con:
+        found = dict(
+            con.execute(
+                "select kpi_code, value from marts.kpi_company_monthly "
+                "where month = ? and kpi_code in (select unnest(?))",
+                [month, steps],
+            ).fetchall()
+        )
+    value = {code: Decimal(repr(found[code])) for code in steps}
+    assert value["open_pipeline"] > 0, "the sample has an opening pipeline"
+    assert (
+        value["open_pipeline"]
+        - value["pipeline_flow_lost"]
+        - value["pipeline_flow_pushed"]
+        - value["pipeline_flow_still_open"]
+        == value["pipeline_flow_won"]
+    )
+    assert (
+        value["pipeline_flow_won"]
+        + value["pipeline_flow_won_amount_change"]
+        + value["pipeline_flow_added"]
+        == value["bookings"]
+    )
+    assert parse(looked["/forecast/"]["dom"], "data-chart").charts_in.get("pipeline-flow") == 1
+    rows = parse(looked["/forecast/"]["dom"], "data-table").table("pipeline-flow")
+    decreases = {"pipeline_flow_lost", "pipeline_flow_pushed", "pipeline_flow_still_open"}
+    assert [row[1] for row in rows] == [
+        euros(-found[code] if code in decreases else found[code]) for code in steps
+    ], rows
+    assert rows[0][0] == "Opening pipeline" and rows[-1][0] == "Bookings", rows
+
+
+def test_pipeline_page_shows_open_pipeline_by_forecast_category(looked: dict[str, dict]) -> None:
+    charts = parse(looked["/pipeline/"]["dom"], "data-chart").charts_in
+    assert charts.get("pipeline-by-category") == 1, charts
 
 
 def test_rep_forecasts_show_accuracy_and_bias_largest_bias_first(looked: dict[str, dict]) -> None:
@@ -509,3 +615,37 @@ def test_the_site_ships_only_the_rows_its_pages_show(published: Path, site: Path
     with duckdb.connect(str(published_database(published)), read_only=True) as con:
         all_rows = con.execute("select count(*) from marts.kpi_account_monthly").fetchone()[0]
     assert months[0] == 1 and 0 < months[1] < all_rows, (months, all_rows)
+
+
+SITE_BUDGET_MB = 50
+
+
+def test_the_site_ships_what_browsers_load_and_every_request_is_answered(
+    site: Path, looked: dict[str, dict]
+) -> None:
+    """The build leaves out DuckDB-Wasm's mvp build and the .woff fonts (no
+    browser that looked at the pages asked for them), and nothing a page asked
+    for is missing: the one DuckDB-Wasm build browsers load is there and loaded."""
+    missing = {page: seen["missing"] for page, seen in looked.items() if seen["missing"]}
+    assert not missing, f"pages requested files the site does not have: {missing}"
+    requested = {path for seen in looked.values() for path in seen["requests"]}
+    assert any(re.search(r"/duckdb-eh\.[^/]*\.wasm$", path) for path in requested), sorted(
+        requested
+    )
+    files = [path for path in site.rglob("*") if path.is_file()]
+    # (the mvp build's two loader chunks, a few hundred bytes, stay: the
+    # application imports them only where it would load that build)
+    left_in = [
+        path.name
+        for path in files
+        if path.suffix == ".woff"
+        or (path.suffix == ".wasm" and path.name.startswith("duckdb-mvp"))
+        or (path.parent.name == "workers" and path.name.startswith("duckdb-browser-mvp"))
+    ]
+    assert not left_in, f"files no browser loads are still shipped: {left_in}"
+    size = sum(path.stat().st_size for path in files)
+    largest = sorted(files, key=lambda path: path.stat().st_size)[-3:]
+    assert size < SITE_BUDGET_MB * 1_000_000, (
+        f"the site is {size / 1e6:.1f} MB (budget {SITE_BUDGET_MB} MB); largest: "
+        + ", ".join(f"{p.relative_to(site)} {p.stat().st_size / 1e6:.1f} MB" for p in largest)
+    )

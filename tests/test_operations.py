@@ -20,7 +20,13 @@ import pytest
 from orchestration import warehouse_io
 from orchestration.publish import published_database
 from orchestration.settings import REPO_ROOT
-from tests.pipeline import DAGSTER, execute_refresh, finish, fresh_dagster_home, pipeline_env
+from tests.pipeline import (
+    REFRESH_COMMAND,
+    execute_refresh,
+    finish,
+    fresh_dagster_home,
+    pipeline_env,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -177,7 +183,9 @@ def test_a_full_disk_is_named_as_such_and_refuses_no_file(tmp_path: Path) -> Non
 def test_the_publish_step_fails_on_an_empty_landing_folder_and_the_summary_says_why(
     tmp_path: Path, dbt_manifest: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration.defs.publish import published_marts
+    from orchestration.defs.dbt import dbt_project, handshake_dbt_assets
+    from orchestration.defs.publish import published_marts_asset
+    from orchestration.defs.warehouse import HandshakeResource
     from tests.test_publish import make_warehouse
 
     warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
@@ -192,7 +200,12 @@ def test_the_publish_step_fails_on_an_empty_landing_folder_and_the_summary_says_
     for name, value in env.items():
         monkeypatch.setenv(name, value)
 
-    result = dg.materialize([published_marts], raise_on_error=False)
+    published_marts = published_marts_asset(handshake_dbt_assets(dbt_project.manifest_path))
+    result = dg.materialize(
+        [published_marts],
+        resources={"handshake": HandshakeResource.from_env()},
+        raise_on_error=False,
+    )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     message = failure.step_failure_data.user_failure_data.description
@@ -235,7 +248,7 @@ def test_a_run_killed_during_dbt_does_not_block_the_next_one(
     instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
     with (tmp_path / "first-run.log").open("w") as log:
         first = subprocess.Popen(
-            [DAGSTER, "job", "execute", "-m", "orchestration", "-j", "refresh_warehouse"],
+            REFRESH_COMMAND,
             cwd=REPO_ROOT,
             env=env,
             stdout=log,

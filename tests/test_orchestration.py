@@ -19,8 +19,9 @@ from tests.pipeline import execute_refresh, finish, load_landing, small_landing,
 
 
 def test_definitions_name_one_graph_from_file_to_model(dbt_manifest: None) -> None:
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as load_defs
 
+    defs = load_defs()
     job = defs.resolve_job_def("refresh_warehouse")
     assert job.tags["handshake/writes_warehouse"] == "true"
     assert defs.resolve_sensor_def("new_drop_sensor").job_name == "refresh_warehouse"
@@ -76,8 +77,12 @@ def test_raw_tables_match_the_dbt_sources(tmp_path: Path) -> None:
 def test_the_raw_layer_is_exported_for_spark_by_a_job_of_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dbt_manifest: None
 ) -> None:
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as load_defs
 
+    # The environment names other files: the run's config decides.
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(tmp_path / "elsewhere.duckdb"))
+    monkeypatch.setenv("HANDSHAKE_SPARK_RAW_DIR", str(tmp_path / "elsewhere"))
+    defs = load_defs()
     spark_asset = dg.AssetKey(["spark", "raw_parquet"])
     export = defs.resolve_job_def("export_raw_for_spark")
     assert export.asset_layer.selected_asset_keys == {spark_asset}
@@ -88,10 +93,17 @@ def test_the_raw_layer_is_exported_for_spark_by_a_job_of_its_own(
     landing, warehouse, raw_dir = tmp_path / "landing", tmp_path / "w.duckdb", tmp_path / "raw"
     small_landing(landing)
     load_landing(landing, warehouse)
-    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("HANDSHAKE_SPARK_RAW_DIR", str(raw_dir))
-    result = export.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    run_config = {
+        "resources": {
+            "handshake": {"config": {"warehouse": str(warehouse), "spark_raw_dir": str(raw_dir)}}
+        }
+    }
+    result = export.execute_in_process(
+        run_config=run_config, instance=dg.DagsterInstance.ephemeral()
+    )
     assert result.success
+    assert not (tmp_path / "elsewhere").exists()
+    assert not (tmp_path / "elsewhere.duckdb").exists()
     with duckdb.connect() as con:
         accounts = con.execute(
             f"select Id, Name from read_parquet('{raw_dir}/raw_crm/account/*.parquet') order by _drop_id"
@@ -109,10 +121,12 @@ def test_the_raw_layer_is_exported_for_spark_by_a_job_of_its_own(
 def _ticks(cursor: str | None, count: int) -> tuple[list[dg.RunRequest], str | None]:
     """Evaluate new_drop_sensor `count` times in a row, as the daemon does; its run requests."""
     from orchestration.defs.automation import new_drop_sensor
+    from orchestration.defs.warehouse import HandshakeResource
 
+    resources = {"handshake": HandshakeResource.from_env()}
     requests: list[dg.RunRequest] = []
     for _ in range(count):
-        result = new_drop_sensor(dg.build_sensor_context(cursor=cursor))
+        result = new_drop_sensor(dg.build_sensor_context(cursor=cursor, resources=resources))
         requests += result.run_requests or []
         cursor = result.cursor
     return requests, cursor
@@ -154,9 +168,9 @@ def test_new_drop_sensor_reacts_to_new_and_changed_files_once_each(
 
 
 def test_the_daily_schedule_is_on_by_default(dbt_manifest: None) -> None:
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as load_defs
 
-    schedule = defs.resolve_schedule_def("daily_refresh")
+    schedule = load_defs().resolve_schedule_def("daily_refresh")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert schedule.execution_timezone == "UTC"
 
@@ -248,10 +262,15 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
 def test_a_failing_dbt_test_stops_the_publication(
     tmp_path: Path, dbt_manifest: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An error-severity dbt test failure fails the dbt step, so nothing is published."""
-    from orchestration.defs.dbt import dbt_resource, handshake_dbt_models
-    from orchestration.defs.publish import published_marts
-    from tests.pipeline import load_landing, small_landing
+    """An error-severity dbt test failure fails the dbt step, so nothing is published.
+
+    The warehouse and publish folder are set in the settings resource only:
+    the process environment points elsewhere, and dbt must follow the resource.
+    """
+    from orchestration.defs.dbt import dbt_project, dbt_resource, handshake_dbt_assets
+    from orchestration.defs.history import kpi_reported_values_asset
+    from orchestration.defs.publish import published_marts_asset
+    from orchestration.defs.warehouse import HandshakeResource
 
     landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
     small_landing(landing)
@@ -263,12 +282,14 @@ def test_a_failing_dbt_test_stops_the_publication(
             "insert into raw_crm.account (Id, Name, CreatedDate, LastModifiedDate, _drop_id) "
             "values (null, 'Ghost', now()::timestamp, now()::timestamp, '2025-03-31')"
         )
-    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("HANDSHAKE_PUBLISH_DIR", str(tmp_path / "publish"))
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(tmp_path / "elsewhere.duckdb"))
+    monkeypatch.setenv("HANDSHAKE_PUBLISH_DIR", str(tmp_path / "elsewhere"))
+    handshake = HandshakeResource(warehouse=str(warehouse), publish_dir=str(tmp_path / "publish"))
+    dbt_models = handshake_dbt_assets(dbt_project.manifest_path)
 
     result = dg.materialize(
-        [handshake_dbt_models, published_marts],
-        resources={"dbt": dbt_resource()},
+        [dbt_models, kpi_reported_values_asset(dbt_models), published_marts_asset(dbt_models)],
+        resources={"dbt": dbt_resource(), "handshake": handshake},
         raise_on_error=False,
     )
     assert not result.success
@@ -279,3 +300,7 @@ def test_a_failing_dbt_test_stops_the_publication(
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert dg.AssetKey(["publish", "published_marts"]) not in materialized
     assert not (tmp_path / "publish" / "handshake.duckdb").exists()
+    # dbt built the resource's warehouse (its seeds are in), not the environment's.
+    assert not (tmp_path / "elsewhere.duckdb").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from seeds.kpi_registry").fetchone()[0] > 0

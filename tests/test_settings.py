@@ -1,14 +1,15 @@
-"""Explicit DuckDB settings reach every connection that writes data."""
+"""One source of settings: the environment at load, the Dagster resource in a run; DuckDB limits."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from orchestration.defs.warehouse import warehouse_resource
+from orchestration.defs.warehouse import HandshakeResource
 from orchestration.publish import publish
-from orchestration.settings import Settings
+from orchestration.settings import DEFAULTS, REPO_ROOT, Settings
 
 
 @pytest.fixture
@@ -29,30 +30,86 @@ def test_the_spill_folder_defaults_to_beside_the_warehouse(
     monkeypatch.delenv("HANDSHAKE_DBT_THREADS", raising=False)
     settings = Settings.from_env()
     assert settings.duckdb_config()["temp_directory"] == str(tmp_path / "w.duckdb.tmp")
-    assert settings.dbt_env()["HANDSHAKE_DBT_THREADS"] == "1"
+    assert settings.dbt_vars()["handshake_dbt_threads"] == 1
 
 
 def test_the_loader_connection_uses_the_configured_limits(tuned_settings: Settings) -> None:
-    with warehouse_resource(tuned_settings).get_connection() as con:
+    with HandshakeResource.from_settings(tuned_settings).get_connection() as con:
         memory, threads, spill = con.execute(
             "select current_setting('memory_limit'), current_setting('threads'), "
             "current_setting('temp_directory')"
         ).fetchone()
     assert memory.replace(" ", "") in ("1GB", "953.6MiB")
     assert threads == 1
-    assert spill == str(tuned_settings.spill_dir)
+    assert spill == str(tuned_settings.duckdb_temp_dir)
 
 
 def test_dbt_gets_the_same_settings(tuned_settings: Settings) -> None:
-    env = tuned_settings.dbt_env()
-    assert env["HANDSHAKE_DUCKDB_MEMORY_LIMIT"] == "1GB"
-    assert env["HANDSHAKE_DUCKDB_THREADS"] == "1"
-    assert env["HANDSHAKE_DUCKDB_TEMP_DIR"] == str(tuned_settings.spill_dir)
-    assert env["HANDSHAKE_DBT_THREADS"] == "3"
-    profile = (Path(__file__).parent.parent / "dbt_project" / "profiles.yml").read_text()
-    for variable in env:
-        if variable.startswith("HANDSHAKE_DUCKDB_") or variable == "HANDSHAKE_DBT_THREADS":
-            assert f"env_var('{variable}'" in profile, f"profiles.yml ignores {variable}"
+    dbt_vars = tuned_settings.dbt_vars()
+    assert dbt_vars["handshake_duckdb_memory_limit"] == "1GB"
+    assert dbt_vars["handshake_duckdb_threads"] == 1
+    assert dbt_vars["handshake_duckdb_temp_dir"] == str(tuned_settings.duckdb_temp_dir)
+    assert dbt_vars["handshake_dbt_threads"] == 3
+    assert dbt_vars["handshake_warehouse"] == str(tuned_settings.warehouse)
+    root = REPO_ROOT / "dbt_project"
+    profile = (root / "profiles.yml").read_text()
+    for variable in dbt_vars:
+        if variable.startswith("handshake_"):
+            # the run's value first, the environment for direct dbt use
+            assert f"var('{variable}', env_var('{variable.upper()}'" in profile, (
+                f"profiles.yml ignores {variable}"
+            )
+    assert "reporting_currency:" in (root / "dbt_project.yml").read_text()
+
+
+def test_every_setting_is_one_field_of_the_resource_with_one_variable() -> None:
+    settings_fields = [field.name for field in dataclasses.fields(Settings)]
+    assert settings_fields == list(DEFAULTS)
+    assert list(HandshakeResource.model_fields) == settings_fields
+    for name, (variable, _) in DEFAULTS.items():
+        assert HandshakeResource.model_fields[name].description == variable
+    readme_or_docs = "\n".join(
+        path.read_text() for path in [REPO_ROOT / "README.md", *(REPO_ROOT / "docs").glob("*.md")]
+    )
+    undocumented = [v for v, _ in DEFAULTS.values() if f"`{v}`" not in readme_or_docs]
+    assert not undocumented, f"settings without a line in the settings table: {undocumented}"
+
+
+def test_the_settings_resource_is_the_one_source_of_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relative paths resolve from the repository root; a run's config overrides the environment.
+
+    Derived defaults (publish folder, spill folder, KPI history beside the
+    warehouse) follow the run's warehouse, not the one the location loaded with.
+    """
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", "data/x.duckdb")
+    monkeypatch.delenv("HANDSHAKE_PUBLISH_DIR", raising=False)
+    monkeypatch.delenv("HANDSHAKE_KPI_HISTORY", raising=False)
+    monkeypatch.delenv("HANDSHAKE_DUCKDB_TEMP_DIR", raising=False)
+    monkeypatch.setenv("HANDSHAKE_CLOSE_DAY", "9")
+    resource = HandshakeResource.from_env()
+    assert resource.settings.warehouse == REPO_ROOT / "data" / "x.duckdb"
+    assert resource.settings.publish_dir == REPO_ROOT / "data" / "publish"
+    assert resource.settings.close_day == 9
+
+    run = HandshakeResource(**{**resource.model_dump(), "warehouse": str(tmp_path / "y.duckdb")})
+    assert run.settings.warehouse == tmp_path / "y.duckdb"
+    assert run.settings.publish_dir == tmp_path / "publish"
+    assert run.settings.kpi_history == tmp_path / "kpi_history.duckdb"
+    assert run.settings.duckdb_temp_dir == tmp_path / "y.duckdb.tmp"
+    assert run.settings.close_day == 9
+    assert run.settings.dbt_vars()["handshake_warehouse"] == str(tmp_path / "y.duckdb")
+    # settings -> resource -> settings is the identity
+    assert HandshakeResource.from_settings(run.settings).settings == run.settings
+
+
+def test_a_bad_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDSHAKE_FALLBACK_ENCODING", "klingon-8")
+    with pytest.raises(ValueError, match="HANDSHAKE_FALLBACK_ENCODING='klingon-8'"):
+        Settings.from_env()
+    with pytest.raises(ValueError, match="unknown settings: warehous"):
+        Settings.from_values({"warehous": "x.duckdb"})
 
 
 def test_publish_refuses_a_memory_limit_it_cannot_meet(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ import dagster as dg
 from orchestration.defs.spark import SPARK_GROUP
 from orchestration.defs.warehouse import (
     WRITES_WAREHOUSE_TAG,
+    HandshakeResource,
     reclaim_stale_runs,
     warehouse_executor,
 )
-from orchestration.settings import Settings
 
 refresh_warehouse = dg.define_asset_job(
     name="refresh_warehouse",
@@ -87,7 +87,9 @@ def _changes(before: dict[str, list[int]], now: dict[str, list[int]]) -> list[st
         "one tick."
     ),
 )
-def new_drop_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+def new_drop_sensor(
+    context: dg.SensorEvaluationContext, handshake: HandshakeResource
+) -> dg.SensorResult | dg.SkipReason:
     """The cursor holds the files (size, mtime) of the last requested run and of the last tick.
 
     A run is requested for a set of files that differs from the last requested
@@ -98,7 +100,7 @@ def new_drop_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg
     if context.instance_ref is not None:
         # a killed run stays "started" and would keep every queued run waiting
         reclaim_stale_runs(context.instance, None, context.log)
-    now = landing_manifest(Settings.from_env().landing_dir)
+    now = landing_manifest(handshake.settings.landing_dir)
     state = json.loads(context.cursor) if context.cursor else {}
     requested = state.get("requested", {})
     previous_tick = state.get("seen")

@@ -1,6 +1,12 @@
-"""The dbt project as Dagster assets, defined once; dbt tests surface as asset checks."""
+"""The dbt project as Dagster assets, defined once; dbt tests surface as asset checks.
 
-import os
+Nothing here reads the dbt manifest at import: `handshake_dbt_assets` builds
+the assets when the code location loads (orchestration/definitions.py), after
+`prepare_manifest` has parsed the project if its manifest is missing or
+older than the project's files.
+"""
+
+import json
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,11 +20,61 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from filelock import FileLock
 
-from orchestration.defs.warehouse import WAREHOUSE_POOL, wait_for_warehouse_lock
+from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource, wait_for_warehouse_lock
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+# What the manifest is parsed from: the dbt project and the seeds and analyses beside it.
+_PROJECT_SOURCES = (
+    DBT_PROJECT_DIR / "dbt_project.yml",
+    DBT_PROJECT_DIR / "profiles.yml",
+    DBT_PROJECT_DIR / "models",
+    DBT_PROJECT_DIR / "macros",
+    DBT_PROJECT_DIR / "tests",
+    DBT_PROJECT_DIR.parent / "seeds",
+    DBT_PROJECT_DIR.parent / "analyses",
+)
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for source in _PROJECT_SOURCES:
+        paths = [source] if source.is_file() else source.rglob("*") if source.is_dir() else []
+        newest = max([newest, *(p.stat().st_mtime for p in paths if p.is_file())])
+    return newest
+
+
+def manifest_is_current() -> bool:
+    manifest = dbt_project.manifest_path
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
+
+
+def dbt_cli_args(command: str, settings: Settings) -> list[str]:
+    """A dbt command with the run's settings as `--vars` (profiles.yml reads them)."""
+    return [command, "--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
+
+
+def prepare_manifest(settings: Settings, force: bool = False) -> Path:
+    """target/manifest.json, parsed (with the run's --vars) when missing or older than the project.
+
+    dagster-dbt's `prepare_if_dev` parses on every load under `dg`, which marks
+    every command as development (even `dg launch`); here the files decide: an
+    edited model is parsed again on the next load (`make ui` picks it up), an
+    unchanged project is not parsed at all. A lock keeps two processes that
+    load the location at once from parsing into the same folder together.
+    """
+    manifest = dbt_project.manifest_path
+    if manifest_is_current() and not force:
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(manifest.with_suffix(".lock")), timeout=600):
+        if force or not manifest_is_current():
+            parse = [*dbt_cli_args("parse", settings), "--quiet"]
+            dbt_resource().cli(parse, target_path=dbt_project.target_path).wait()
+    return manifest
 
 
 class HandshakeDbtTranslator(DagsterDbtTranslator):
@@ -44,28 +100,36 @@ class HandshakeDbtTranslator(DagsterDbtTranslator):
 translator = HandshakeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-    pool=WAREHOUSE_POOL,
-)
-def handshake_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """`dbt build`: seeds, models and their tests, in dependency order, in one dbt process."""
-    settings = Settings.from_env()
-    os.environ.update(settings.dbt_env())
-    # dbt fails at once on DuckDB's file lock: wait here, naming who holds it.
-    wait_for_warehouse_lock(settings, context.log)
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from invocation.stream()
-    # dagster-dbt reports failed tests as failed asset checks and carries on;
-    # an error-severity failure (a reconciliation, a contract, parity) must
-    # stop the run here, so that nothing downstream is published.
-    if not invocation.is_successful():
-        raise dg.Failure(
-            description="dbt build failed: an error-severity test or a model failed",
-            metadata={"dbt_log": dg.MetadataValue.path(str(invocation.target_path / "dbt.log"))},
-        )
+def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
+    """Every dbt model, seed and test of the parsed project, as one `dbt build` step."""
+
+    @dbt_assets(
+        manifest=manifest,
+        project=dbt_project,
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+    )
+    def handshake_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, handshake: HandshakeResource
+    ) -> Iterator[Any]:
+        """`dbt build`: seeds, models and their tests, in dependency order, in one dbt process."""
+        settings = handshake.settings
+        # dbt fails at once on DuckDB's file lock: wait here, naming who holds it.
+        wait_for_warehouse_lock(settings, context.log)
+        invocation = dbt.cli(dbt_cli_args("build", settings), context=context, raise_on_error=False)
+        yield from invocation.stream()
+        # dagster-dbt reports failed tests as failed asset checks and carries on;
+        # an error-severity failure (a reconciliation, a contract, parity) must
+        # stop the run here, so that nothing downstream is published.
+        if not invocation.is_successful():
+            raise dg.Failure(
+                description="dbt build failed: an error-severity test or a model failed",
+                metadata={
+                    "dbt_log": dg.MetadataValue.path(str(invocation.target_path / "dbt.log"))
+                },
+            )
+
+    return handshake_dbt_models
 
 
 def dbt_resource() -> DbtCliResource:
@@ -75,3 +139,8 @@ def dbt_resource() -> DbtCliResource:
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=str(Path(sys.executable).parent / "dbt"),
     )
+
+
+if __name__ == "__main__":
+    # `make manifest`: parse with the settings of the environment, as a run will.
+    print(prepare_manifest(Settings.from_env(), force=True))

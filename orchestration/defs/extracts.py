@@ -3,9 +3,8 @@
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.warehouse import WAREHOUSE_POOL
+from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.extracts.contract import OBJECTS, ExtractObject
 from orchestration.extracts.loader import (
     LEDGER_TABLE,
@@ -14,7 +13,7 @@ from orchestration.extracts.loader import (
     FileResult,
     discover_landing_files,
 )
-from orchestration.settings import Settings
+from orchestration.extracts.validation import ValueRules
 
 # Warn when more than this share of a file's rows is rejected.
 REJECTED_ROW_RATE_WARN = 0.01
@@ -95,14 +94,19 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     pool=WAREHOUSE_POOL,
 )
 def load_landing_extracts(
-    context: dg.AssetExecutionContext, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, handshake: HandshakeResource
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Load every new landing file; already-loaded files are skipped, refused ones reported."""
-    settings = Settings.from_env()
+    settings = handshake.settings
     files = discover_landing_files(settings.landing_dir)
     context.log.info(f"{len(files)} landing files under {settings.landing_dir}")
-    with warehouse.get_connection() as con:
-        loader = ExtractLoader(con, run_id=context.run_id)
+    with handshake.get_connection() as con:
+        loader = ExtractLoader(
+            con,
+            run_id=context.run_id,
+            fallback_encoding=settings.fallback_encoding,
+            rules=ValueRules.from_settings(settings),
+        )
         results = []
         for result in loader.load_files(files):
             results.append(result)

@@ -9,8 +9,8 @@ DuckDB users pay nothing for it.
 import dagster as dg
 
 from orchestration.defs.extracts import load_landing_extracts
-from orchestration.defs.warehouse import WAREHOUSE_POOL, warehouse_executor
-from orchestration.settings import Settings
+from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource, warehouse_executor
+from orchestration.spark_export import export_raw_tables
 
 SPARK_GROUP = "spark"
 
@@ -26,12 +26,8 @@ SPARK_GROUP = "spark"
         "`dbt build --target spark` (python -m orchestration.spark_export does the same)."
     ),
 )
-def raw_parquet_for_spark() -> dg.MaterializeResult:
-    # Imported here: `python -m orchestration.spark_export` imports this code
-    # location first (the package's __init__), and must not find itself loaded.
-    from orchestration.spark_export import export_raw_tables
-
-    settings = Settings.from_env()
+def raw_parquet_for_spark(handshake: HandshakeResource) -> dg.MaterializeResult:
+    settings = handshake.settings
     exported = export_raw_tables(settings.warehouse, settings.spark_raw_dir)
     return dg.MaterializeResult(
         metadata={

@@ -1,4 +1,7 @@
-"""The one DuckDB warehouse every step writes, and the pool that keeps writers apart.
+"""The run's settings as one resource, the warehouse every step writes, and the pool that keeps writers apart.
+
+`HandshakeResource` holds every setting of a run (orchestration/settings.py)
+and opens the warehouse with the configured DuckDB limits.
 
 DuckDB allows one read-write process at a time, so every asset that opens the
 warehouse belongs to the `duckdb_warehouse` concurrency pool, limited to one
@@ -24,12 +27,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster._core.execution.retries import RetryMode
 from dagster._core.executor.in_process import InProcessExecutor
-from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from orchestration import warehouse_io
-from orchestration.settings import Settings
+from orchestration.settings import DEFAULTS, Settings
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 WRITES_WAREHOUSE_TAG = {"handshake/writes_warehouse": "true"}
@@ -44,39 +48,76 @@ ACTIVE_STATUSES = (
 _log = logging.getLogger(__name__)
 
 
-class WarehouseResource(DuckDBResource):
-    """DuckDBResource that waits for DuckDB's file lock and says who holds it.
+class HandshakeResource(dg.ConfigurableResource):
+    """Every setting of a run, the one place a run reads them from.
 
-    dagster-duckdb's own resource retries the lock for about 100 s without a
-    word and then fails; this one logs the holder's PID at INFO every few
-    seconds and waits up to HANDSHAKE_LOCK_TIMEOUT_SECONDS.
+    The loader, dbt (as `--vars`), the KPI history, publish, the Spark export
+    and the sensor read this resource, never the process environment. Its
+    values default to the HANDSHAKE_* environment variables when the code
+    location loads (`from_env`, orchestration/settings.py); a run overrides
+    any of them in its run config (`resources: {handshake: {config:
+    {warehouse: ...}}}`). An empty value takes the default (a derived one,
+    such as publish/ beside the warehouse, follows the run's warehouse).
+    Relative paths are taken from the repository root.
     """
 
-    lock_timeout_seconds: float = 3600.0
+    landing_dir: str = Field(default="", description="HANDSHAKE_LANDING_DIR")
+    warehouse: str = Field(default="", description="HANDSHAKE_WAREHOUSE")
+    publish_dir: str = Field(default="", description="HANDSHAKE_PUBLISH_DIR")
+    reporting_currency: str = Field(default="", description="HANDSHAKE_REPORTING_CURRENCY")
+    duckdb_memory_limit: str = Field(default="", description="HANDSHAKE_DUCKDB_MEMORY_LIMIT")
+    duckdb_threads: str = Field(default="", description="HANDSHAKE_DUCKDB_THREADS")
+    duckdb_temp_dir: str = Field(default="", description="HANDSHAKE_DUCKDB_TEMP_DIR")
+    dbt_threads: str = Field(default="", description="HANDSHAKE_DBT_THREADS")
+    spark_home: str = Field(default="", description="HANDSHAKE_SPARK_HOME")
+    spark_raw_dir: str = Field(default="", description="HANDSHAKE_SPARK_RAW_DIR")
+    kpi_history: str = Field(default="", description="HANDSHAKE_KPI_HISTORY")
+    close_day: str = Field(default="", description="HANDSHAKE_CLOSE_DAY")
+    fallback_encoding: str = Field(default="", description="HANDSHAKE_FALLBACK_ENCODING")
+    lock_timeout_seconds: str = Field(default="", description="HANDSHAKE_LOCK_TIMEOUT_SECONDS")
+    publish_parquet: str = Field(default="", description="HANDSHAKE_PUBLISH_PARQUET")
+    plausible_date_from: str = Field(default="", description="HANDSHAKE_PLAUSIBLE_DATE_FROM")
+    plausible_years_ahead: str = Field(default="", description="HANDSHAKE_PLAUSIBLE_YEARS_AHEAD")
+    forecast_category_mappings: str = Field(
+        default="", description="HANDSHAKE_FORECAST_CATEGORY_MAPPINGS"
+    )
+
+    @classmethod
+    def from_env(cls) -> HandshakeResource:
+        """The environment's values as given (unset: the plain default, derived ones empty)."""
+        return cls(
+            **{name: os.environ.get(var) or default for name, (var, default) in DEFAULTS.items()}
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HandshakeResource:
+        return cls(**{name: str(value) for name, value in settings.as_values().items()})
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_values({name: getattr(self, name) for name in DEFAULTS})
 
     @contextlib.contextmanager
-    def get_connection(self) -> Iterator:
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection to the warehouse with the configured DuckDB limits.
+
+        Waits for DuckDB's file lock while another process holds it, logging
+        the holder's PID at INFO every few seconds, up to lock_timeout_seconds.
+        TimeZone is set per connection by the code that reads datetimes (DuckDB
+        refuses it as a connect-time option: the ICU extension loads after connect).
+        """
+        settings = self.settings
+        settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
         con = warehouse_io.connect(
-            self.database,
-            config={"custom_user_agent": "dagster", **self.connection_config},
-            timeout_seconds=self.lock_timeout_seconds,
+            str(settings.warehouse),
+            config={"custom_user_agent": "dagster", **settings.duckdb_config()},
+            timeout_seconds=settings.lock_timeout_seconds,
             log=dg.get_dagster_logger(),
         )
         try:
             yield con
         finally:
             con.close()
-
-
-def warehouse_resource(settings: Settings) -> WarehouseResource:
-    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    # TimeZone is set per connection by the code that reads datetimes (DuckDB
-    # refuses it as a connect-time option: the ICU extension loads after connect).
-    return WarehouseResource(
-        database=str(settings.warehouse),
-        connection_config=settings.duckdb_config(),
-        lock_timeout_seconds=settings.lock_timeout_seconds,
-    )
 
 
 def wait_for_warehouse_lock(settings: Settings, log: logging.Logger) -> None:

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.extracts.contract import (
     FORECAST_CATEGORIES,
@@ -31,6 +32,9 @@ from orchestration.extracts.contract import (
     ColumnType,
     ExtractObject,
 )
+
+if TYPE_CHECKING:
+    from orchestration.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +102,11 @@ class ValueRules:
     forecast_category_seed: str = "seeds/forecast_category_mappings.csv"
 
     @classmethod
-    def from_settings(cls) -> ValueRules:
+    def from_settings(cls, settings: Settings | None = None) -> ValueRules:
+        """The rules of these settings (default: the HANDSHAKE_* environment)."""
         from orchestration.settings import Settings
 
-        settings = Settings.from_env()
+        settings = settings or Settings.from_env()
         return cls(
             date_from=settings.plausible_date_from,
             years_ahead=settings.plausible_years_ahead,

@@ -1,4 +1,5 @@
--- Accuracy of each forecast method, per month fit to judge them on (backtest months).
+-- Accuracy of each forecast method (sales, finance, calibrated, relationship),
+-- per month fit to judge them on (backtest months).
 with
 
 backtest_months as (
@@ -24,6 +25,7 @@ final as (
         kpi.kpi_code in (
             'forecast_accuracy_sales',
             'forecast_accuracy_finance',
+            'forecast_accuracy_calibrated',
             'forecast_accuracy_relationship'
         )
     order by kpi.month, definitions.name

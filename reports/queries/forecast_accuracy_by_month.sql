@@ -17,6 +17,7 @@ final as (
         max(kpi.value) filter (where kpi.kpi_code = 'bookings') as bookings,
         max(kpi.value) filter (where kpi.kpi_code = 'forecast_accuracy_sales') as sales,
         max(kpi.value) filter (where kpi.kpi_code = 'forecast_accuracy_finance') as finance,
+        max(kpi.value) filter (where kpi.kpi_code = 'forecast_accuracy_calibrated') as calibrated,
         max(kpi.value) filter (where kpi.kpi_code = 'forecast_accuracy_relationship') as relationship,
         max(kpi.value) filter (where kpi.kpi_code = 'forecast_bias_sales') as sales_bias
     from handshake.kpi_company_monthly as kpi

@@ -1,5 +1,6 @@
--- Bookings (the actual) and the sales, finance and relationship forecasts of
--- each complete month from the first month with bookings, one column each.
+-- Bookings (the actual) and the sales, finance, calibrated and relationship
+-- forecasts of each complete month from the first month with bookings, one
+-- column each.
 with
 
 first_bookings as (
@@ -29,6 +30,7 @@ final as (
         max(kpi.value) filter (where kpi.kpi_code = 'bookings') as bookings,
         max(kpi.value) filter (where kpi.kpi_code = 'sales_forecast') as sales_forecast,
         max(kpi.value) filter (where kpi.kpi_code = 'finance_forecast') as finance_forecast,
+        max(kpi.value) filter (where kpi.kpi_code = 'calibrated_sales_forecast') as calibrated_sales_forecast,
         max(kpi.value) filter (where kpi.kpi_code = 'relationship_forecast') as relationship_forecast
     from handshake.kpi_company_monthly as kpi
     inner join complete_months

@@ -1,0 +1,72 @@
+"""The repository as a newcomer finds it: a fresh clone imports and collects, make lists its targets."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.settings import REPO_ROOT
+
+
+def _clone(destination: Path) -> Path:
+    """The repository's files as a clone has them (tracked and new, nothing ignored or generated)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for relative in filter(None, listed):
+        source = REPO_ROOT / relative
+        if source.is_file():
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def test_a_fresh_clone_imports_and_collects_without_a_manifest(tmp_path: Path) -> None:
+    clone = _clone(tmp_path / "clone")
+    assert not (clone / "dbt_project" / "target").exists()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HANDSHAKE_", "DBT_", "DAGSTER_", "PYTEST_"))
+    }
+    env["PYTHONPATH"] = str(clone)
+
+    def run(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, *args], cwd=clone, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"{args} failed:\n{result.stdout[-4000:]}\n{result.stderr}"
+        return result.stdout
+
+    imported = run(
+        "-c",
+        "import orchestration, orchestration.sample_extracts.params, orchestration.definitions; "
+        "print(orchestration.definitions.__file__)",
+    )
+    assert imported.strip() == str(clone / "orchestration" / "definitions.py")
+    collected = run("-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert "error" not in collected.lower(), collected[-4000:]
+    assert re.search(r"^\d+ tests collected", collected, flags=re.MULTILINE), collected[-2000:]
+    # Nothing above ran dbt: the manifest is still to be made.
+    assert not (clone / "dbt_project" / "target" / "manifest.json").exists()
+
+
+def test_make_help_lists_every_target() -> None:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.MULTILINE))
+    shown = subprocess.run(
+        ["make", "-s", "help"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    listed = set(re.findall(r"^make (\S+)\s+\S", shown, flags=re.MULTILINE))
+    assert targets == listed, f"make help misses {targets - listed} (add a ## comment)"
+    phony = set(re.search(r"^\.PHONY: (.*)$", makefile, flags=re.MULTILINE).group(1).split())
+    assert phony == targets
