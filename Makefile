@@ -56,8 +56,13 @@ demo: sample ## install, generate sample extracts, run refresh_warehouse, print 
 	$(BIN)/dg launch --job refresh_warehouse --config orchestration/run_config/quiet.yaml
 	$(BIN)/python -m orchestration.summary
 
-test: setup-dev manifest ## install, then run the whole test suite (lint included)
-	$(BIN)/pytest
+# Two workers (pytest-xdist), whole test modules each (--dist loadfile): the
+# session's dbt parse and built warehouses are built once and shared
+# (tests/conftest.py built_once). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
+test: setup-dev manifest ## install, then run the whole test suite (lint included) on TEST_WORKERS=2 workers
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 lint: setup-dev manifest ## ruff and sqlfluff
 	$(BIN)/ruff check .
