@@ -20,7 +20,7 @@ SAMPLE_SCALE ?= 1
 UI_PORT ?= 3000
 DASHBOARD_PORT ?= 3001
 
-.PHONY: help setup setup-dev manifest sample demo test lint ui clean kpi-lock glossary dashboard
+.PHONY: help setup setup-dev manifest sample demo test lint ui clean kpi-lock glossary docs dashboard
 
 help: ## list every target
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,8 +56,13 @@ demo: sample ## install, generate sample extracts, run refresh_warehouse, print 
 	$(BIN)/dg launch --job refresh_warehouse --config orchestration/run_config/quiet.yaml
 	$(BIN)/python -m orchestration.summary
 
-test: setup-dev manifest ## install, then run the whole test suite (lint included)
-	$(BIN)/pytest
+# Two workers (pytest-xdist), whole test modules each (--dist loadfile): the
+# session's dbt parse and built warehouses are built once and shared
+# (tests/conftest.py built_once). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
+test: setup-dev manifest ## install, then run the whole test suite (lint included) on TEST_WORKERS=2 workers
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 lint: setup-dev manifest ## ruff and sqlfluff
 	$(BIN)/ruff check .
@@ -78,9 +83,13 @@ dashboard: ## build the Evidence dashboard from the published copy, serve it on 
 kpi-lock: manifest ## record the KPI definitions' versions after an agreed change
 	$(BIN)/python -m orchestration.kpis lock
 
-# Regenerate the README's KPI glossary from the registry.
-glossary: manifest ## regenerate the README's KPI glossary from the registry
+# Regenerate the KPI glossary in docs/kpi-rules.md from the registry.
+glossary: setup ## regenerate the KPI glossary in docs/kpi-rules.md from the registry
 	$(BIN)/python -m orchestration.kpis glossary
+
+# The generated parts of docs/ (a test keeps them current).
+docs: setup ## regenerate the generated documents (contract objects, KPI glossary, dbt exposures)
+	$(BIN)/python -m orchestration.project_docs
 
 clean: ## remove generated data, dbt target and logs, the dashboard build, Dagster's run storage
 	rm -rf data/ dbt_project/target dbt_project/logs reports/build reports/.evidence

@@ -476,7 +476,7 @@ def write_daily_drop(landing_dir: Path, quiet: bool = False) -> Summary:
     summary = Summary(landing_dir=landing_dir)
     ctx = _context(last)
     with tempfile.TemporaryDirectory(prefix="handshake-daily-") as tmp:
-        con = _connect(Path(tmp))
+        con = _connect(Path(tmp), quiet)
         try:
             con.execute(helper_macros_sql(int(last.strftime("%Y%m%d"))))
             for sql in current_sql(landing_dir, fmt):

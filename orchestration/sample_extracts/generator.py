@@ -120,8 +120,10 @@ class Progress:
         self.last = message
 
 
-def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
+def _connect(workdir: Path, quiet: bool) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(workdir / "sample.duckdb"))
+    if quiet:  # DuckDB's own progress bar too
+        con.execute("set enable_progress_bar = false")
     con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
     con.execute(f"set temp_directory = '{workdir / 'spill'}'")
     con.execute("set preserve_insertion_order = true")
@@ -196,7 +198,7 @@ def generate(options: Options) -> Summary:
         progress.step(f"warning: other drops in the landing folder stay: {', '.join(foreign)}")
     _prepare_landing(plan)
     with tempfile.TemporaryDirectory(prefix="handshake-sample-") as tmp:
-        con = _connect(Path(tmp))
+        con = _connect(Path(tmp), options.quiet)
         try:
             for label, sql in statements(plan):
                 progress.step(f"building {label}")

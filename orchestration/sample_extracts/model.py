@@ -784,12 +784,34 @@ FORECAST_SQL = [
             from won_deals group by all
         )
     ),
+    headcount as (
+        select period, count(*) as reps from rep_months group by period
+    ),
+    company as (
+        select date_trunc('month', close_date)::date as period, sum(amount_eur) as total_eur
+        from won_deals group by all
+    ),
+    -- The plan's run rate: bookings per rep over the 12 months before the period
+    -- (a growing company raises its quotas); the all-time average before any history.
+    run_rate as (
+        select
+            headcount.period,
+            sum(coalesce(company.total_eur, 0)) over trailing_year
+                / sum(headcount.reps) over trailing_year as eur_per_rep
+        from headcount
+        left join company using (period)
+        window trailing_year as (
+            order by headcount.period rows between 12 preceding and 1 preceding
+        )
+    ),
     rep_quotas as (
         select
             rep_months.user_id, rep_months.period,
-            money(round(per_rep.avg_eur * {QUOTA_STRETCH} * (0.8 + 0.4 * u(rep_months.n, 'quota'))
-                        / 1000) * 1000) as quota_eur
-        from rep_months cross join per_rep
+            money(round(coalesce(run_rate.eur_per_rep, per_rep.avg_eur) * {QUOTA_STRETCH}
+                        * (0.8 + 0.4 * u(rep_months.n, 'quota')) / 1000) * 1000) as quota_eur
+        from rep_months
+        join run_rate using (period)
+        cross join per_rep
     ),
     manager_quotas as (
         select sfid('005', 10 + usr.region) as user_id, rep_quotas.period,

@@ -89,8 +89,8 @@ REP_BIAS_SPREAD: Final = 0.3
 TEAM_CALL_RATE: Final = 0.4
 TEAM_CALL_CUT: Final = 0.9
 TEAM_CALL_NOISE: Final = 0.08
-# Monthly quotas (ForecastingQuota): every active rep gets the average bookings per rep x
-# QUOTA_STRETCH x a personal level in 0.8..1.2; the managers of regions 0 and 1 carry a quota of
+# Monthly quotas (ForecastingQuota): every active rep gets the plan's run rate (bookings per
+# rep over the 12 months before the period) x QUOTA_STRETCH x a personal level in 0.8..1.2; the managers of regions 0 and 1 carry a quota of
 # their own (the sum of their reps' quotas x MANAGER_QUOTA_STRETCH), the others roll up.
 QUOTA_STRETCH: Final = 1.1
 MANAGER_QUOTA_STRETCH: Final = 1.05

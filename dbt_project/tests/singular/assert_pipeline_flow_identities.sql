@@ -1,12 +1,13 @@
--- The pipeline flow explains the month exactly (the pipeline_flow KPIs of
--- the KPI registry), for every month at company grain and every month and
--- team at team grain, in the published KPI tables, to the cent:
+-- The pipeline flow explains the month exactly (docs/kpi-rules.md pipeline flow), for
+-- every month at company grain and every month and team at team grain, in
+-- the published KPI tables, to the cent:
 --   open_pipeline = pipeline_flow_won + _lost + _pushed + _still_open;
 --   bookings = pipeline_flow_won + pipeline_flow_won_amount_change + pipeline_flow_added.
 -- A missing part is a failure too, unless the whole flow is missing: while
 -- OpportunityHistory has never been delivered, open pipeline and every flow
 -- part are NULL (no data, macros/kpi/kpi_fact.sql). Any row returned is a failure.
-{{ config(severity='error') }}
+-- Dagster shows it as a check of kpi_company_monthly.
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'kpi_company_monthly'}}}) }}
 
 {%- set codes = [
     'open_pipeline', 'bookings', 'pipeline_flow_won', 'pipeline_flow_lost', 'pipeline_flow_pushed',

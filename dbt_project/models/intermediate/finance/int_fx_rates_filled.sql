@@ -1,5 +1,5 @@
 -- One row per currency and day: the rate that applies on that day, i.e. the
--- latest rate on or before it (the currency rule of the KPI registry), and the factor to
+-- latest rate on or before it (docs/kpi-rules.md), and the factor to
 -- the reporting currency R.
 -- - An amount already in R needs no rate: R's factor is 1 every day, with or
 --   without rates for R (a single-currency company needs no fx_rates file).

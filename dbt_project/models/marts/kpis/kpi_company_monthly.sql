@@ -1,23 +1,7 @@
 -- One row per (month, kpi_code): every agreed KPI at company grain, computed
 -- from its one definition in models/semantic/ (see macros/kpi/kpi_table.sql).
--- The facts the metrics read (dbt cannot see them before the graph is built):
--- depends_on: {{ ref('kpi_fact_account_relationship_months') }}
--- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
--- depends_on: {{ ref('kpi_fact_invoice_lines') }}
--- depends_on: {{ ref('kpi_fact_invoiced_revenue_trailing') }}
--- depends_on: {{ ref('kpi_fact_meetings') }}
--- depends_on: {{ ref('kpi_fact_opportunities') }}
--- depends_on: {{ ref('kpi_fact_opportunity_backlog') }}
--- depends_on: {{ ref('kpi_fact_opportunity_outcomes') }}
--- depends_on: {{ ref('kpi_fact_payments') }}
--- depends_on: {{ ref('kpi_fact_pipeline_months') }}
--- depends_on: {{ ref('kpi_fact_receivables') }}
--- depends_on: {{ ref('kpi_fact_recurring_retention') }}
--- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
--- depends_on: {{ ref('kpi_fact_rep_months') }}
--- depends_on: {{ ref('kpi_fact_sales_org_calls') }}
--- depends_on: {{ ref('kpi_fact_sales_org_months') }}
--- depends_on: {{ ref('kpi_fact_sales_org_quotas') }}
+-- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
+{{ kpi_fact_dependencies() }}
 
 with
 
@@ -43,7 +27,7 @@ final as (
     inner join registry
         on kpi_values.kpi_code = registry.kpi_code
     -- the registry decides at which grains a KPI is published
-    where registry.grains like '%company%'
+    where {{ kpi_has_grain('registry.grains', 'company') }}
 
 )
 

@@ -2,23 +2,8 @@
 -- the month's first day (Commit, Best Case, Pipeline): the same definition as
 -- kpi_company_monthly, grouped by the metric dimension
 -- month_start_forecast_category of fct_sales_org_monthly.
--- depends_on: {{ ref('kpi_fact_account_relationship_months') }}
--- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
--- depends_on: {{ ref('kpi_fact_invoice_lines') }}
--- depends_on: {{ ref('kpi_fact_invoiced_revenue_trailing') }}
--- depends_on: {{ ref('kpi_fact_meetings') }}
--- depends_on: {{ ref('kpi_fact_opportunities') }}
--- depends_on: {{ ref('kpi_fact_opportunity_backlog') }}
--- depends_on: {{ ref('kpi_fact_opportunity_outcomes') }}
--- depends_on: {{ ref('kpi_fact_payments') }}
--- depends_on: {{ ref('kpi_fact_pipeline_months') }}
--- depends_on: {{ ref('kpi_fact_receivables') }}
--- depends_on: {{ ref('kpi_fact_recurring_retention') }}
--- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
--- depends_on: {{ ref('kpi_fact_rep_months') }}
--- depends_on: {{ ref('kpi_fact_sales_org_calls') }}
--- depends_on: {{ ref('kpi_fact_sales_org_months') }}
--- depends_on: {{ ref('kpi_fact_sales_org_quotas') }}
+-- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
+{{ kpi_fact_dependencies() }}
 
 with
 

@@ -2,23 +2,8 @@
 -- registry: the same definitions as kpi_company_monthly at team grain. A
 -- team is a user with direct reports and everyone under them (dim_sales_team;
 -- team_key = the head's team_key); its value covers the whole subtree.
--- depends_on: {{ ref('kpi_fact_account_relationship_months') }}
--- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
--- depends_on: {{ ref('kpi_fact_invoice_lines') }}
--- depends_on: {{ ref('kpi_fact_invoiced_revenue_trailing') }}
--- depends_on: {{ ref('kpi_fact_meetings') }}
--- depends_on: {{ ref('kpi_fact_opportunities') }}
--- depends_on: {{ ref('kpi_fact_opportunity_backlog') }}
--- depends_on: {{ ref('kpi_fact_opportunity_outcomes') }}
--- depends_on: {{ ref('kpi_fact_payments') }}
--- depends_on: {{ ref('kpi_fact_pipeline_months') }}
--- depends_on: {{ ref('kpi_fact_receivables') }}
--- depends_on: {{ ref('kpi_fact_recurring_retention') }}
--- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
--- depends_on: {{ ref('kpi_fact_rep_months') }}
--- depends_on: {{ ref('kpi_fact_sales_org_calls') }}
--- depends_on: {{ ref('kpi_fact_sales_org_months') }}
--- depends_on: {{ ref('kpi_fact_sales_org_quotas') }}
+-- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
+{{ kpi_fact_dependencies() }}
 
 with
 
@@ -47,7 +32,7 @@ final as (
     -- the registry decides at which grains a KPI is published; the balance
     -- and rep rows of fct_sales_org_monthly have no team
     where
-        registry.grains like '%team%'
+        {{ kpi_has_grain('registry.grains', 'team') }}
         and kpi_values.team_key is not null
 
 )
