@@ -20,7 +20,7 @@ SAMPLE_SCALE ?= 1
 UI_PORT ?= 3000
 DASHBOARD_PORT ?= 3001
 
-.PHONY: help setup setup-dev manifest sample demo test lint ui clean kpi-lock glossary dashboard
+.PHONY: help setup setup-dev manifest sample demo test lint ui clean kpi-lock glossary docs dashboard
 
 help: ## list every target
 	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -83,9 +83,13 @@ dashboard: ## build the Evidence dashboard from the published copy, serve it on 
 kpi-lock: manifest ## record the KPI definitions' versions after an agreed change
 	$(BIN)/python -m orchestration.kpis lock
 
-# Regenerate the README's KPI glossary from the registry.
-glossary: manifest ## regenerate the README's KPI glossary from the registry
+# Regenerate the KPI glossary in docs/kpi-rules.md from the registry.
+glossary: setup ## regenerate the KPI glossary in docs/kpi-rules.md from the registry
 	$(BIN)/python -m orchestration.kpis glossary
+
+# The generated parts of docs/ (a test keeps them current).
+docs: setup ## regenerate the generated documents (contract objects, KPI glossary, dbt exposures)
+	$(BIN)/python -m orchestration.project_docs
 
 clean: ## remove generated data, dbt target and logs, the dashboard build, Dagster's run storage
 	rm -rf data/ dbt_project/target dbt_project/logs reports/build reports/.evidence

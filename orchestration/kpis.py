@@ -1,7 +1,7 @@
 """The KPI registry and the semantic layer, read from the dbt manifest.
 
 Used by the tests that keep finance and sales on one definition per KPI, by
-the version lock (`python -m orchestration.kpis lock`) and by the README's
+the version lock (`python -m orchestration.kpis lock`) and by docs/kpi-rules.md's
 generated KPI glossary (`python -m orchestration.kpis glossary`).
 """
 
@@ -304,9 +304,14 @@ GLOSSARY_BEGIN = (
 GLOSSARY_END = "<!-- kpi-glossary:end -->"
 
 
-def readme_with_glossary(readme: str) -> str:
+# The KPI rules page that carries the glossary.
+GLOSSARY_DOC = REPO_ROOT / "docs" / "kpi-rules.md"
+
+
+def readme_with_glossary(readme: str, registry: dict[str, RegistryEntry] | None = None) -> str:
+    """The page with the glossary between its markers regenerated (from this registry)."""
     start, end = readme.index(GLOSSARY_BEGIN), readme.index(GLOSSARY_END)
-    return readme[: start + len(GLOSSARY_BEGIN)] + "\n" + glossary_markdown() + readme[end:]
+    return readme[: start + len(GLOSSARY_BEGIN)] + "\n" + glossary_markdown(registry) + readme[end:]
 
 
 def main() -> None:
@@ -317,9 +322,8 @@ def main() -> None:
         write_lock(load_manifest())
         print(f"wrote {LOCK_PATH}")
     else:
-        readme = REPO_ROOT / "README.md"
-        readme.write_text(readme_with_glossary(readme.read_text()))
-        print(f"updated the KPI glossary in {readme}")
+        GLOSSARY_DOC.write_text(readme_with_glossary(GLOSSARY_DOC.read_text()))
+        print(f"updated the KPI glossary in {GLOSSARY_DOC}")
 
 
 if __name__ == "__main__":

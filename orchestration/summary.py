@@ -1,12 +1,17 @@
-"""Print what the last refresh did: rows loaded and rejected, a few KPIs, where things are.
+"""Print what the last refresh did: rows loaded and rejected, every failed check, a few KPIs.
 
-`make demo` runs this after the job. It opens the warehouse read-only.
+`make demo` runs this after the job. It opens the warehouse read-only and
+reads the checks of the last refresh_warehouse run from the Dagster instance
+(DAGSTER_HOME).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
+import dagster as dg
 import duckdb
 
 from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE
@@ -70,6 +75,56 @@ def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
         lines.append(f"  refused {path}: {error}")
     if len(refused) > 5:
         lines.append(f"  ... and {len(refused) - 5} more refused files ({LEDGER_TABLE})")
+    return lines
+
+
+REFRESH_JOB = "refresh_warehouse"
+
+
+def _metadata_text(metadata: dict[str, Any]) -> str:
+    """The check's own figures (rows, rates, counts), not dbt's bookkeeping."""
+    shown = []
+    for key, entry in metadata.items():
+        value = getattr(entry, "value", entry)
+        if key.startswith("dagster_dbt/") and key != "dagster_dbt/failed_row_count":
+            continue
+        if key in ("unique_id", "invocation_id", "Execution Duration", "status"):
+            continue
+        if isinstance(value, float):
+            value = f"{value:.4g}"
+        text = str(value).replace("\n", "; ")
+        shown.append(f"{key.removeprefix('dagster_dbt/')}={text[:160]}")
+    return ", ".join(shown)
+
+
+def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> list[str]:
+    """Every check of the last run of the job: how many passed, and each one that failed."""
+    records = instance.get_run_records(filters=dg.RunsFilter(job_name=job_name), limit=20)
+    if not records:
+        return [f"Checks: no {job_name} run in this Dagster instance yet."]
+    # The run that finished last (runs started together finish in their pool's order).
+    run = max(records, key=lambda r: r.end_time or r.create_timestamp.timestamp()).dagster_run
+    evaluations = [
+        event.dagster_event.event_specific_data
+        for event in instance.all_logs(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+        if event.dagster_event is not None
+    ]
+    failed = sorted(
+        (e for e in evaluations if not e.passed),
+        key=lambda e: (e.severity.value, e.asset_key.to_user_string(), e.check_name),
+    )
+    lines = [
+        f"Checks of the last {job_name} run ({run.run_id[:8]}, {run.status.value.lower()}): "
+        f"{len(evaluations) - len(failed)} passed, {len(failed)} failed" + (":" if failed else ".")
+    ]
+    for evaluation in failed:
+        figures = _metadata_text(dict(evaluation.metadata))
+        lines.append(
+            f"  {evaluation.severity.value:<5} {evaluation.asset_key.to_user_string()} "
+            f"{evaluation.check_name}" + (f": {figures}" if figures else "")
+        )
     return lines
 
 
@@ -236,6 +291,9 @@ def main() -> None:
             lines += kpi_lines(con)
             lines += team_lines(con)
             lines += backtest_lines(con)
+    if os.environ.get("DAGSTER_HOME"):
+        with dg.DagsterInstance.get() as instance:
+            lines += check_lines(instance)
     lines += publication_lines(settings)
     lines += [
         f"Warehouse: {settings.warehouse}",

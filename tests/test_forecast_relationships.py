@@ -440,7 +440,7 @@ def test_relationship_forecast_uses_nothing_dated_in_or_after_the_month(
     build(landing, warehouse, tmp_path / "target")
 
     assert march_relationship_forecast(warehouse) == before
-    # The calibrated forecast of March too (kpis.md: nothing dated in or after M
+    # The calibrated forecast of March too (docs/kpi-rules.md: nothing dated in or after M
     # enters), although February's bookings now hold O14.
     assert march_calibrated_forecast(warehouse) == calibrated_before
     assert one(

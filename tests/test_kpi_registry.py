@@ -63,25 +63,22 @@ def test_no_kpi_is_computed_outside_the_shared_layer(manifest: dict) -> None:
     assert kpis.guard_problems(manifest) == []
 
 
-def test_the_guard_catches_a_finance_mart_that_sums_invoice_lines(tmp_path: Path) -> None:
+def _parse_with_rogue_mart(tmp_path: Path, name: str, sql: str) -> subprocess.CompletedProcess:
+    """dbt parse of a copy of the project with one more finance mart."""
     project = tmp_path / "dbt_project"
     shutil.copytree(
         DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
     )
     shutil.copytree(REPO_ROOT / "seeds", tmp_path / "seeds")
     shutil.copytree(REPO_ROOT / "analyses", tmp_path / "analyses", dirs_exist_ok=True)
-    rogue = project / "models" / "marts" / "finance" / "finance_revenue_shortcut.sql"
-    rogue.write_text(
-        "select invoice_date as month, sum(net_amount_reporting) as invoiced_revenue\n"
-        "from {{ ref('fct_invoice_lines') }}\ngroup by invoice_date\n"
-    )
+    (project / "models" / "marts" / "finance" / f"{name}.sql").write_text(sql)
     # Marts have enforced contracts, so the rogue model must declare its columns.
     (project / "models" / "marts" / "finance" / "_rogue.yml").write_text(
-        "version: 2\nmodels:\n  - name: finance_revenue_shortcut\n    columns:\n"
+        f"version: 2\nmodels:\n  - name: {name}\n    columns:\n"
         "      - {name: month, data_type: date}\n"
         "      - {name: invoiced_revenue, data_type: double}\n"
     )
-    result = subprocess.run(
+    return subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),
             "parse",
@@ -95,12 +92,33 @@ def test_the_guard_catches_a_finance_mart_that_sums_invoice_lines(tmp_path: Path
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout
-    problems = kpis.guard_problems(kpis.load_manifest(project))
-    assert any("finance_revenue_shortcut reads fct_invoice_lines" in p for p in problems), problems
-    assert any("finance_revenue_shortcut.invoiced_revenue computes" in p for p in problems), (
-        problems
+
+
+def test_a_finance_mart_cannot_read_a_fact(tmp_path: Path) -> None:
+    """Facts are private to the warehouse group: dbt itself refuses the reference."""
+    result = _parse_with_rogue_mart(
+        tmp_path,
+        "finance_revenue_shortcut",
+        "select invoice_date as month, sum(net_amount_reporting) as invoiced_revenue\n"
+        "from {{ ref('fct_invoice_lines') }}\ngroup by invoice_date\n",
     )
+    assert result.returncode != 0
+    assert "private to the 'warehouse' group" in result.stdout, result.stdout
+
+
+def test_the_guard_catches_a_finance_mart_that_computes_a_kpi(tmp_path: Path) -> None:
+    """A public fact the dashboard reads is still no place to compute a KPI from."""
+    name = "finance_revenue_shortcut"
+    result = _parse_with_rogue_mart(
+        tmp_path,
+        name,
+        "select month, sum(bookings_amount) as invoiced_revenue\n"
+        "from {{ ref('fct_forecast_company_monthly') }}\ngroup by month\n",
+    )
+    assert result.returncode == 0, result.stdout
+    problems = kpis.guard_problems(kpis.load_manifest(tmp_path / "dbt_project"))
+    assert any(f"{name} reads fct_forecast_company_monthly" in p for p in problems), problems
+    assert any(f"{name}.invoiced_revenue computes" in p for p in problems), problems
 
 
 def test_no_definition_changes_without_a_new_version(manifest: dict) -> None:
@@ -143,9 +161,9 @@ def test_metricflow_validates_the_semantic_layer(dbt_manifest: None, tmp_path: P
     assert "ERRORS: 0, FUTURE_ERRORS: 0" in output, output
 
 
-def test_readme_glossary_is_generated_from_the_registry() -> None:
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert kpis.readme_with_glossary(readme) == readme, "run `make glossary`"
+def test_the_glossary_is_generated_from_the_registry() -> None:
+    page = kpis.GLOSSARY_DOC.read_text()
+    assert kpis.readme_with_glossary(page) == page, "run `make glossary`"
 
 
 def test_dashboard_tiles_come_from_the_registry(tmp_path: Path) -> None:

@@ -252,6 +252,18 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
     )
     status = {key.asset_key.path[-1]: record.status.value for key, record in latest.items()}
     assert status == {"fx_rates": "FAILED", "account": "SUCCEEDED", "load_ledger": "FAILED"}
+
+    # Every dbt test is a check of an asset (source tests too), none a bare observation.
+    assert not any("Logging an AssetObservation instead" in out for out in outputs)
+    # The summary `make demo` prints lists every failed check of the last run.
+    from orchestration.summary import check_lines
+
+    lines = check_lines(instance)
+    failed = [line.split(":")[0].split() for line in lines[1:]]
+    assert ["ERROR", "raw_erp/fx_rates", "no_refused_files"] in failed
+    assert ["ERROR", "raw_meta/load_ledger", "no_unknown_files"] in failed
+    assert lines[0].endswith(f"passed, {len(failed)} failed:")
+    assert "missing required column(s) rate_to_eur" in "\n".join(lines)
     instance.dispose()
 
     with duckdb.connect(refresh_env["HANDSHAKE_WAREHOUSE"], read_only=True) as con:

@@ -289,7 +289,13 @@ README = Path(publish_module.__file__).resolve().parents[1] / "README.md"
 
 
 def readme_sql_examples() -> list[str]:
-    return re.findall(r"```sql\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    """The SQL examples of the README and of docs/ (their readers copy them into a client)."""
+    pages = [README, *sorted((README.parent / "docs").glob("*.md"))]
+    return [
+        sql
+        for page in pages
+        for sql in re.findall(r"```sql\n(.*?)```", page.read_text(), flags=re.DOTALL)
+    ]
 
 
 def test_bi_readers_see_every_description_and_the_readme_examples_run(

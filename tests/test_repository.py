@@ -70,3 +70,58 @@ def test_make_help_lists_every_target() -> None:
     assert targets == listed, f"make help misses {targets - listed} (add a ## comment)"
     phony = set(re.search(r"^\.PHONY: (.*)$", makefile, flags=re.MULTILINE).group(1).split())
     assert phony == targets
+
+
+# --------------------------------------------------------------------------- docs
+
+# Spelled in pieces so that this file does not match its own search.
+OUTSIDE_DOCUMENTS = (
+    "shared" + "/design",
+    "kpis" + ".md",
+    "style" + ".md",
+    "extract-contract" + ".md",
+)
+
+
+def test_the_generated_docs_are_current() -> None:
+    from orchestration.project_docs import rendered_docs
+
+    for path, text in rendered_docs().items():
+        assert path.read_text() == text, f"{path} is stale: run `make docs`"
+
+
+def test_no_file_refers_to_a_document_outside_the_repository() -> None:
+    """A clone holds every document the project names: its own docs/ pages."""
+    found = subprocess.run(
+        [
+            "git",
+            "grep",
+            "-n",
+            "--untracked",
+            *(arg for p in OUTSIDE_DOCUMENTS for arg in ("-e", p)),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    assert [line for line in found if not line.startswith("docs/")] == []
+
+
+def test_links_in_the_readme_and_docs_lead_to_files_and_headings_that_exist() -> None:
+    pages = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
+
+    def anchors(page: Path) -> set[str]:
+        headings = re.findall(r"^#+ (.*)$", page.read_text(), flags=re.MULTILINE)
+        # GitHub's anchors: lower case, punctuation dropped, spaces as hyphens
+        return {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
+
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if target.startswith(("http://", "https://")):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists() or (anchor and anchor not in anchors(linked)):
+                broken.append(f"{page.relative_to(REPO_ROOT)}: {target}")
+    assert broken == []

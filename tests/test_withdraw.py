@@ -1,4 +1,4 @@
-"""Withdrawing a drop (README "Operations"): the ledger keeps the history, the models forget it.
+"""Withdrawing a drop (docs/operations.md "Withdrawing a drop"): the ledger keeps the history, the models forget it.
 
 A bad drop is loaded on top of the known-answer landing set and built; the
 operator withdraws it with the documented command; the next `dbt build`

@@ -1,4 +1,4 @@
-{#- Normalizations of the account matching rules (kpis.md). Each lives here
+{#- Normalizations of the account matching rules (docs/kpi-rules.md). Each lives here
     once, so the matching rules, the review model and the tests agree. -#}
 
 {#- VAT number: upper-case, letters and digits only; empty becomes NULL. -#}

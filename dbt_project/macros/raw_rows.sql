@@ -1,4 +1,4 @@
-{#- A raw table's rows, without those of withdrawn loads (README
+{#- A raw table's rows, without those of withdrawn loads (docs/operations.md
     "Withdrawing a drop"): raw tables and the ledger are append-only, and a
     withdrawal is a ledger row of status `withdrawn` naming the load it
     withdraws, so every model built from staging is as if that load never

@@ -1,5 +1,5 @@
 {#- A division that gives NULL, not an error, when the denominator is 0 or
-    NULL (kpis.md: a zero or NULL denominator gives NULL), as a fraction.
+    NULL (docs/kpi-rules.md: a zero or NULL denominator gives NULL), as a fraction.
     For statistics in analyses; agreed KPIs are defined in models/semantic/. -#}
 
 {% macro safe_divide(numerator, denominator) -%}

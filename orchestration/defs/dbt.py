@@ -97,7 +97,14 @@ class HandshakeDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-translator = HandshakeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# dbt tests are asset checks: a source's tests on the loader's raw asset, a singular
+# test that reads several models on the one its `meta.dagster.ref` names
+# (tests/test_governance.py), so no test is logged as a mere observation.
+translator = HandshakeDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_source_tests_as_checks=True
+    )
+)
 
 
 def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:

@@ -1,4 +1,4 @@
-"""The extract contract as data (the README explains it for the people who send files).
+"""The extract contract as data (docs/contract.md explains it for the people who send files).
 
 This module is the one machine-readable definition of what the warehouse
 accepts: every object, its key, its columns with type and required flag, and

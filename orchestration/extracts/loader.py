@@ -137,7 +137,7 @@ def ensure_tables(
     con: duckdb.DuckDBPyConnection, objects: Iterable[ExtractObject] = OBJECTS
 ) -> None:
     """Create the raw, ledger and rejects tables if they do not exist (append-only)."""
-    for schema in {obj.raw_schema for obj in OBJECTS} | {META_SCHEMA}:
+    for schema in {obj.raw_schema for obj in objects} | {META_SCHEMA}:
         con.execute(f"create schema if not exists {schema}")
     for obj in objects:
         columns = [f"{quote(c.name)} {c.warehouse_type}" for c in obj.columns]
@@ -811,11 +811,3 @@ def _load_lane(
                 return
     finally:
         idle.put(loader)
-
-
-def iter_results_by_object(results: Iterable[FileResult]) -> Iterator[tuple[str, list[FileResult]]]:
-    by_object: dict[str, list[FileResult]] = {}
-    for result in results:
-        key = f"{result.landing_file.system}/{result.landing_file.object_name}"
-        by_object.setdefault(key, []).append(result)
-    yield from by_object.items()

@@ -1,4 +1,4 @@
-{#- Incremental builds of the large facts (README "Incremental builds").
+{#- Incremental builds of the large facts (docs/operations.md "Incremental builds").
 
     On DuckDB such a model is incremental and each run replaces only its
     affected units (an invoice, an opportunity, a meeting): a pre-hook

@@ -8,7 +8,8 @@
 --    rejected rows) is in exactly one bucket of fct_amount_reconciliation
 --    (bookings, missing FX rate, deleted, superseded version, rejected row).
 -- Any row returned is a failure.
-{{ config(severity='error') }}
+-- Dagster shows it as a check of fct_amount_reconciliation.
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_amount_reconciliation'}}}) }}
 
 with
 

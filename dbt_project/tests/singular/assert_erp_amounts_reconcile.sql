@@ -5,7 +5,8 @@
 -- cash, unmatched customer, missing FX rate, non-posted document, orphan
 -- line, superseded version, rejected row), exactly, in document currency.
 -- Rows as well as amounts. Any row returned is a failure.
-{{ config(severity='error') }}
+-- Dagster shows it as a check of fct_amount_reconciliation.
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_amount_reconciliation'}}}) }}
 
 with
 

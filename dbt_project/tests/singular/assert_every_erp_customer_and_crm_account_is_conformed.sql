@@ -2,7 +2,8 @@
 -- one bridge row (matched or on the unknown member), every non-deleted CRM
 -- account exactly one dim_account row, and dim_account has exactly one
 -- unknown member. Any row returned is a failure.
-{{ config(severity='error') }}
+-- Dagster shows it as a check of dim_account.
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'dim_account'}}}) }}
 
 with
 

@@ -1,10 +1,11 @@
--- The pipeline flow explains the month exactly (kpis.md pipeline flow), for
+-- The pipeline flow explains the month exactly (docs/kpi-rules.md pipeline flow), for
 -- every month at company grain and every month and team at team grain, in
 -- the published KPI tables, to the cent:
 --   open_pipeline = pipeline_flow_won + _lost + _pushed + _still_open;
 --   bookings = pipeline_flow_won + pipeline_flow_won_amount_change + pipeline_flow_added.
 -- A missing part is a failure too. Any row returned is a failure.
-{{ config(severity='error') }}
+-- Dagster shows it as a check of kpi_company_monthly.
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'kpi_company_monthly'}}}) }}
 
 {%- set codes = [
     'open_pipeline', 'bookings', 'pipeline_flow_won', 'pipeline_flow_lost', 'pipeline_flow_pushed',

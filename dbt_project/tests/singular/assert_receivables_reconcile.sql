@@ -5,7 +5,8 @@
 -- items of fct_receivables_monthly at that month end, exactly. Also: every
 -- current payment is in int_payments_applied once with its own amount.
 -- Any row returned is a failure.
-{{ config(severity='error') }}
+-- Dagster shows it as a check of fct_receivables_monthly.
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_receivables_monthly'}}}) }}
 
 with
 

@@ -1,5 +1,5 @@
 -- One row per ERP customer: the CRM account it belongs to, by the first
--- matching rule that applies (kpis.md; the order is the seed
+-- matching rule that applies (docs/kpi-rules.md; the order is the seed
 -- account_match_methods), or 'unmatched'. Each rule yields at most one account
 -- per customer; fuzzier similarity is only a suggestion (int_account_match_candidates_scored).
 with

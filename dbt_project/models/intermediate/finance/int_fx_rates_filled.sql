@@ -1,5 +1,5 @@
 -- One row per currency and day: the rate that applies on that day, i.e. the
--- latest rate on or before it (extract contract, kpis.md), and the factor to
+-- latest rate on or before it (extract contract, docs/kpi-rules.md), and the factor to
 -- the reporting currency: rate_to_eur(currency, day) / rate_to_eur(R, day).
 -- EUR is always 1. Days before a currency's first rate have no row: amounts
 -- in that currency on those days cannot be converted (missing-FX bucket).

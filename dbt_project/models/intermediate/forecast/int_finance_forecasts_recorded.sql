@@ -1,6 +1,6 @@
 -- The finance forecast of record: one row per month with finance's
 -- fpa_forecast bookings_forecast of the latest version dated strictly before
--- the month's first day (kpis.md finance_forecast; a version dated on the 1st
+-- the month's first day (docs/kpi-rules.md finance_forecast; a version dated on the 1st
 -- belongs to the month), converted at its version_date. Should a version hold
 -- several rows for the month (for example one per currency), they are summed.
 with

@@ -1,4 +1,4 @@
--- The calibrated sales forecast (kpis.md): one row per month M and rep with
+-- The calibrated sales forecast (docs/kpi-rules.md): one row per month M and rep with
 -- an Own-scope Commit call of record for M: the call x k(r, M), where
 --   k(r, M) = sum of r's bookings / sum of r's own Commit calls over the
 --             months M-12 .. M-1 in which r had a call;

@@ -1,7 +1,7 @@
 -- The calls of record: one row per month, user, category (Commit, Best
 -- Case) and scope (Own, Team) with the user's latest Forecast_Submission__c
 -- of that category and scope for the month submitted strictly before 00:00
--- UTC on the month's first day (kpis.md sales_forecast; a submission dated on
+-- UTC on the month's first day (docs/kpi-rules.md sales_forecast; a submission dated on
 -- the 1st belongs to the month and does not count), converted at its
 -- Submitted_Date__c. Submissions at the same instant are ordered by drop,
 -- then Id (the later extract wins).

@@ -1,5 +1,5 @@
 -- One row per month M and relationship tier: the win rate p(tier) that the
--- relationship forecast of M applies (kpis.md relationship_forecast), from
+-- relationship forecast of M applies (docs/kpi-rules.md relationship_forecast), from
 -- the opportunities closed in the 12 months before M as known at 00:00 UTC on
 -- M's first day. Nothing dated in or after M enters:
 --   - each opportunity's state is its latest history row written strictly
@@ -26,7 +26,7 @@ assessments as (
 closed_history as (
 
     -- Closed as far as the history row says: forecast category Closed is a
-    -- win, Omitted a loss (kpis.md counts neither as open).
+    -- win, Omitted a loss (docs/kpi-rules.md counts neither as open).
     select
         opportunity_id,
         account_key,

@@ -1,6 +1,6 @@
 -- One row per month, kind (commit, best_case, quota) and team head T (every
 -- user heads the team of their subtree here) with the team's number by the
--- roll-up rule of kpis.md (forecasting at team grain):
+-- roll-up rule of docs/kpi-rules.md (forecasting at team grain):
 --   call(U)  = U's Team-scope call if there is one,
 --              else own(U) + the sum of call(D) over U's direct reports;
 --   quota(U) = U's ForecastingQuota if there is one,

@@ -1,4 +1,4 @@
--- One row per CRM user: the manager the team roll-ups follow (kpis.md,
+-- One row per CRM user: the manager the team roll-ups follow (docs/kpi-rules.md,
 -- forecasting at team grain). By the current User records: a ManagerId that
 -- names no User, or that closes a cycle, counts as no manager, and the user
 -- is listed in review_sales_hierarchy. A cycle (A -> B -> ... -> A, a user

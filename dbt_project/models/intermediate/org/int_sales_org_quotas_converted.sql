@@ -1,5 +1,5 @@
 -- One row per user and month with a ForecastingQuota, in the reporting
--- currency (converted at the rate of StartDate, kpis.md quota). A quota of an
+-- currency (converted at the rate of StartDate, docs/kpi-rules.md quota). A quota of an
 -- owner who is no User stays on the unknown member.
 with
 

@@ -1,5 +1,5 @@
 -- One row per month and opportunity in that month's open pipeline, rebuilt
--- from OpportunityHistory (core's fct_opportunity_history; kpis.md
+-- from OpportunityHistory (core's fct_opportunity_history; docs/kpi-rules.md
 -- open_pipeline): the opportunity's state as of 00:00 UTC on the month's
 -- first day, i.e. its latest history row written strictly before then, is
 -- open (Pipeline, Best Case, Commit) and its CloseDate then falls in the

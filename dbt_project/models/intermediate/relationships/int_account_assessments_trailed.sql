@@ -1,6 +1,6 @@
 -- One row per month and account assessed (by either respondent) in the month
 -- or the 11 before it, with how many seller and buyer assessments that window
--- holds (kpis.md assessed_account_share). Each assessment lands in its own
+-- holds (docs/kpi-rules.md assessed_account_share). Each assessment lands in its own
 -- month and the 11 after it.
 with
 

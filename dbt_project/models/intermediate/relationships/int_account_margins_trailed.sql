@@ -1,6 +1,6 @@
 -- One row per month and matched account with invoiced revenue in the month or
 -- the 11 before it: the trailing 12-month invoiced revenue and gross margin
--- (kpis.md relationship_capital, assessed_account_share), from core's
+-- (docs/kpi-rules.md relationship_capital, assessed_account_share), from core's
 -- fct_invoice_lines (lines that count as invoiced revenue). Unmatched ERP
 -- customers are not accounts and are left out. Each month's total lands in
 -- that month and the 11 after it.

@@ -1,4 +1,4 @@
--- One row per CRM user (every user is a rep, kpis.md), with region, manager,
+-- One row per CRM user (every user is a rep, docs/kpi-rules.md), with region, manager,
 -- active flag and a summary of their training history, plus the unknown member.
 -- The e-mail address is PII and is not published.
 with

@@ -1,5 +1,5 @@
 -- One row per month: the forecasts of the month and what was actually
--- booked (kpis.md Forecast). sales_forecast_amount is the company's call
+-- booked (docs/kpi-rules.md Forecast). sales_forecast_amount is the company's call
 -- rolled up the hierarchy and calibrated_sales_forecast_amount the reps'
 -- calibrated calls (fct_sales_org_monthly); bookings_amount sums the reps'
 -- bookings (fct_sales_forecast_rep_monthly),

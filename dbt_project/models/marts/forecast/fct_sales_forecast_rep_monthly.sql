@@ -1,7 +1,7 @@
 -- One row per month and rep (every CRM user, plus the unknown member): the
--- rep's own Commit call of record for the month (kpis.md sales_forecast, its
+-- rep's own Commit call of record for the month (docs/kpi-rules.md sales_forecast, its
 -- rep value; managers' Team calls are in fct_sales_org_monthly) and
--- the bookings the rep actually won (kpis.md bookings: won opportunities
+-- the bookings the rep actually won (docs/kpi-rules.md bookings: won opportunities
 -- with CloseDate in the month, converted at CloseDate, from core's
 -- fct_opportunities). Amounts are 0 when there is nothing. Accuracy and bias
 -- are for display on this row only; at any other grain recompute them from
@@ -47,7 +47,7 @@ rep_forecasts as (
         on
             sales_forecasts.owner_user_id = sales_reps.user_id
             and not sales_reps.is_unknown_member
-    -- the rep's own Commit call (kpis.md: the rep value of sales_forecast)
+    -- the rep's own Commit call (docs/kpi-rules.md: the rep value of sales_forecast)
     where
         sales_forecasts.forecast_category = 'Commit'
         and sales_forecasts.forecast_scope = 'Own'

@@ -8,7 +8,7 @@
 {%- set called = ['sales_forecast_amount', 'sales_forecast_best_case_amount', 'quota_amount'] -%}
 {%- set measures = summed + ['open_pipeline_amount'] -%}
 -- The sales organisation's numbers per month at three levels in one
--- additive fact, so that each forecasting KPI (kpis.md, forecasting at team
+-- additive fact, so that each forecasting KPI (docs/kpi-rules.md, forecasting at team
 -- grain) has one metric that MetricFlow and the KPI tables compute at every
 -- grain by summing rows:
 --   rep rows (sales_rep_key set): the rep value of each KPI: the rep's own
@@ -98,7 +98,7 @@ load_ledger as (
 
 quota_delivery as (
 
-    -- kpis.md quota: without any ForecastingQuota delivered, the company
+    -- docs/kpi-rules.md quota: without any ForecastingQuota delivered, the company
     -- quota is the targets seed and team and rep quotas are NULL
     select count(*) > 0 as has_quotas
     from load_ledger

@@ -1,5 +1,5 @@
 -- One row per observed month and rep (every CRM user is a rep, plus the
--- unknown member): meetings by mode (kpis.md virtual_meeting_share, from
+-- unknown member): meetings by mode (docs/kpi-rules.md virtual_meeting_share, from
 -- core's fct_meetings, deleted events excluded there) and the counters of
 -- trained_rep_share: active means IsActive now, trained means a completed
 -- Hybrid Selling or Virtual Selling course on or before the month's end.

@@ -1,22 +1,7 @@
 -- One row per (month, kpi_code): every agreed KPI at company grain, computed
 -- from its one definition in models/semantic/ (see macros/kpi/kpi_table.sql).
--- The facts the metrics read (dbt cannot see them before the graph is built):
--- depends_on: {{ ref('fct_invoice_lines') }}
--- depends_on: {{ ref('fct_payments') }}
--- depends_on: {{ ref('fct_opportunities') }}
--- depends_on: {{ ref('fct_pipeline_monthly') }}
--- depends_on: {{ ref('fct_bookings_targets') }}
--- depends_on: {{ ref('fct_sales_forecast_rep_monthly') }}
--- depends_on: {{ ref('fct_forecast_company_monthly') }}
--- depends_on: {{ ref('fct_account_relationship_monthly') }}
--- depends_on: {{ ref('fct_meetings') }}
--- depends_on: {{ ref('fct_rep_monthly') }}
--- depends_on: {{ ref('fct_opportunity_outcomes') }}
--- depends_on: {{ ref('fct_sales_org_monthly') }}
--- depends_on: {{ ref('fct_receivables_monthly') }}
--- depends_on: {{ ref('fct_invoiced_revenue_trailing') }}
--- depends_on: {{ ref('fct_opportunity_backlog_monthly') }}
--- depends_on: {{ ref('fct_recurring_revenue_retention') }}
+-- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
+{{ kpi_fact_dependencies() }}
 
 with
 
@@ -42,7 +27,7 @@ final as (
     inner join registry
         on kpi_values.kpi_code = registry.kpi_code
     -- the registry decides at which grains a KPI is published
-    where registry.grains like '%company%'
+    where {{ kpi_has_grain('registry.grains', 'company') }}
 
 )
 

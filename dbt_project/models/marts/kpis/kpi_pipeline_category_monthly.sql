@@ -2,22 +2,8 @@
 -- the month's first day (Commit, Best Case, Pipeline): the same definition as
 -- kpi_company_monthly, grouped by the metric dimension
 -- month_start_forecast_category of fct_sales_org_monthly.
--- depends_on: {{ ref('fct_invoice_lines') }}
--- depends_on: {{ ref('fct_payments') }}
--- depends_on: {{ ref('fct_opportunities') }}
--- depends_on: {{ ref('fct_pipeline_monthly') }}
--- depends_on: {{ ref('fct_bookings_targets') }}
--- depends_on: {{ ref('fct_sales_forecast_rep_monthly') }}
--- depends_on: {{ ref('fct_forecast_company_monthly') }}
--- depends_on: {{ ref('fct_account_relationship_monthly') }}
--- depends_on: {{ ref('fct_meetings') }}
--- depends_on: {{ ref('fct_rep_monthly') }}
--- depends_on: {{ ref('fct_opportunity_outcomes') }}
--- depends_on: {{ ref('fct_sales_org_monthly') }}
--- depends_on: {{ ref('fct_receivables_monthly') }}
--- depends_on: {{ ref('fct_invoiced_revenue_trailing') }}
--- depends_on: {{ ref('fct_opportunity_backlog_monthly') }}
--- depends_on: {{ ref('fct_recurring_revenue_retention') }}
+-- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
+{{ kpi_fact_dependencies() }}
 
 with
 

@@ -1,5 +1,5 @@
 -- One row per team and member: the team of a user is that user and everyone
--- whose (resolved) manager chain reaches them (kpis.md, team grain). Every
+-- whose (resolved) manager chain reaches them (docs/kpi-rules.md, team grain). Every
 -- user heads a team in this bridge, the unknown member (owner of records
 -- whose owner is no User) a team of its own; dim_sales_team lists the teams
 -- of users with reports, the ones the team KPIs are published for.

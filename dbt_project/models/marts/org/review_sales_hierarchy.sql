@@ -1,4 +1,4 @@
--- Users whose ManagerId the team roll-ups disregard (kpis.md: a ManagerId
+-- Users whose ManagerId the team roll-ups disregard (docs/kpi-rules.md: a ManagerId
 -- that names no User, or that closes a cycle, counts as no manager): for
 -- sales operations to correct in the CRM. A dbt test at warn severity (an
 -- asset check in Dagster) flags any row here.

@@ -1,4 +1,4 @@
--- One row per observed month and CRM account (kpis.md Relationships): the
+-- One row per observed month and CRM account (docs/kpi-rules.md Relationships): the
 -- latest seller and buyer assessments on or before the month's end, the
 -- relationship index (seller view: mean of the five scores x 10), the
 -- perception gap, the trailing 12-month gross margin and the relationship

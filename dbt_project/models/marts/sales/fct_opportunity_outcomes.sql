@@ -1,6 +1,6 @@
 -- One row per closed opportunity (current state, deleted ones excluded; core's
 -- fct_opportunities), in the month of its CloseDate: won / closed counts and
--- amounts (kpis.md win_rate, win_rate_value), the same split by whether the
+-- amounts (docs/kpi-rules.md win_rate, win_rate_value), the same split by whether the
 -- owner had completed a Hybrid Selling or Virtual Selling course strictly
 -- before the CloseDate (win_rate_trained, win_rate_untrained), and the
 -- account's relationship tier at the close (seller rung of the latest seller

@@ -1,4 +1,4 @@
--- Pipeline flow of each month M (kpis.md pipeline flow): how the month's
+-- Pipeline flow of each month M (docs/kpi-rules.md pipeline flow): how the month's
 -- opening pipeline became its bookings. One row per month and opportunity
 -- that is in M's open pipeline (opening amount as of the 1st of M) or counts
 -- in M's bookings without being in it. Each opening opportunity falls in

@@ -1,5 +1,5 @@
 -- One row per month and opportunity in that month's open pipeline as of
--- 00:00 UTC on its first day, rebuilt from OpportunityHistory (kpis.md
+-- 00:00 UTC on its first day, rebuilt from OpportunityHistory (docs/kpi-rules.md
 -- open_pipeline, weighted_pipeline, slippage_rate, relationship_forecast).
 -- Every amount is an additive component in the reporting currency: sum them
 -- over any set of rows, then divide (slippage_rate = slipped / open).

@@ -1,5 +1,5 @@
 -- The jointly agreed bookings target per month, in the reporting currency
--- (converted at the rate of the month's first day, the rule of kpis.md).
+-- (converted at the rate of the month's first day, the rule of docs/kpi-rules.md).
 with
 
 targets as (
