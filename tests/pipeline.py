@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import dagster as dg
@@ -199,3 +200,39 @@ def salesforce_id_18(id15: str) -> str:
         chunk = id15[5 * block : 5 * block + 5]
         suffix += alphabet[sum(1 << i for i, char in enumerate(chunk) if "A" <= char <= "Z")]
     return id15 + suffix
+
+
+PUBLISHED_READER = textwrap.dedent(
+    """
+    import os, sys, time, duckdb
+    path, stop = sys.argv[1], sys.argv[2]
+    seen, errors, queries = set(), 0, 0
+    while not os.path.exists(stop):
+        if not os.path.exists(path):  # nothing published yet
+            time.sleep(0.05)
+            continue
+        try:
+            with duckdb.connect(path, read_only=True) as con:
+                for _ in range(20):
+                    seen.add(con.execute("select max(published_at) from marts.publication_status").fetchone()[0])
+                    queries += 1
+        except Exception as error:
+            errors += 1
+            print("reader error:", error, flush=True)
+        time.sleep(0.05)
+    print(f"queries={queries} errors={errors} versions={len(seen)}", flush=True)
+    """
+)
+
+
+def start_published_reader(published: Path, stop: Path) -> subprocess.Popen[str]:
+    """A BI reader querying the published copy (once it exists) until `stop` exists.
+
+    Its last line: queries=N errors=N versions=N (publications seen).
+    """
+    return subprocess.Popen(
+        [sys.executable, "-c", PUBLISHED_READER, str(published), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )

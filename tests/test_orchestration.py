@@ -13,7 +13,14 @@ import yaml
 
 from orchestration.extracts.contract import OBJECTS
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.pipeline import execute_refresh, finish, load_landing, small_landing, write
+from tests.pipeline import (
+    execute_refresh,
+    finish,
+    load_landing,
+    small_landing,
+    start_published_reader,
+    write,
+)
 
 # --------------------------------------------------------------------------- definitions
 
@@ -201,16 +208,31 @@ def _pool_step_intervals(instance: dg.DagsterInstance) -> list[tuple[float, floa
 
 @pytest.mark.slow
 def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
-    refresh_env: dict[str, str],
+    refresh_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Two runs started together: one waits for the warehouse; refusals do not stop either.
 
     The first run to get the warehouse loads every good file, refuses the bad
     ones and builds everything else; the second is a rerun that finds nothing
-    new.
+    new. A BI reader queries the published copy from the first publication
+    on, through the second run's publish, and never fails.
     """
-    first, second = execute_refresh(refresh_env), execute_refresh(refresh_env)
-    outputs = [finish(first), finish(second)]
+    published = Path(refresh_env["HANDSHAKE_WAREHOUSE"]).parent / "publish" / "handshake.duckdb"
+    stop = tmp_path / "stop-reader"
+    reader = start_published_reader(published, stop)
+    try:
+        first, second = execute_refresh(refresh_env), execute_refresh(refresh_env)
+        outputs = [finish(first), finish(second)]
+    finally:
+        stop.touch()
+        read, _ = reader.communicate(timeout=60)
+    summary = read.strip().splitlines()[-1]
+    assert "errors=0" in summary and "versions=2" in summary, read
+    assert int(summary.split()[0].split("=")[1]) > 20, read
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.publication_status").fetchone() == (1,)
+        # the refused files of the landing folder are refused again, and say so
+        assert con.execute("select files_refused from marts.publication_status").fetchone() == (2,)
     assert any("blocked by limit for pool duckdb_warehouse" in out for out in outputs)
     # the waiting run says at INFO which run holds the slot
     assert any("waits for the duckdb_warehouse slot held by run" in out for out in outputs)

@@ -20,7 +20,6 @@ import pytest
 from orchestration import publish as publish_module
 from orchestration.extracts.loader import LEDGER_TABLE, ensure_tables
 from orchestration.publish import CORE_OBJECTS, publish, published_database
-from tests.pipeline import execute_refresh, finish
 
 # DuckDB 1.4 (Evidence's driver) reads storage versions 64 to 67 ("Trying to read a
 # database file with version number 999, but we can only read versions between 64 and 67").
@@ -134,57 +133,6 @@ def test_a_failed_publish_leaves_the_previous_publication_untouched(
         publish(warehouse, publish_dir)
     assert published_database(publish_dir).read_bytes() == before
     assert len(list((publish_dir / "releases").iterdir())) == 1
-
-
-READER = textwrap.dedent(
-    """
-    import sys, time, duckdb
-    path, stop = sys.argv[1], sys.argv[2]
-    seen, errors, queries = set(), 0, 0
-    import os
-    while not os.path.exists(stop):
-        try:
-            with duckdb.connect(path, read_only=True) as con:
-                for _ in range(20):
-                    seen.add(con.execute("select max(published_at) from marts.publication_status").fetchone()[0])
-                    queries += 1
-        except Exception as error:
-            errors += 1
-            print("reader error:", error, flush=True)
-        time.sleep(0.05)
-    print(f"queries={queries} errors={errors} versions={len(seen)}", flush=True)
-    """
-)
-
-
-@pytest.mark.slow
-def test_readers_query_the_published_copy_while_a_full_refresh_runs(
-    refresh_env: dict[str, str], tmp_path: Path
-) -> None:
-    finish(execute_refresh(refresh_env))
-    published = Path(refresh_env["HANDSHAKE_WAREHOUSE"]).parent / "publish" / "handshake.duckdb"
-    assert published.exists()
-    stop = tmp_path / "stop-reader"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(published), str(stop)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        finish(execute_refresh(refresh_env))
-    finally:
-        stop.touch()
-        output, _ = reader.communicate(timeout=60)
-    summary = output.strip().splitlines()[-1]
-    assert "errors=0" in summary, output
-    queries = int(summary.split()[0].split("=")[1])
-    assert queries > 20, output
-    with duckdb.connect(str(published), read_only=True) as con:
-        assert con.execute("select count(*) from marts.publication_status").fetchone() == (1,)
-        # the refused files of the landing folder are refused again, and say so
-        assert con.execute("select files_refused from marts.publication_status").fetchone() == (2,)
-    assert "versions=2" in summary, output
 
 
 # --------------------------------------------------------------------------- the gate
