@@ -20,10 +20,19 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt import asset_utils as dbt_asset_utils
 from filelock import FileLock
 
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource, wait_for_warehouse_lock
 from orchestration.settings import DBT_PROJECT_DIR, Settings
+
+# A run that builds part of the project (a subset of the dbt assets, or the
+# dbt assets without the raw ones whose source tests are checks) selects every
+# node by name. Beyond 200 names dagster-dbt runs dbt in a temporary copy of
+# dbt_project/, where the seeds and analyses beside it (seed-paths ../seeds)
+# are missing and every build fails. The names fit on one command line many
+# times over, so dbt always runs in the project itself.
+dbt_asset_utils._SELECTION_ARGS_THRESHOLD = 100_000
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
