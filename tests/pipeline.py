@@ -70,6 +70,17 @@ def load_landing(
     return results
 
 
+# `dbt build` without data and unit tests: seeds and models, where a test asserts
+# values itself (the data tests run in the session's builds).
+BUILD_WITHOUT_TESTS = [
+    "build",
+    "--exclude-resource-type",
+    "test",
+    "--exclude-resource-type",
+    "unit_test",
+]
+
+
 def run_dbt(
     args: list[str],
     warehouse: Path,

@@ -15,6 +15,7 @@ files (see LOAD_ID_COLUMNS).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,7 @@ import duckdb
 import pytest
 
 from orchestration.sample_extracts.daily import existing_drops
-from tests.pipeline import generate_sample, load_landing, run_dbt
+from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -57,15 +58,16 @@ def daily_drop(landing: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> dict[str, Path]:
+def builds(tmp_path_factory: pytest.TempPathFactory, sample_warehouse: Path) -> dict[str, Path]:
     """Warehouse `incremental` (full build, daily drop, incremental build) and `full`."""
     base = tmp_path_factory.mktemp("incremental")
     landing = base / "landing"
-    generate_sample(landing)
+    # the sample's landing folder (tests/conftest.py), before any daily drop
+    shutil.copytree(sample_warehouse.parent / "landing", landing)
     incremental = base / "incremental" / "warehouse.duckdb"
     incremental.parent.mkdir()
     load_landing(landing, incremental)
-    run_dbt(["build"], incremental, target_path=base / "target_first")
+    run_dbt(BUILD_WITHOUT_TESTS, incremental, target_path=base / "target_first")
 
     before = existing_drops(landing)
     daily_drop(landing)
@@ -79,7 +81,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> dict
     full = base / "full" / "warehouse.duckdb"
     full.parent.mkdir()
     load_landing(landing, full)
-    run_dbt(["build"], full, target_path=base / "target_full")
+    run_dbt(
+        BUILD_WITHOUT_TESTS, full, target_path=base / "target_full"
+    )  # the reference: models only
     return {"incremental": incremental, "full": full, "base": base}
 
 

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import REPO_ROOT
-from tests.pipeline import load_landing, pipeline_env, run_dbt
+from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, pipeline_env, run_dbt
 from tests.test_incremental import LOAD_ID_COLUMNS, marts_tables
 
 KNOWN = Path(__file__).parent / "fixtures" / "landing_known"
@@ -164,7 +164,9 @@ def test_after_a_withdrawal_every_marts_table_is_as_if_the_drop_never_came(
     warehouse = tmp_path / "withdrawn" / "warehouse.duckdb"
     warehouse.parent.mkdir()
     load_landing(landing, warehouse, KNOWN_COMPANY)
-    run_dbt(["build"], warehouse, target_path=tmp_path / "target_with")
+    run_dbt(
+        BUILD_WITHOUT_TESTS, warehouse, target_path=tmp_path / "target_with"
+    )  # the after-build tests
     with_drop = marts_differences(warehouse, never)
     assert {"kpi_company_monthly", "fct_invoice_lines", "fct_meetings"} <= set(with_drop)
     assert "fct_opportunity_history" in with_drop
