@@ -18,9 +18,9 @@ fact_months as (
 
 ),
 
-load_ledger as (
+latest_extract as (
 
-    select * from {{ ref('stg_raw_meta__load_ledger') }}
+    select * from {{ ref('int_latest_extract') }}
 
 ),
 
@@ -32,11 +32,8 @@ reached as (
         from fact_months
         where is_observed
         union all
-        -- A drop id is the extract moment (YYYY-MM-DD or YYYY-MM-DDTHHMMSS).
-        {%- set extract_date = dbt.cast(dbt.split_part('drop_id', "'T'", 1), 'date') %}
-        select {{ dbt.cast(dbt.date_trunc('month', 'max(' ~ extract_date ~ ')'), 'date') }} as reached_month
-        from load_ledger
-        where load_status = 'loaded' and not is_withdrawn
+        select {{ dbt.cast(dbt.date_trunc('month', 'extract_date'), 'date') }} as reached_month
+        from latest_extract
     ) as candidates
 
 ),

@@ -18,19 +18,9 @@ fact_months as (
 
 ),
 
-load_ledger as (
-
-    select * from {{ ref('stg_raw_meta__load_ledger') }}
-
-),
-
 latest_drop as (
 
-    -- A drop id is the extract moment (YYYY-MM-DD or YYYY-MM-DDTHHMMSS).
-    select
-        max({{ dbt.safe_cast(dbt.split_part('drop_id', "'T'", 1), 'date') }}) as extract_date
-    from load_ledger
-    where load_status = 'loaded' and not is_withdrawn
+    select * from {{ ref('int_latest_extract') }}
 
 ),
 
