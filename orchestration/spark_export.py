@@ -28,8 +28,9 @@ import duckdb
 
 from orchestration.company_settings import SETTINGS_FILES
 from orchestration.extracts.contract import OBJECTS
-from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE, quote, sql_literal
+from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.settings import Settings
+from orchestration.sql_text import quote, sql_literal
 
 RAW_TABLES = (
     *(obj.qualified_raw_table for obj in OBJECTS),

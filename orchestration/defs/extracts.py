@@ -6,13 +6,9 @@ import dagster as dg
 
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.extracts.contract import OBJECTS, ExtractObject
-from orchestration.extracts.loader import (
-    LEDGER_TABLE,
-    REJECTS_TABLE,
-    ExtractLoader,
-    FileResult,
-    discover_landing_files,
-)
+from orchestration.extracts.discovery import discover_landing_files
+from orchestration.extracts.loader import ExtractLoader, FileResult
+from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.extracts.validation import ValueRules
 
 # Warn when more than this share of a file's rows is rejected.

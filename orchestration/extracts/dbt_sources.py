@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestration.extracts.contract import OBJECTS, SYSTEMS, ExtractObject
-from orchestration.extracts.loader import LINEAGE_COLUMNS
+from orchestration.extracts.raw_tables import LINEAGE_COLUMNS
 from orchestration.settings import DBT_PROJECT_DIR
 
 SYSTEM_TITLES = {"crm": "CRM (Salesforce object exports)", "erp": "ERP / finance-system exports"}
