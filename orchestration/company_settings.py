@@ -17,12 +17,12 @@ header of every file: seeds/company_template/.
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
+import typer
 
 from orchestration.sql_text import quote, sql_literal
 
@@ -207,17 +207,13 @@ def write_templates(folder: Path) -> list[Path]:
     return written
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m orchestration.company_settings",
-        description="Write empty company settings files (the header only) into a folder.",
-    )
-    parser.add_argument("folder", type=Path, help="the company settings folder")
-    args = parser.parse_args(argv)
-    for path in write_templates(args.folder):
-        print(f"wrote {path}")
-    return 0
+def write_templates_command(
+    folder: Annotated[Path, typer.Argument(help="the company settings folder")],
+) -> None:
+    """Write empty company settings files (the header only) into a folder."""
+    for path in write_templates(folder):
+        typer.echo(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    typer.run(write_templates_command)

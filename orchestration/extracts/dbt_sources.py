@@ -83,7 +83,7 @@ def render_sources(system: str) -> str:
 
 def render_meta_sources() -> str:
     """The loader's own tables: the load ledger and the rejects."""
-    return """# Generated from orchestration/extracts/loader.py by
+    return """# Generated from orchestration/extracts/raw_tables.py by
 # `python -m orchestration.extracts.dbt_sources`. Do not edit by hand.
 version: 2
 
