@@ -97,7 +97,8 @@ def step_load_floor(landing: Path, database: Path, files_at_once: int = 1) -> di
 
     import duckdb
 
-    from orchestration.extracts.loader import discover_landing_files, sql_literal
+    from orchestration.extracts.discovery import discover_landing_files
+    from orchestration.sql_text import sql_literal
 
     with duckdb.connect(str(database), config=duckdb_config()) as con:
 
@@ -120,7 +121,8 @@ def step_load_floor(landing: Path, database: Path, files_at_once: int = 1) -> di
 def step_load(landing: Path, database: Path) -> dict:
     import duckdb
 
-    from orchestration.extracts.loader import ExtractLoader, discover_landing_files
+    from orchestration.extracts.discovery import discover_landing_files
+    from orchestration.extracts.loader import ExtractLoader
 
     with duckdb.connect(str(database), config=duckdb_config()) as con:
         results = ExtractLoader(con).load_all(discover_landing_files(landing))
@@ -250,7 +252,7 @@ def environment(warehouse: Path, landing: Path, dagster_home: Path | None = None
 
 
 def extract_stats(landing: Path) -> tuple[int, int]:
-    from orchestration.extracts.loader import discover_landing_files
+    from orchestration.extracts.discovery import discover_landing_files
 
     files = discover_landing_files(landing)
     return len(files), sum(f.path.stat().st_size for f in files)

@@ -17,12 +17,14 @@ header of every file: seeds/company_template/.
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
+import typer
+
+from orchestration.sql_text import quote, sql_literal
 
 SCHEMA = "raw_company"
 
@@ -94,19 +96,11 @@ def company_dir_for(landing_dir: Path) -> Path:
     return landing_dir.resolve().parent / "company"
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def ensure_company_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the (empty) settings tables if they do not exist."""
     con.execute(f"create schema if not exists {SCHEMA}")
     for settings in SETTINGS_FILES:
-        columns = ", ".join(f"{_quote(c.name)} {c.type}" for c in settings.columns)
+        columns = ", ".join(f"{quote(c.name)} {c.type}" for c in settings.columns)
         con.execute(
             f"create table if not exists {settings.table} ({columns}, _source_file varchar)"
         )
@@ -117,7 +111,7 @@ def _problems(
 ) -> tuple[list[str], str]:
     """(problems, select of the typed rows) for one settings file."""
     read = (
-        f"read_csv({_literal(str(path))}, all_varchar = true, header = true, "
+        f"read_csv({sql_literal(str(path))}, all_varchar = true, header = true, "
         "auto_detect = true, null_padding = false)"
     )
     try:
@@ -133,9 +127,9 @@ def _problems(
         ], ""
     typed, checks = [], []
     for column in settings.columns:
-        raw = f"nullif(trim({_quote(by_lower[column.name])}), '')"
+        raw = f"nullif(trim({quote(by_lower[column.name])}), '')"
         value = raw if column.type == "varchar" else f"try_cast({raw} as {column.type})"
-        typed.append(f"{value} as {_quote(column.name)}")
+        typed.append(f"{value} as {quote(column.name)}")
         if column.required:
             checks.append((f"{raw} is null", f"{column.name} is empty (required)"))
         if column.type != "varchar":
@@ -149,7 +143,7 @@ def _problems(
             f"select line_number from ({numbered}) where {condition} order by 1 limit 5"
         ).fetchall()
         problems += [f"{path}, line {row[0]}: {reason}" for row in rows]
-    key = ", ".join(_quote(k) for k in settings.key)
+    key = ", ".join(quote(k) for k in settings.key)
     select = f"select {', '.join(typed)} from {read}"
     duplicates = con.execute(
         f"select {key}, count(*) from ({select}) group by all having count(*) > 1 limit 5"
@@ -188,7 +182,7 @@ def load_company_settings(con: duckdb.DuckDBPyConnection, company_dir: Path) -> 
             con.execute(f"delete from {settings.table}")
             if select:
                 con.execute(
-                    f"insert into {settings.table} select *, {_literal(str(path.name))} "
+                    f"insert into {settings.table} select *, {sql_literal(str(path.name))} "
                     f"from ({select})"
                 )
             counts[settings.name] = con.execute(
@@ -213,17 +207,13 @@ def write_templates(folder: Path) -> list[Path]:
     return written
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m orchestration.company_settings",
-        description="Write empty company settings files (the header only) into a folder.",
-    )
-    parser.add_argument("folder", type=Path, help="the company settings folder")
-    args = parser.parse_args(argv)
-    for path in write_templates(args.folder):
-        print(f"wrote {path}")
-    return 0
+def write_templates_command(
+    folder: Annotated[Path, typer.Argument(help="the company settings folder")],
+) -> None:
+    """Write empty company settings files (the header only) into a folder."""
+    for path in write_templates(folder):
+        typer.echo(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    typer.run(write_templates_command)

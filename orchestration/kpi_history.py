@@ -32,7 +32,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.extracts.loader import LEDGER_TABLE, sql_literal
+from orchestration.extracts.raw_tables import LEDGER_TABLE
+from orchestration.sql_text import sql_literal
 
 HISTORY_TABLES = ("kpi_refreshes", "kpi_reported_months", "kpi_reported_values", "kpi_restatements")
 # Values closer than this (relative to the reported value, at least absolute) are equal:

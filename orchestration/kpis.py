@@ -7,13 +7,14 @@ generated KPI glossary (`python -m orchestration.kpis glossary`).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import typer
 
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
@@ -317,17 +318,24 @@ def readme_with_glossary(readme: str, registry: dict[str, RegistryEntry] | None 
     return readme[: start + len(GLOSSARY_BEGIN)] + "\n" + glossary_markdown(registry) + readme[end:]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["lock", "glossary"])
-    args = parser.parse_args()
-    if args.command == "lock":
-        write_lock(load_manifest())
-        print(f"wrote {LOCK_PATH}")
-    else:
-        GLOSSARY_DOC.write_text(readme_with_glossary(GLOSSARY_DOC.read_text()))
-        print(f"updated the KPI glossary in {GLOSSARY_DOC}")
+app = typer.Typer(
+    help="The KPI registry's generated files.", no_args_is_help=True, add_completion=False
+)
+
+
+@app.command()
+def lock() -> None:
+    """Write the KPI version lock from the dbt manifest (dbt parse first)."""
+    write_lock(load_manifest())
+    typer.echo(f"wrote {LOCK_PATH}")
+
+
+@app.command()
+def glossary() -> None:
+    """Regenerate the KPI glossary in docs/kpi-rules.md from the registry."""
+    GLOSSARY_DOC.write_text(readme_with_glossary(GLOSSARY_DOC.read_text()))
+    typer.echo(f"updated the KPI glossary in {GLOSSARY_DOC}")
 
 
 if __name__ == "__main__":
-    main()
+    app()

@@ -29,8 +29,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.extracts.contract import OBJECTS
-from orchestration.extracts.loader import LEDGER_TABLE, quote, sql_literal
+from orchestration.extracts.raw_tables import LEDGER_TABLE
 from orchestration.kpi_history import attach_for_publication, copy_into_publication
+from orchestration.sql_text import quote, sql_literal
 from orchestration.warehouse_io import DiskFull, is_disk_full, wait_while_locked
 
 PUBLISHED_DATABASE = "handshake.duckdb"

@@ -12,34 +12,35 @@ own DuckDB. Several statements may be given; the last one's result is printed.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
+from typing import Annotated
 
 import duckdb
+import typer
 
 from orchestration.publish import published_database
 from orchestration.settings import Settings
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("sql", nargs="?", help="the SQL (read from standard input when left out)")
-    parser.add_argument(
-        "--published", action="store_true", help="query the published copy instead of the warehouse"
-    )
-    parser.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    args = parser.parse_args(argv)
+def query(
+    sql: Annotated[
+        str | None, typer.Argument(help="the SQL (read from standard input when left out)")
+    ] = None,
+    published: Annotated[
+        bool, typer.Option("--published", help="query the published copy, not the warehouse")
+    ] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="print CSV instead of a table")] = False,
+) -> None:
+    """Run SQL read-only against the working warehouse or the published copy; print the result."""
     settings = Settings.from_env()
-    database = published_database(settings.publish_dir) if args.published else settings.warehouse
-    sql = args.sql if args.sql is not None else sys.stdin.read()
+    database = published_database(settings.publish_dir) if published else settings.warehouse
+    text = sql if sql is not None else sys.stdin.read()
     with duckdb.connect(str(database), read_only=True) as con:
-        result = con.sql(sql)
+        result = con.sql(text)
         if result is None:
             return
-        if args.csv:
+        if as_csv:
             writer = csv.writer(sys.stdout)
             writer.writerow(result.columns)
             writer.writerows(result.fetchall())
@@ -48,4 +49,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(query)

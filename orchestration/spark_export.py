@@ -19,17 +19,19 @@ with a rename, so a Spark job never reads half a file.
 
 from __future__ import annotations
 
-import argparse
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
+import typer
 
 from orchestration.company_settings import SETTINGS_FILES
 from orchestration.extracts.contract import OBJECTS
-from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE, quote, sql_literal
+from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.settings import Settings
+from orchestration.sql_text import quote, sql_literal
 
 RAW_TABLES = (
     *(obj.qualified_raw_table for obj in OBJECTS),
@@ -90,15 +92,23 @@ def export_raw_tables(warehouse: Path, raw_dir: Path) -> list[ExportedTable]:
     return exported
 
 
-def main(argv: list[str] | None = None) -> None:
+def export_command(
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB warehouse file (default: HANDSHAKE_WAREHOUSE)")
+    ] = None,
+    raw_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Parquet folder (default: HANDSHAKE_SPARK_RAW_DIR, else HANDSHAKE_SPARK_HOME/raw)"
+        ),
+    ] = None,
+) -> None:
+    """Export the raw tables as Parquet for the Spark target."""
     settings = Settings.from_env()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=settings.warehouse)
-    parser.add_argument("--raw-dir", type=Path, default=settings.spark_raw_dir)
-    args = parser.parse_args(argv)
-    for table in export_raw_tables(args.warehouse, args.raw_dir):
-        print(f"{table.table}: {table.rows} rows -> {table.path}")
+    exported = export_raw_tables(warehouse or settings.warehouse, raw_dir or settings.spark_raw_dir)
+    for table in exported:
+        typer.echo(f"{table.table}: {table.rows} rows -> {table.path}")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(export_command)

@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from orchestration.extracts.loader import LEDGER_TABLE, REJECTS_TABLE
+from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.kpis import RegistryEntry, load_registry
 from orchestration.publish import check_publishable, published_database, refusal_message
 from orchestration.settings import Settings

@@ -13,7 +13,8 @@ import dagster as dg
 import duckdb
 
 from orchestration.company_settings import company_dir_for, load_company_settings
-from orchestration.extracts.loader import ExtractLoader, FileResult, discover_landing_files
+from orchestration.extracts.discovery import discover_landing_files
+from orchestration.extracts.loader import ExtractLoader, FileResult
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 DBT = str(Path(sys.executable).parent / "dbt")

@@ -17,12 +17,8 @@ import pytest
 
 from orchestration.extracts import loader as loader_module
 from orchestration.extracts.contract import OBJECTS
-from orchestration.extracts.loader import (
-    ExtractLoader,
-    FileResult,
-    LandingFile,
-    discover_landing_files,
-)
+from orchestration.extracts.discovery import LandingFile, discover_landing_files
+from orchestration.extracts.loader import ExtractLoader, FileResult
 from tests.pipeline import generate_sample
 
 ACCOUNT_HEADER = "Id,Name,BillingCountry,VAT_Number__c,CreatedDate,LastModifiedDate,IsDeleted"

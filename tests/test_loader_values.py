@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.extracts.loader import ExtractLoader, FileResult, discover_landing_files
+from orchestration.extracts.discovery import discover_landing_files
+from orchestration.extracts.loader import ExtractLoader, FileResult
 from orchestration.extracts.readmit import readmit_rejected_rows
 from orchestration.extracts.validation import ValueRules, read_forecast_category_mappings
 from orchestration.settings import REPO_ROOT

@@ -87,7 +87,8 @@ DISK_FULL = textwrap.dedent(
     import json, sys
     from pathlib import Path
     import duckdb
-    from orchestration.extracts.loader import ExtractLoader, discover_landing_files
+    from orchestration.extracts.discovery import discover_landing_files
+    from orchestration.extracts.loader import ExtractLoader
     from orchestration.publish import publish
     from orchestration.warehouse_io import DiskFull
 

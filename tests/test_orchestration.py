@@ -63,7 +63,7 @@ def test_dbt_sources_are_generated_from_the_contract() -> None:
 
 
 def test_raw_tables_match_the_dbt_sources(tmp_path: Path) -> None:
-    from orchestration.extracts.loader import ensure_tables
+    from orchestration.extracts.raw_tables import ensure_tables
 
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         ensure_tables(con)

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from orchestration import publish as publish_module
-from orchestration.extracts.loader import LEDGER_TABLE, ensure_tables
+from orchestration.extracts.raw_tables import LEDGER_TABLE, ensure_tables
 from orchestration.publish import CORE_OBJECTS, publish, published_database
 
 # DuckDB 1.4 (Evidence's driver) reads storage versions 64 to 67 ("Trying to read a
@@ -180,7 +180,8 @@ def test_the_gate_refuses_an_unusable_refresh_and_keeps_the_previous_publication
 
 
 def test_the_copy_is_read_only_self_describing_and_holds_no_machine_path(tmp_path: Path) -> None:
-    from orchestration.extracts.loader import ExtractLoader, discover_landing_files
+    from orchestration.extracts.discovery import discover_landing_files
+    from orchestration.extracts.loader import ExtractLoader
 
     warehouse, publish_dir, landing = (
         tmp_path / "warehouse.duckdb",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -125,3 +126,49 @@ def test_links_in_the_readme_and_docs_lead_to_files_and_headings_that_exist() ->
             if not linked.exists() or (anchor and anchor not in anchors(linked)):
                 broken.append(f"{page.relative_to(REPO_ROOT)}: {target}")
     assert broken == []
+
+
+def _imports_between_modules() -> dict[str, set[str]]:
+    """Which project modules each module of `orchestration` imports (at import or call time)."""
+    files = {}
+    for path in (REPO_ROOT / "orchestration").rglob("*.py"):
+        name = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts)
+        files[name.removesuffix(".__init__")] = path
+    imports: dict[str, set[str]] = {name: set() for name in files}
+    for name, path in files.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                named = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                named = [alias.name for alias in node.names]
+            else:
+                continue
+            imports[name] |= {
+                target
+                for target in named
+                if target in files and target != name and not name.startswith(target + ".")
+            }
+    return imports
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or round a loop."""
+    reaches = {name: set(targets) for name, targets in graph.items()}
+    changed = True
+    while changed:  # transitive closure; the project has a few dozen modules
+        changed = False
+        for targets in reaches.values():
+            more = set().union(*(reaches[t] for t in targets)) - targets
+            if more:
+                targets |= more
+                changed = True
+    looped = {name for name, targets in reaches.items() if name in targets}
+    groups = {frozenset({m for m in looped if m in reaches[n] and n in reaches[m]}) for n in looped}
+    return sorted(sorted(group) for group in groups)
+
+
+def test_the_python_modules_import_each_other_without_a_cycle() -> None:
+    graph = _imports_between_modules()
+    assert "orchestration.extracts.raw_tables" in graph["orchestration.extracts.loader"]
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles(graph) == []

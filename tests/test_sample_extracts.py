@@ -12,7 +12,9 @@ import pytest
 
 from orchestration.extracts import contract
 from orchestration.extracts.contract import ColumnType
-from orchestration.sample_extracts import Options, generate, main
+from orchestration.extracts.discovery import find_object
+from orchestration.sample_extracts import Options, generate
+from orchestration.sample_extracts.cli import main
 from orchestration.sample_extracts.daily import write_daily_drop
 from orchestration.settings import REPO_ROOT
 from tests.pipeline import load_landing
@@ -50,7 +52,7 @@ def files_of(root: Path, obj: contract.ExtractObject, ext: str = "csv") -> list[
 
 
 def obj(system: str, name: str) -> contract.ExtractObject:
-    found = contract.find_object(system, name)
+    found = find_object(system, name)
     assert found is not None
     return found
 
@@ -136,11 +138,7 @@ def test_every_object_written_with_contract_header(messy: Path) -> None:
         for path in paths:
             header = path.read_text(encoding="utf-8").splitlines()[0]
             assert header == ",".join(extract.column_names), path
-    unknown = [
-        p
-        for p in messy.rglob("*.csv")
-        if contract.find_object(p.parent.parent.name, p.stem) is None
-    ]
+    unknown = [p for p in messy.rglob("*.csv") if find_object(p.parent.parent.name, p.stem) is None]
     assert unknown == []
 
 

@@ -6,13 +6,9 @@ import dagster as dg
 
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.extracts.contract import OBJECTS, ExtractObject
-from orchestration.extracts.loader import (
-    LEDGER_TABLE,
-    REJECTS_TABLE,
-    ExtractLoader,
-    FileResult,
-    discover_landing_files,
-)
+from orchestration.extracts.discovery import discover_landing_files
+from orchestration.extracts.loader import ExtractLoader, FileResult
+from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.extracts.validation import ValueRules
 
 # Warn when more than this share of a file's rows is rejected.
@@ -108,17 +104,20 @@ def load_landing_extracts(
             rules=ValueRules.from_settings(settings),
         )
         results = []
-        for result in loader.load_files(files):
+        for done, result in enumerate(loader.load_files(files), start=1):
             results.append(result)
+            position = f"[{done}/{len(files)} files]"
             if result.status == "refused":
-                context.log.error(f"refused: {result.error}")
+                context.log.error(f"{position} refused: {result.error}")
             elif result.status == "ignored":
-                context.log.warning(f"ignored: {result.error}")
+                context.log.warning(f"{position} ignored: {result.error}")
             elif result.status == "loaded":
                 context.log.info(
-                    f"loaded {result.landing_file.relative_path}: {result.rows_loaded} rows, "
-                    f"{result.rows_rejected} rejected"
+                    f"{position} loaded {result.landing_file.relative_path}: "
+                    f"{result.rows_loaded} rows, {result.rows_rejected} rejected"
                 )
+            else:
+                context.log.info(f"{position} {result.status} {result.landing_file.relative_path}")
         previous_drop_rows = _rows_per_drop(con)
     yield from _object_results(results, previous_drop_rows)
     yield from _meta_results(results)

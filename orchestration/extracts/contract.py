@@ -446,11 +446,3 @@ REJECT_REASONS = (
     "duplicate_key_conflict",
     "malformed_record",
 )
-
-
-def find_object(system: str, file_stem: str) -> ExtractObject | None:
-    """The contract object a landing file belongs to (names match case-insensitively)."""
-    for obj in OBJECTS:
-        if obj.system == system and obj.name.lower() == file_stem.lower():
-            return obj
-    return None

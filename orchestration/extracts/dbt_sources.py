@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestration.extracts.contract import OBJECTS, SYSTEMS, ExtractObject
-from orchestration.extracts.loader import LINEAGE_COLUMNS
+from orchestration.extracts.raw_tables import LINEAGE_COLUMNS
 from orchestration.settings import DBT_PROJECT_DIR
 
 SYSTEM_TITLES = {"crm": "CRM (Salesforce object exports)", "erp": "ERP / finance-system exports"}
@@ -83,7 +83,7 @@ def render_sources(system: str) -> str:
 
 def render_meta_sources() -> str:
     """The loader's own tables: the load ledger and the rejects."""
-    return """# Generated from orchestration/extracts/loader.py by
+    return """# Generated from orchestration/extracts/raw_tables.py by
 # `python -m orchestration.extracts.dbt_sources`. Do not edit by hand.
 version: 2
 

@@ -25,9 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.company_settings import ensure_company_tables
 from orchestration.extracts.contract import (
-    OBJECTS,
     ExtractObject,
 )
 from orchestration.extracts.csv_files import (
@@ -49,57 +47,26 @@ from orchestration.extracts.discovery import (
     SUPPORTED_FORMATS,
     LandingFile,
 )
-from orchestration.extracts.discovery import (
-    discover_landing_files as discover_landing_files,  # re-exported
+from orchestration.extracts.raw_tables import (
+    LEDGER_INSERT_COLUMNS,
+    LEDGER_TABLE,
+    LINEAGE_COLUMNS,
+    REJECT_INSERT_COLUMNS,
+    REJECTS_TABLE,
+    ensure_tables,
 )
 from orchestration.extracts.validation import (
     ValidationSql,
     ValueRules,
     build_validation_sql,
-    quote,
-    sql_literal,
     staged_select,
 )
 from orchestration.settings import Settings
+from orchestration.sql_text import quote, sql_literal
 from orchestration.warehouse_io import DiskFull, is_disk_full
 
-META_SCHEMA = "raw_meta"
-LEDGER_TABLE = f"{META_SCHEMA}.load_ledger"
-REJECTS_TABLE = f"{META_SCHEMA}.load_rejects"
 # Files of different objects loaded at once (see ExtractLoader.load_files).
 CONCURRENT_FILES = 2
-# Ledger columns added after the first release (see ensure_tables): the CSV
-# dialect a file was read with, and on a `withdrawn` row the load it withdraws.
-LEDGER_ADDED_COLUMNS = ("delimiter", "encoding", "withdraws_load_id")
-LEDGER_INSERT_COLUMNS = (
-    *("load_id", "run_id", "system", "object", "drop_id", "file_path", "file_format"),
-    *("content_hash", "status", "rows_in_file", "rows_loaded", "rows_rejected"),
-    *("duplicate_rows", "extra_columns", "error", "started_at", "delimiter", "encoding"),
-)
-LINEAGE_COLUMNS = (
-    ("_drop_id", "varchar"),
-    ("_source_file", "varchar"),
-    ("_line_number", "bigint"),
-    ("_content_hash", "varchar"),
-    ("_load_id", "varchar"),
-    ("_loaded_at", "timestamp"),
-    ("_extra_columns", "varchar"),
-    ("_delivered_ids", "varchar"),
-)
-# Columns of the rejects table added after its first version (added to old warehouses).
-REJECT_COLUMNS_ADDED = (
-    ("action", "varchar default 'row_rejected'"),
-    ("fields", "varchar"),
-    ("problems", "varchar"),
-    ("readmitted_at", "timestamp"),
-    ("readmit_load_id", "varchar"),
-)
-
-
-REJECT_INSERT_COLUMNS = (
-    "load_id, system, object, drop_id, file_path, line_number, reason, detail, raw_values, "
-    "rejected_at, action, fields, problems"
-)
 
 
 class FileRefused(Exception):
@@ -123,86 +90,6 @@ class FileResult:
     duplicate_rows: int = 0
     extra_columns: list[str] = field(default_factory=list)
     error: str | None = None
-
-
-def content_hash(path: Path) -> tuple[str, int]:
-    """SHA-256 of the file and its number of physical lines, in one streaming read."""
-    scan = scan_file(path)
-    return scan.digest, scan.physical_lines
-
-
-# --------------------------------------------------------------------------- DDL
-
-
-def ensure_tables(
-    con: duckdb.DuckDBPyConnection, objects: Iterable[ExtractObject] = OBJECTS
-) -> None:
-    """Create the raw, ledger and rejects tables if they do not exist (append-only).
-
-    The company settings tables too, empty: dbt reads them whether or not the
-    company has settings files (orchestration/company_settings.py).
-    """
-    ensure_company_tables(con)
-    for schema in {obj.raw_schema for obj in objects} | {META_SCHEMA}:
-        con.execute(f"create schema if not exists {schema}")
-    for obj in objects:
-        columns = [f"{quote(c.name)} {c.warehouse_type}" for c in obj.columns]
-        columns += [f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS]
-        con.execute(f"create table if not exists {obj.qualified_raw_table} ({', '.join(columns)})")
-        for name, type_ in LINEAGE_COLUMNS[-1:]:
-            con.execute(
-                f"alter table {obj.qualified_raw_table} add column if not exists {name} {type_}"
-            )
-    con.execute(
-        f"""
-        create table if not exists {LEDGER_TABLE} (
-            load_id varchar primary key,
-            run_id varchar,
-            system varchar not null,
-            object varchar not null,
-            drop_id varchar not null,
-            file_path varchar not null,
-            file_format varchar,
-            content_hash varchar,
-            status varchar not null,
-            rows_in_file bigint not null,
-            rows_loaded bigint not null,
-            rows_rejected bigint not null,
-            duplicate_rows bigint not null,
-            extra_columns varchar,
-            error varchar,
-            started_at timestamp not null,
-            finished_at timestamp not null,
-            delimiter varchar,
-            encoding varchar,
-            withdraws_load_id varchar
-        )
-        """
-    )
-    # Warehouses created before these columns existed get them (NULL for old rows).
-    for column in LEDGER_ADDED_COLUMNS:
-        con.execute(f"alter table {LEDGER_TABLE} add column if not exists {column} varchar")
-    con.execute(
-        f"""
-        create table if not exists {REJECTS_TABLE} (
-            load_id varchar not null,
-            system varchar not null,
-            object varchar not null,
-            drop_id varchar not null,
-            file_path varchar not null,
-            line_number bigint,
-            reason varchar not null,
-            detail varchar,
-            raw_values varchar,
-            rejected_at timestamp not null
-        )
-        """
-    )
-    # action: row_rejected (the row did not load) or field_nulled (it loaded
-    # with the listed optional fields NULL); readmitted once a later mapping
-    # let the row load (see readmit.py)
-    for name, type_ in REJECT_COLUMNS_ADDED:
-        con.execute(f"alter table {REJECTS_TABLE} add column if not exists {name} {type_}")
 
 
 # --------------------------------------------------------------------------- SQL building

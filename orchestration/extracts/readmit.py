@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from orchestration.extracts.contract import OBJECTS, ExtractObject
-from orchestration.extracts.loader import (
+from orchestration.extracts.raw_tables import (
     LEDGER_TABLE,
     LINEAGE_COLUMNS,
     REJECTS_TABLE,
@@ -36,10 +36,9 @@ from orchestration.extracts.loader import (
 from orchestration.extracts.validation import (
     ValueRules,
     build_validation_sql,
-    quote,
-    sql_literal,
     staged_select,
 )
+from orchestration.sql_text import quote, sql_literal
 
 
 @dataclass(frozen=True)

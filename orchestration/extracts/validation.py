@@ -32,6 +32,7 @@ from orchestration.extracts.contract import (
     ColumnType,
     ExtractObject,
 )
+from orchestration.sql_text import quote, sql_literal
 
 if TYPE_CHECKING:
     from orchestration.settings import Settings
@@ -45,14 +46,6 @@ DEFAULT_DATE_FROM = date(1990, 1, 1)
 DEFAULT_YEARS_AHEAD = 10
 # A datetime at exactly midnight, with or without fraction and zone: its date.
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 # --------------------------------------------------------------------------- value rules

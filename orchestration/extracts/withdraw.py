@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from orchestration.extracts.contract import OBJECTS, SYSTEMS
-from orchestration.extracts.loader import LEDGER_TABLE, ensure_tables
+from orchestration.extracts.raw_tables import LEDGER_TABLE, ensure_tables
 
 
 class NothingToWithdraw(Exception):

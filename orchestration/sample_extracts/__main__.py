@@ -1,5 +1,5 @@
 """``python -m orchestration.sample_extracts``: the sample-extract generator's CLI."""
 
-from orchestration.sample_extracts.generator import main
+from orchestration.sample_extracts.cli import main
 
 raise SystemExit(main())

@@ -24,20 +24,20 @@ format (CSV or Parquet) the landing folder already uses.
 
 from __future__ import annotations
 
-import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
+from orchestration import progress
 from orchestration.extracts import contract
 from orchestration.extracts.discovery import DROP_ID_PATTERN
 from orchestration.sample_extracts import params
-from orchestration.sample_extracts.generator import Summary, _connect, _copy_options
 from orchestration.sample_extracts.model import helper_macros_sql
 from orchestration.sample_extracts.plan import FORMATS, sql_date, sql_list
+from orchestration.sample_extracts.workspace import Summary, connect_workspace, copy_options
+from orchestration.sql_text import sql_literal
 
 
 def existing_drops(landing_dir: Path) -> list[str]:
@@ -62,11 +62,11 @@ def landing_format(landing_dir: Path) -> str:
 
 def _read(landing_dir: Path, obj: contract.ExtractObject, fmt: str) -> str:
     """Every row of an object from every drop, as text, with its drop id (`_drop`)."""
-    pattern = str(landing_dir / obj.system / "*" / f"{obj.name}.{fmt}").replace("'", "''")
+    pattern = sql_literal(str(landing_dir / obj.system / "*" / f"{obj.name}.{fmt}"))
     reader = (
-        f"read_csv('{pattern}', all_varchar = true, header = true, filename = true)"
+        f"read_csv({pattern}, all_varchar = true, header = true, filename = true)"
         if fmt == "csv"
-        else f"read_parquet('{pattern}', filename = true)"
+        else f"read_parquet({pattern}, filename = true)"
     )
     return f"select *, split_part(replace(filename, '\\', '/'), '/', -2) as _drop from {reader}"
 
@@ -466,7 +466,6 @@ DELTA_SQL = [
 
 def write_daily_drop(landing_dir: Path, quiet: bool = False) -> Summary:
     """Write the next drop (the day after the last one) with one day of changes."""
-    started = time.perf_counter()
     drops = existing_drops(landing_dir)
     if not drops:
         raise ValueError(f"{landing_dir}: no drops to add a daily drop to")
@@ -475,24 +474,30 @@ def write_daily_drop(landing_dir: Path, quiet: bool = False) -> Summary:
     fmt = landing_format(landing_dir)
     summary = Summary(landing_dir=landing_dir)
     ctx = _context(last)
-    with tempfile.TemporaryDirectory(prefix="handshake-daily-") as tmp:
-        con = _connect(Path(tmp), quiet)
+    with (
+        progress.steps(quiet) as run,
+        tempfile.TemporaryDirectory(prefix="handshake-daily-") as tmp,
+    ):
+        run.total(3 + len(contract.OBJECTS))
+        con = connect_workspace(Path(tmp), quiet)
         try:
+            run.step(f"reading the landing folder's current rows ({len(drops)} drops)")
             con.execute(helper_macros_sql(int(last.strftime("%Y%m%d"))))
             for sql in current_sql(landing_dir, fmt):
                 con.execute(sql)
+            run.step(f"one day of changes for {drop_id}")
             for sql in DELTA_SQL:
                 con.execute(sql.format_map(ctx))
             for obj in contract.OBJECTS:
+                run.step(f"writing {obj.system}/{drop_id}/{obj.name}")
                 _write_delta(con, landing_dir, drop_id, obj, fmt, summary)
+            run.step("done")
         finally:
             con.close()
-    summary.seconds = time.perf_counter() - started
-    if not quiet:
-        print(
+        summary.seconds = run.elapsed
+        run.done(
             f"wrote daily drop {drop_id}: {len(summary.files)} files, {summary.rows:,} rows "
-            f"to {landing_dir} in {summary.seconds:.1f}s",
-            file=sys.stderr,
+            f"to {landing_dir} in {summary.seconds:.1f}s"
         )
     return summary
 
@@ -517,8 +522,8 @@ def _write_delta(
     target.parent.mkdir(parents=True, exist_ok=True)
     columns = ", ".join(f'"{c}"' for c in obj.column_names)
     key = ", ".join(f'"{k}"' for k in obj.key)
-    path = str(target).replace("'", "''")
     row = con.execute(
-        f"copy (select {columns} from {table} order by {key}) to '{path}' {_copy_options(fmt)}"
+        f"copy (select {columns} from {table} order by {key}) "
+        f"to {sql_literal(str(target))} {copy_options(fmt)}"
     ).fetchone()
     summary.files.append((relative, int(row[0]) if row else 0))

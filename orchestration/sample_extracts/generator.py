@@ -65,69 +65,19 @@ memory stays bounded at large ``--scale``.
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
-import sys
 import tempfile
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from orchestration.company_settings import company_dir_for
+from orchestration import progress
 from orchestration.extracts import contract
-from orchestration.sample_extracts import params
 from orchestration.sample_extracts.model import statements
 from orchestration.sample_extracts.plan import FORMATS, Options, Plan, make_plan
 from orchestration.sample_extracts.render import Extract, emit_sql, extracts, render_sql
-from orchestration.settings import Settings
-
-MEMORY_LIMIT = "1GB"  # DuckDB spills to the temporary directory beyond this
-
-
-@dataclass
-class Summary:
-    """What a run wrote: (relative path, rows) per file, and how long it took."""
-
-    landing_dir: Path
-    files: list[tuple[str, int]] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def rows(self) -> int:
-        return sum(rows for _, rows in self.files)
-
-
-class Progress:
-    """Progress lines on stderr, with the elapsed time."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.started = time.perf_counter()
-        self.last = ""
-
-    @property
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.started
-
-    def step(self, message: str) -> None:
-        if not self.quiet and message != self.last:
-            print(f"[{self.elapsed:6.1f}s] {message}", file=sys.stderr, flush=True)
-        self.last = message
-
-
-def _connect(workdir: Path, quiet: bool) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(workdir / "sample.duckdb"))
-    if quiet:  # DuckDB's own progress bar too
-        con.execute("set enable_progress_bar = false")
-    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-    con.execute(f"set temp_directory = '{workdir / 'spill'}'")
-    con.execute("set preserve_insertion_order = true")
-    return con
+from orchestration.sample_extracts.workspace import Summary, connect_workspace, copy_options
+from orchestration.sql_text import sql_literal
 
 
 def _prepare_landing(plan: Plan) -> None:
@@ -160,12 +110,6 @@ def _foreign_drops(plan: Plan) -> list[str]:
     return found
 
 
-def _copy_options(fmt: str) -> str:
-    if fmt == "parquet":
-        return "(FORMAT parquet, COMPRESSION zstd)"
-    return "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULLSTR '')"
-
-
 def _write_extract(
     con: duckdb.DuckDBPyConnection, plan: Plan, extract: Extract, summary: Summary
 ) -> None:
@@ -176,9 +120,9 @@ def _write_extract(
         if index > 0 and not rows_per_drop.get(index):
             continue  # a delta without changes to this object: no file
         relative = f"{extract.system}/{drop_id}/{extract.name}.{plan.options.fmt}"
-        target = str(plan.options.landing_dir / relative).replace("'", "''")
+        target = sql_literal(str(plan.options.landing_dir / relative))
         select = render_sql(extract, plan, index)
-        result = con.execute(f"COPY ({select}) TO '{target}' {_copy_options(plan.options.fmt)}")
+        result = con.execute(f"COPY ({select}) TO {target} {copy_options(plan.options.fmt)}")
         row = result.fetchone()
         summary.files.append((relative, int(row[0]) if row else 0))
 
@@ -186,101 +130,38 @@ def _write_extract(
 def generate(options: Options) -> Summary:
     """Build the company in DuckDB and write every drop of every contract object."""
     plan = make_plan(options)
-    progress = Progress(options.quiet)
     summary = Summary(landing_dir=options.landing_dir)
-    progress.step(
-        f"sample company: scale {options.scale:g}, seed {options.seed}, {plan.start} to "
-        f"{plan.end}, drops {', '.join(plan.drop_ids)}, "
-        f"{'clean' if options.clean else f'mess rate {options.mess_rate:g}'}"
-    )
-    foreign = _foreign_drops(plan)
-    if foreign and not options.wipe:
-        progress.step(f"warning: other drops in the landing folder stay: {', '.join(foreign)}")
-    _prepare_landing(plan)
-    with tempfile.TemporaryDirectory(prefix="handshake-sample-") as tmp:
-        con = _connect(Path(tmp), options.quiet)
-        try:
-            for label, sql in statements(plan):
-                progress.step(f"building {label}")
-                con.execute(sql)
-            for extract in extracts():
-                progress.step(f"writing {extract.system}/{extract.name}")
-                con.execute(emit_sql(extract, plan))
-                _write_extract(con, plan, extract, summary)
-        finally:
-            con.close()
-    summary.seconds = progress.elapsed
-    if not options.quiet:
-        print(
+    with progress.steps(options.quiet) as run:
+        run.step(
+            f"sample company: scale {options.scale:g}, seed {options.seed}, {plan.start} to "
+            f"{plan.end}, drops {', '.join(plan.drop_ids)}, "
+            f"{'clean' if options.clean else f'mess rate {options.mess_rate:g}'}",
+            advance=0,
+        )
+        foreign = _foreign_drops(plan)
+        if foreign and not options.wipe:
+            run.step(f"warning: other drops in the landing folder stay: {', '.join(foreign)}", 0)
+        _prepare_landing(plan)
+        company, files = statements(plan), extracts()
+        run.total(len(company) + len(files))
+        with tempfile.TemporaryDirectory(prefix="handshake-sample-") as tmp:
+            con = connect_workspace(Path(tmp), options.quiet)
+            try:
+                for label, sql in company:
+                    run.step(f"building {label}")
+                    con.execute(sql)
+                for extract in files:
+                    run.step(f"writing {extract.system}/{extract.name}")
+                    con.execute(emit_sql(extract, plan))
+                    _write_extract(con, plan, extract, summary)
+            finally:
+                con.close()
+        summary.seconds = run.elapsed
+        run.done(
             f"wrote {len(summary.files)} files, {summary.rows:,} rows to {options.landing_dir} "
-            f"in {summary.seconds:.1f}s",
-            file=sys.stderr,
+            f"in {summary.seconds:.1f}s"
         )
     return summary
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="handshake-sample-extracts",
-        description="Write deterministic sample CRM and ERP extracts in the landing layout.",
-    )
-    parser.add_argument(
-        "--landing-dir",
-        type=Path,
-        default=None,
-        help="landing folder (default: $HANDSHAKE_LANDING_DIR or data/landing)",
-    )
-    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="size; 1 = 2,000 accounts (default 1)"
-    )
-    parser.add_argument(
-        "--drops",
-        type=int,
-        default=params.DEFAULT_DROPS,
-        help=f"number of monthly drops (default {params.DEFAULT_DROPS})",
-    )
-    parser.add_argument("--clean", action="store_true", help="write no messy rows at all")
-    parser.add_argument(
-        "--mess-rate",
-        type=float,
-        default=params.DEFAULT_MESS_RATE,
-        help=f"base rate of each kind of mess (default {params.DEFAULT_MESS_RATE})",
-    )
-    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="csv")
-    parser.add_argument(
-        "--start",
-        type=date.fromisoformat,
-        default=None,
-        help="first day of the history (default: --end minus 3 years plus a day)",
-    )
-    parser.add_argument(
-        "--end",
-        type=date.fromisoformat,
-        default=None,
-        help=f"last day of the history (default {params.DEFAULT_END})",
-    )
-    parser.add_argument(
-        "--wipe",
-        action="store_true",
-        help="delete the landing folder's crm/ and erp/ drops before writing",
-    )
-    parser.add_argument(
-        "--daily-drop",
-        action="store_true",
-        help="instead of the history, add ONE daily delta drop (the day after the landing "
-        "folder's last drop, about 1%% new or changed rows) to drops written before",
-    )
-    parser.add_argument(
-        "--company-dir",
-        type=Path,
-        default=None,
-        help="where to write the sample company's settings files (bookings targets, manual "
-        "account matches); default: $HANDSHAKE_COMPANY_DIR, else `company` beside the "
-        "landing folder",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
-    return parser
 
 
 SAMPLE_COMPANY_SETTINGS = Path(__file__).parent / "company"
@@ -295,50 +176,3 @@ def write_company_settings(company_dir: Path) -> list[Path]:
         shutil.copyfile(source, target)
         written.append(target)
     return written
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    landing_dir = args.landing_dir or Settings.from_env().landing_dir
-    if args.daily_drop:
-        if args.wipe:
-            parser.error("--daily-drop adds to the landing folder's drops: no --wipe")
-        from orchestration.sample_extracts.daily import write_daily_drop
-
-        try:
-            write_daily_drop(landing_dir, quiet=args.quiet)
-        except ValueError as error:
-            parser.error(str(error))
-        return 0
-    options = Options(
-        landing_dir=landing_dir,
-        seed=args.seed,
-        scale=args.scale,
-        drops=args.drops,
-        clean=args.clean,
-        mess_rate=args.mess_rate,
-        fmt=args.fmt,
-        start=args.start,
-        end=args.end,
-        quiet=args.quiet,
-        wipe=args.wipe,
-    )
-    try:
-        make_plan(options)
-    except ValueError as error:
-        parser.error(str(error))
-    generate(options)
-    company_dir = args.company_dir or (
-        Settings.from_env().company_dir
-        if os.environ.get("HANDSHAKE_COMPANY_DIR")
-        else company_dir_for(landing_dir)
-    )
-    for path in write_company_settings(company_dir):
-        if not args.quiet:
-            print(f"wrote the sample company's settings {path}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from orchestration.extracts.validation import salesforce_suffix_sql
 from orchestration.sample_extracts import params
-from orchestration.sample_extracts.plan import Plan, sql_context, sql_list, sql_str, sql_ts
+from orchestration.sample_extracts.plan import Plan, sql_context, sql_list, sql_ts
+from orchestration.sql_text import sql_literal
 
 
 def _values(rows: list[tuple[object, ...]]) -> str:
@@ -25,7 +26,7 @@ def _values(rows: list[tuple[object, ...]]) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, str):
-            return sql_str(value)
+            return sql_literal(value)
         if isinstance(value, tuple):
             return sql_list(value)
         return repr(value)

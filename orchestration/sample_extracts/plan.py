@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from orchestration.sample_extracts import params
+from orchestration.sql_text import sql_literal
 
 FORMATS = ("csv", "parquet")
 
@@ -110,13 +111,9 @@ def make_plan(options: Options) -> Plan:
     )
 
 
-def sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def sql_list(values: tuple[object, ...] | list[object]) -> str:
     """A DuckDB list literal of strings or numbers."""
-    items = [sql_str(v) if isinstance(v, str) else repr(v) for v in values]
+    items = [sql_literal(v) if isinstance(v, str) else repr(v) for v in values]
     return "[" + ", ".join(items) + "]"
 
 
@@ -187,6 +184,6 @@ def sql_context(plan: Plan) -> dict[str, str]:
     for family in ("Platform", "Add-on", "Support", "Services", "Hardware", "Training"):
         codes = [item[0] for item in params.ITEMS if item[2] == family]
         ctx[f"ITEMS_{family.upper().replace('-', '')}"] = sql_list(codes)
-    ctx["RENAMED_ITEMS"] = "(" + ", ".join(sql_str(code) for code in params.RENAMED_ITEMS) + ")"
+    ctx["RENAMED_ITEMS"] = "(" + ", ".join(sql_literal(code) for code in params.RENAMED_ITEMS) + ")"
     ctx.update({f"mess_{kind}": repr(rate) for kind, rate in plan.mess.items()})
     return ctx

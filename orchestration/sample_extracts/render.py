@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestration.extracts import contract
+from orchestration.extracts.discovery import find_object
 from orchestration.sample_extracts.plan import Plan, sql_context
 
 
@@ -40,7 +41,7 @@ class Extract:
 
     @property
     def contract_object(self) -> contract.ExtractObject:
-        obj = contract.find_object(self.system, self.name)
+        obj = find_object(self.system, self.name)
         if obj is None:
             raise KeyError(f"{self.system}/{self.name} is not in the contract")
         return obj
