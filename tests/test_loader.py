@@ -18,7 +18,9 @@ import pytest
 from orchestration.extracts import loader as loader_module
 from orchestration.extracts.contract import OBJECTS
 from orchestration.extracts.discovery import LandingFile, discover_landing_files
+from orchestration.extracts.drop_sizes import drop_sizes
 from orchestration.extracts.loader import ExtractLoader, FileResult
+from orchestration.extracts.withdraw import withdraw_drop
 from tests.pipeline import generate_sample
 
 ACCOUNT_HEADER = "Id,Name,BillingCountry,VAT_Number__c,CreatedDate,LastModifiedDate,IsDeleted"
@@ -630,3 +632,51 @@ def test_submission_scope_is_own_or_team_and_may_be_absent(landing: Path, con) -
         ("F3", None),
         ("F4", None),
     ]
+
+
+# --------------------------------------------------------------------------- drop sizes
+
+
+def _accounts(ids: range, modified: str = "2025-01-02T00:00:00Z") -> str:
+    lines = [f"A{i},Account {i},DE,,2024-01-01T00:00:00Z,{modified},false" for i in ids]
+    return ACCOUNT_HEADER + "\n" + "\n".join(lines) + "\n"
+
+
+def test_a_shrunken_full_snapshot_is_flagged_and_a_quieter_delta_is_not(landing: Path, con) -> None:
+    account = next(obj for obj in OBJECTS if obj.name == "Account")
+    write(landing, "crm/2025-01-31/Account.csv", _accounts(range(10)))
+    write(landing, "crm/2025-02-28/Account.csv", _accounts(range(11)))  # a snapshot, one new
+    load(landing, con)
+    grown = drop_sizes(con, [account])[account]
+    assert (grown.newest_drop, grown.newest_rows, grown.previous_rows) == ("2025-02-28", 11, 10)
+    assert (grown.previous_key_share, grown.shrank) == (None, False)  # not smaller: not read
+
+    write(landing, "crm/2025-03-31/Account.csv", _accounts(range(3)))  # a cut-off snapshot
+    load(landing, con)
+    cut = drop_sizes(con, [account])[account]
+    assert (cut.newest_rows, cut.previous_drop, cut.previous_rows) == (3, "2025-02-28", 11)
+    assert cut.previous_key_share == 1.0 and cut.previous_was_full_snapshot
+    assert cut.shrank
+
+    # Withdrawn, the cut-off drop no longer counts: February is the newest again.
+    withdraw_drop(con, "crm/2025-03-31", reason="cut off")
+    assert drop_sizes(con, [account])[account].newest_drop == "2025-02-28"
+    assert not drop_sizes(con, [account])[account].shrank
+
+
+def test_deltas_after_a_full_load_are_not_compared_by_size(landing: Path, con) -> None:
+    account = next(obj for obj in OBJECTS if obj.name == "Account")
+    write(landing, "crm/2025-01-31/Account.csv", _accounts(range(20)))
+    # a delta: 2 changed, 3 new accounts, 5 of the 23 keys known by then
+    write(
+        landing,
+        "crm/2025-02-28/Account.csv",
+        _accounts(range(18, 23), modified="2025-02-10T00:00:00Z"),
+    )
+    write(landing, "crm/2025-03-31/Account.csv", _accounts(range(5, 6), "2025-03-03T00:00:00Z"))
+    load(landing, con)
+    quiet_day = drop_sizes(con, [account])[account]
+    assert (quiet_day.newest_rows, quiet_day.previous_rows) == (1, 5)
+    assert quiet_day.previous_key_share == pytest.approx(5 / 23)
+    assert quiet_day.previous_was_full_snapshot is False
+    assert not quiet_day.shrank

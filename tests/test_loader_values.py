@@ -326,6 +326,60 @@ def test_forecast_categories_accept_labels_and_api_names(landing: Path, con) -> 
     )
 
 
+def test_allowed_values_ignore_case_spaces_and_punctuation(landing: Path, con) -> None:
+    """An ERP writing `Posted` or `Credit Note`, a manager's `team` call: the values of
+    an allowed set compare as the forecast categories do and load as the contract
+    spells them; a value that is none of them is still rejected."""
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
+        f"I1,C1,Invoice,2025-01-10,EUR,Posted,{TS}\n"
+        f"I2,C1,Credit Note,2025-01-10,EUR,POSTED ,{TS}\n"
+        f"I3,C1,credit-note,2025-01-10,EUR,cancelled,{TS}\n"
+        f"I4,C1,invoice,2025-01-10,EUR,booked,{TS}\n",
+    )
+    write(
+        landing,
+        "crm/2025-01-31/Forecast_Submission__c.csv",
+        "Id,OwnerId,Period_Month__c,Forecast_Category__c,Amount__c,CurrencyIsoCode,"
+        "Submitted_Date__c,Scope__c\n"
+        f"a0FDn000000Sub1,{USER_1},2025-02-01,Commit,10,EUR,2025-01-28,team\n"
+        f"a0FDn000000Sub2,{USER_1},2025-02-01,Commit,10,EUR,2025-01-28,OWN\n",
+    )
+    write(
+        landing,
+        "crm/2025-01-31/Event.csv",
+        "Id,OwnerId,Meeting_Mode__c,ActivityDate\n"
+        f"00UDn000000Evt1,{USER_1},virtual,2025-01-10\n"
+        f"00UDn000000Evt2,{USER_1},In-Person,2025-01-10\n"
+        f"00UDn000000Evt3,{USER_1},Phone,2025-01-10\n",
+    )
+    load(landing, con)
+    assert rows(
+        con, "select invoice_number, document_type, status from raw_erp.invoices order by 1"
+    ) == [
+        ("I1", "invoice", "posted"),
+        ("I2", "credit_note", "posted"),
+        ("I3", "credit_note", "cancelled"),
+    ]
+    assert rows(con, "select Scope__c from raw_crm.forecast_submission order by Id") == [
+        ("Team",),
+        ("Own",),
+    ]
+    assert rows(con, "select Meeting_Mode__c from raw_crm.event order by Id") == [
+        ("Virtual",),
+        ("In Person",),
+        (None,),
+    ]
+    assert rows(
+        con, "select object, line_number, action, reason from raw_meta.load_rejects order by 1"
+    ) == [
+        ("Event", 4, "field_nulled", "invalid_value"),
+        ("invoices", 5, "row_rejected", "invalid_value"),
+    ]
+
+
 def test_the_mapping_seed_is_read_from_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,14 +7,18 @@ import dagster as dg
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.extracts.contract import OBJECTS, ExtractObject
 from orchestration.extracts.discovery import discover_landing_files
+from orchestration.extracts.drop_sizes import (
+    FULL_SNAPSHOT_KEY_SHARE,
+    ROW_COUNT_DROP_WARN,
+    DropSizes,
+    drop_sizes,
+)
 from orchestration.extracts.loader import ExtractLoader, FileResult
 from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.extracts.validation import ValueRules
 
 # Warn when more than this share of a file's rows is rejected.
 REJECTED_ROW_RATE_WARN = 0.01
-# Warn when the newest drop of an object has fewer rows than this share of the drop before.
-ROW_COUNT_DROP_WARN = 0.5
 
 LEDGER_KEY = dg.AssetKey(["raw_meta", "load_ledger"])
 REJECTS_KEY = dg.AssetKey(["raw_meta", "load_rejects"])
@@ -45,7 +49,9 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
                 asset=key,
                 description=(
                     f"The newest drop has at least {ROW_COUNT_DROP_WARN:.0%} of the rows "
-                    "of the drop before."
+                    "of the drop before when that one was a full snapshot (it held at least "
+                    f"{FULL_SNAPSHOT_KEY_SHARE:.0%} of the keys known by then); deltas are "
+                    "not compared by size."
                 ),
             ),
         ]
@@ -118,32 +124,13 @@ def load_landing_extracts(
                 )
             else:
                 context.log.info(f"{position} {result.status} {result.landing_file.relative_path}")
-        previous_drop_rows = _rows_per_drop(con)
-    yield from _object_results(results, previous_drop_rows)
+        sizes = drop_sizes(con, OBJECTS)
+    yield from _object_results(results, sizes)
     yield from _meta_results(results)
 
 
-def _rows_per_drop(con) -> dict[tuple[str, str], list[int]]:
-    """Rows in file per (system, object), per loaded drop, oldest first."""
-    rows = con.execute(
-        f"""
-        select system, lower(object), drop_id, sum(rows_in_file)
-        from {LEDGER_TABLE} as loaded where status = 'loaded'
-            and not exists (
-                select 1 from {LEDGER_TABLE} as withdrawal
-                where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
-            )
-        group by all order by drop_id
-        """
-    ).fetchall()
-    out: dict[tuple[str, str], list[int]] = {}
-    for system, obj, _drop_id, count in rows:
-        out.setdefault((system, obj), []).append(int(count))
-    return out
-
-
 def _object_results(
-    results: list[FileResult], rows_per_drop: dict[tuple[str, str], list[int]]
+    results: list[FileResult], sizes: dict[ExtractObject, DropSizes]
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     for obj in OBJECTS:
         key = raw_asset_key(obj)
@@ -179,14 +166,29 @@ def _object_results(
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"rejected_rows": rejected, "rows_in_files": rows_in, "rate": rate},
         )
-        history = rows_per_drop.get((obj.system, obj.name.lower()), [])
-        newest, before = (history[-1], history[-2]) if len(history) >= 2 else (None, None)
+        size = sizes.get(obj)
+        full = size.previous_was_full_snapshot if size else None
         yield dg.AssetCheckResult(
             asset_key=key,
             check_name="row_count_vs_previous_drop",
-            passed=newest is None or newest >= ROW_COUNT_DROP_WARN * before,
+            passed=size is None or not size.shrank,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"newest_drop_rows": newest or 0, "previous_drop_rows": before or 0},
+            description=(
+                f"{obj.system}/{size.newest_drop}/{obj.name} has {size.newest_rows:,} rows, "
+                f"the full snapshot before it ({size.previous_drop}) {size.previous_rows:,}: "
+                "a truncated export, or the source switched to deltas"
+                if size is not None and size.shrank
+                else None
+            ),
+            metadata={
+                "newest_drop": size.newest_drop if size else "none",
+                "newest_drop_rows": size.newest_rows if size else 0,
+                "previous_drop": (size.previous_drop or "none") if size else "none",
+                "previous_drop_rows": (size.previous_rows or 0) if size else 0,
+                "previous_drop_was": (
+                    "not compared" if full is None else "full snapshot" if full else "delta"
+                ),
+            },
         )
 
 

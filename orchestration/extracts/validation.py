@@ -220,6 +220,21 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
                 f"case when list_contains([{labels}], {raw}) then {raw} when {_blank(raw)} then null "
                 f"else coalesce(case {key} {cases} end, {raw}) end"
             )
+        case ColumnType.STRING if column.allowed:
+            # a value of an allowed set compares like the forecast categories,
+            # ignoring case, spaces and punctuation (`Posted`, `posted `, `Credit
+            # Note`, `team`), and is stored as the contract spells it; anything
+            # else is kept as written, for the value check to reject
+            key = f"lower(regexp_replace({raw}, '[^0-9A-Za-z]', '', 'g'))"
+            cases = " ".join(
+                f"when {sql_literal(mapping_key(label))} then {sql_literal(label)}"
+                for label in column.allowed
+            )
+            labels = ", ".join(sql_literal(label) for label in column.allowed)
+            return (
+                f"case when list_contains([{labels}], {raw}) then {raw} when {_blank(raw)} then null "
+                f"else coalesce(case {key} {cases} end, {raw}) end"
+            )
         case ColumnType.STRING:
             # text that is empty after trimming is missing; other text is kept as written
             return f"case when {_blank(raw)} then null else {raw} end"

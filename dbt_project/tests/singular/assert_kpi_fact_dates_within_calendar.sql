@@ -18,6 +18,7 @@
 -- depends_on: {{ ref('kpi_fact_recurring_retention') }}
 -- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
 -- depends_on: {{ ref('kpi_fact_rep_months') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_bookings') }}
 -- depends_on: {{ ref('kpi_fact_sales_org_calls') }}
 -- depends_on: {{ ref('kpi_fact_sales_org_months') }}
 -- depends_on: {{ ref('kpi_fact_sales_org_quotas') }}
