@@ -229,31 +229,37 @@ def publish(
     )
 
 
-def _comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    """COMMENT ON statements that give release.<schema>.<table> the warehouse's descriptions."""
-    statements = []
-    relation = con.execute(
-        """
-        select comment from duckdb_tables() where database_name = 'warehouse'
-            and schema_name = ? and table_name = ?
+def _descriptions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[str]]:
+    """COMMENT ON statements that give every published table of `release` the warehouse's descriptions.
+
+    Read from the warehouse's catalog in two queries, by (schema, table).
+    """
+    schemas = ", ".join(sql_literal(s) for s in PUBLISHED_SCHEMAS)
+    statements: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column, comment, _position in con.execute(
+        f"""
+        select schema_name, table_name, null as column_name, comment, -1 as position
+        from duckdb_tables()
+        where database_name = 'warehouse' and schema_name in ({schemas})
         union all
-        select comment from duckdb_views() where database_name = 'warehouse'
-            and schema_name = ? and view_name = ?
-        """,
-        [schema, table, schema, table],
-    ).fetchone()
-    target = f"release.{quote(schema)}.{quote(table)}"
-    if relation and relation[0]:
-        statements.append(f"comment on table {target} is {sql_literal(relation[0])}")
-    for column, comment in con.execute(
+        select schema_name, view_name, null, comment, -1
+        from duckdb_views()
+        where database_name = 'warehouse' and schema_name in ({schemas})
+        union all
+        select schema_name, table_name, column_name, comment, column_index
+        from duckdb_columns()
+        where database_name = 'warehouse' and schema_name in ({schemas})
+        order by 1, 2, 5
         """
-        select column_name, comment from duckdb_columns() where database_name = 'warehouse'
-            and schema_name = ? and table_name = ? and comment is not null and comment <> ''
-        order by column_index
-        """,
-        [schema, table],
     ).fetchall():
-        statements.append(f"comment on column {target}.{quote(column)} is {sql_literal(comment)}")
+        if not comment:
+            continue
+        target = f"release.{quote(schema)}.{quote(table)}"
+        if column is None:
+            statement = f"comment on table {target} is {sql_literal(comment)}"
+        else:
+            statement = f"comment on column {target}.{quote(column)} is {sql_literal(comment)}"
+        statements.setdefault((schema, table), []).append(statement)
     return statements
 
 
@@ -337,6 +343,7 @@ def _write_release(
             order by table_schema, table_name
             """
         ).fetchall()
+        descriptions = _descriptions(con)
         attach_for_publication(kpi_history, con)
         # One transaction: every table is written once, with its descriptions,
         # and the file is committed once.
@@ -345,12 +352,12 @@ def _write_release(
             con.execute(f"create schema release.{quote(schema)}")
         for schema, table in tables:
             target = f"release.{quote(schema)}.{quote(table)}"
-            con.execute(
+            # `create table as` answers the number of rows it wrote.
+            rows += con.execute(
                 f"create table {target} as select * from warehouse.{quote(schema)}.{quote(table)}"
-            )
-            for statement in _comments(con, schema, table):
+            ).fetchone()[0]
+            for statement in descriptions.get((schema, table), []):
                 con.execute(statement)
-            rows += con.execute(f"select count(*) from {target}").fetchone()[0]
             published.append(f"{schema}.{table}")
         published += copy_into_publication(con)
         status = _run_status(run_id, landing_dir)

@@ -48,5 +48,9 @@ def query(
             result.show(max_width=200, max_rows=200)
 
 
+# SQL that begins with a comment ("-- ...") is the SQL, not an unknown option.
+app = typer.Typer(add_completion=False, context_settings={"ignore_unknown_options": True})
+app.command()(query)
+
 if __name__ == "__main__":
-    typer.run(query)
+    app()

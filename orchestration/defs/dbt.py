@@ -23,6 +23,7 @@ from dagster_dbt import (
 from dagster_dbt import asset_utils as dbt_asset_utils
 from filelock import FileLock
 
+from orchestration.dbt_output import without_node_lines
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource, wait_for_warehouse_lock
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
@@ -133,7 +134,8 @@ def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         # dbt fails at once on DuckDB's file lock: wait here, naming who holds it.
         wait_for_warehouse_lock(settings, context.log)
         invocation = dbt.cli(dbt_cli_args("build", settings), context=context, raise_on_error=False)
-        yield from invocation.stream()
+        # The problems and a progress line; every node's line stays in target/logs/dbt.log.
+        yield from without_node_lines(iter(invocation.stream()))
         # dagster-dbt reports failed tests as failed asset checks and carries on;
         # an error-severity failure (a reconciliation, a contract, parity) must
         # stop the run here, so that nothing downstream is published.
