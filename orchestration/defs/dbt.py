@@ -28,6 +28,7 @@ from dagster_dbt import (
 from dagster_dbt import asset_utils as dbt_asset_utils
 from filelock import FileLock
 
+from orchestration.dbt_output import without_node_lines
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource, wait_for_warehouse_lock
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
@@ -200,7 +201,8 @@ def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
             raise_on_error=False,
             target_path=target,
         )
-        yield from invocation.stream()
+        # The problems and a progress line; every node's line stays in the run's dbt.log.
+        yield from without_node_lines(iter(invocation.stream()))
         keep_parse_state(target, settings)
         # dagster-dbt reports failed tests as failed asset checks and carries on;
         # an error-severity failure (a reconciliation, a contract, parity) must
