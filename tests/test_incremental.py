@@ -34,12 +34,15 @@ INCREMENTAL_MODELS = {
     "fct_opportunity_history": ("marts", "opportunity_id"),
     "fct_meetings": ("marts", "event_id"),
     "fct_receivables_monthly": ("marts", "invoice_number"),
+    "int_account_match_candidates_scored": ("intermediate", "customer_number"),
 }
 # Folder of each model under models/ (compiled SQL paths), when not marts/core.
 MODEL_FOLDERS = {
     "int_invoice_lines_classified": "intermediate/finance",
     "fct_receivables_monthly": "marts/cash",
+    "int_account_match_candidates_scored": "intermediate/accounts",
 }
+UNITS_OF = {"int_account_match_candidates_scored": "intermediate.int_erp_customers_normalized"}
 # Rejected rows are identified by their load id (stg_raw_meta__load_rejects), so
 # the exception key of a rejected row differs between two loads of the same file.
 LOAD_ID_COLUMNS = {"fct_erp_amount_exceptions": ("exception_key", "source_record_id")}
@@ -144,7 +147,9 @@ def test_the_second_build_was_incremental(builds: dict[str, Path]) -> None:
             assert f"{model}__affected_units" in compiled  # the incremental branch
             applied = (target / "run/handshake/models" / folder / f"{model}.sql").read_text()
             assert applied.lstrip().startswith("insert into"), applied[:200]
-            units = con.execute(f"select count(distinct {unit}) from {schema}.{model}").fetchone()
+            # the candidates' units are every ERP customer (most have no candidate)
+            table = UNITS_OF.get(model, f"{schema}.{model}")
+            units = con.execute(f"select count(distinct {unit}) from {table}").fetchone()
             rebuilt = recorded[f"{schema}.{model}"]
             assert units and rebuilt is not None
             assert 0 < rebuilt < 0.25 * units[0], (model, rebuilt, units[0])
@@ -159,3 +164,67 @@ def test_a_full_build_records_no_units(builds: dict[str, Path]) -> None:
         f"{schema}.{model}" for model, (schema, _) in INCREMENTAL_MODELS.items()
     )
     assert all(units is None for _, units in rows)
+
+
+def test_data_tests_after_an_incremental_build_check_the_rebuilt_units(
+    builds: dict[str, Path], tmp_path: Path
+) -> None:
+    """Each data test on an incremental model checks the units that build rebuilt, not the table.
+
+    A full build keeps no units table, so its tests check every row.
+    """
+    run_results = json.loads(
+        (builds["base"] / "target_incremental" / "run_results.json").read_text()
+    )
+    tests_on = {model: 0 for model in INCREMENTAL_MODELS}
+    for result in run_results["results"]:
+        for model in INCREMENTAL_MODELS:
+            if result["unique_id"].startswith("test.") and (
+                f"{model}__affected_units" in result["compiled_code"]
+            ):
+                tests_on[model] += 1
+    assert all(tests_on.values()), tests_on
+
+    # A wrong row in a rebuilt invoice fails the test; one in an invoice the
+    # day did not touch is not read.
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(builds["incremental"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        rebuilt, untouched = (
+            con.execute(
+                "select min(invoice_number) from marts.fct_invoice_lines where invoice_number "
+                f"{'' if inside else 'not '}in "
+                "(select invoice_number from incremental_state.fct_invoice_lines__affected_units)"
+            ).fetchone()[0]
+            for inside in (True, False)
+        )
+        assert rebuilt and untouched
+        con.execute(
+            "update marts.fct_invoice_lines set line_gross_margin = line_gross_margin + 1 "
+            "where invoice_number in (?, ?)",
+            [rebuilt, untouched],
+        )
+        broken = con.execute(
+            "select invoice_number, count(*) from marts.fct_invoice_lines "
+            "where invoice_number in (?, ?) group by 1",
+            [rebuilt, untouched],
+        ).fetchall()
+    target = tmp_path / "target"
+    result = run_dbt(
+        ["test", "--select", "fct_invoice_lines"], warehouse, check=False, target_path=target
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    failed = [
+        r
+        for r in json.loads((target / "run_results.json").read_text())["results"]
+        if r["status"] == "fail"
+    ]
+    (margin_test,) = failed  # only the margin rule fails, on the rebuilt invoice's lines
+    assert "line_gross_margin = net_amount - cost_amount" in margin_test["compiled_code"]
+    assert margin_test["failures"] == dict(broken)[rebuilt]
+
+    with duckdb.connect(str(builds["full"]), read_only=True) as con:
+        assert not con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'incremental_state' "
+            "and table_name like '%affected_units'"
+        ).fetchall()

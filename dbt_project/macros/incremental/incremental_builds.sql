@@ -104,9 +104,13 @@
 {%- endmacro %}
 
 
-{% macro affected_units_relation() -%}
+{#- The units the model's last incremental build rebuilt: written by its
+    pre-hook and kept until the next build (the data tests on the model read
+    it, see get_where_subquery.sql); a full build drops it. -#}
+{% macro affected_units_relation(identifier=none) -%}
     {{ return(api.Relation.create(
-        database='temp', schema='main', identifier=this.identifier ~ '__affected_units'
+        database=target.database if target.type == 'duckdb' else none, schema='incremental_state',
+        identifier=(identifier or this.identifier) ~ '__affected_units'
     )) }}
 {%- endmacro %}
 
@@ -121,11 +125,14 @@
 
 {#- Pre-hooks: collect the affected units (one column, named as in the
     model), then delete their rows. Both run before the model's query, in
-    the build's transaction. -#}
+    the build's transaction. A full build drops the units of the last
+    incremental one: its data tests check every row. -#}
 {% macro collect_affected_units(affected_units_sql) -%}
     {%- if is_incremental() -%}
-        create or replace temporary table {{ affected_units_relation() }} as
+        create or replace table {{ affected_units_relation() }} as
         {{ affected_units_sql }}
+    {%- elif config.get('materialized') == 'incremental' -%}
+        drop table if exists {{ affected_units_relation() }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -139,13 +146,15 @@
 
 
 {#- Post-hook: record the build for the next one, with how many units it
-    rebuilt (NULL: a full build), and drop the affected units' table. -#}
+    rebuilt (NULL: a full build). The affected units' table stays for the
+    model's data tests. -#}
 {% macro record_incremental_build() -%}
     {%- if config.get('materialized') == 'incremental' -%}
         {%- set affected = affected_units_relation() -%}
         {%- set found = run_query(
-            "select count(*) from duckdb_tables() where database_name = 'temp'"
-            ~ " and schema_name = 'main' and table_name = '" ~ affected.identifier ~ "'"
+            "select count(*) from duckdb_tables() where database_name = '" ~ affected.database
+            ~ "' and schema_name = '" ~ affected.schema
+            ~ "' and table_name = '" ~ affected.identifier ~ "'"
         ) if execute else none -%}
         {%- set incremental = found is not none and found.rows[0][0] > 0 -%}
         delete from {{ incremental_state_relation() }}
@@ -157,9 +166,6 @@
             (select max(finished_at) from {{ ref('stg_raw_meta__load_ledger') }}),
             {{ build_moment() }},
             {% if incremental %}(select count(*) from {{ affected }}){% else %}null{% endif %}
-        {%- if incremental %};
-        drop table {{ affected }}
-        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -167,8 +173,9 @@
 {#- The config every incrementally built model shares: `unit_column` names
     the unit (a column of the model), `affected_units_macro` the macro whose
     query lists the affected units (macros/incremental/affected_units.sql).
-    The hooks are rendered when they run, so they see this build's state. -#}
-{% macro incremental_config(unit_column, affected_units_macro) -%}
+    `post_hooks`: more post-hooks of the model (as text). The hooks are
+    rendered when they run, so they see this build's state. -#}
+{% macro incremental_config(unit_column, affected_units_macro, post_hooks=[]) -%}
     {{ return({
         'materialized': incremental_if_supported(),
         'incremental_strategy': 'append',
@@ -177,6 +184,6 @@
             '{{ collect_affected_units(' ~ affected_units_macro ~ '()) }}',
             "{{ delete_affected_units('" ~ unit_column ~ "') }}",
         ],
-        'post_hook': ['{{ record_incremental_build() }}'],
+        'post_hook': ['{{ record_incremental_build() }}'] + post_hooks,
     }) }}
 {%- endmacro %}

@@ -3,35 +3,26 @@
 -- similarity through a dispatched macro), best first, at most
 -- var('match_suggestion_limit', 3) per customer and at least
 -- var('match_suggestion_min_similarity', 0.8) similar.
+-- Incremental per customer on DuckDB: only the customers whose candidates can
+-- have changed are scored again (macros/incremental/account_match_candidates.sql).
+{{ config(incremental_config(
+    'customer_number',
+    'affected_units__int_account_match_candidates_scored',
+    ['{{ record_match_candidate_inputs() }}']
+)) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
-matched_customers as (
+unmatched_customers as (
 
-    select * from {{ ref('int_erp_customers_matched') }}
-
-),
-
-customers as (
-
-    select * from {{ ref('int_erp_customers_normalized') }}
+    select * from ({{ match_candidate_customers() }}) as customers
+    {{- where_affected('customer_number') }}
 
 ),
 
 accounts as (
 
-    select * from {{ ref('int_crm_accounts_normalized') }}
-
-),
-
-unmatched_customers as (
-
-    select customers.*
-    from customers
-    inner join matched_customers
-        on customers.customer_number = matched_customers.customer_number
-    where
-        matched_customers.crm_account_id is null
-        and customers.normalized_name is not null
+    {{ match_candidate_accounts() }}
 
 ),
 
@@ -51,7 +42,6 @@ scored as (
         ) as is_same_vat_number
     from unmatched_customers
     cross join accounts
-    where accounts.normalized_name is not null
 
 ),
 
