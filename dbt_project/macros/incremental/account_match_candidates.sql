@@ -64,9 +64,8 @@
 {% macro affected_units__int_account_match_candidates_scored() -%}
     {%- set customers_then = match_candidate_inputs_relation('customers') -%}
     {%- set accounts_then = match_candidate_inputs_relation('accounts') -%}
-    {%- set recorded = execute
-        and adapter.get_relation(customers_then.database, customers_then.schema, customers_then.identifier) is not none
-        and adapter.get_relation(accounts_then.database, accounts_then.schema, accounts_then.identifier) is not none -%}
+    {%- set recorded = incremental_state_columns(customers_then)
+        and incremental_state_columns(accounts_then) -%}
     {%- if not recorded -%}
         {#- no inputs recorded (a warehouse built before they were): every customer -#}
         select customer_number from {{ ref('int_erp_customers_normalized') }}

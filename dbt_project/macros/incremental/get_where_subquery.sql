@@ -8,8 +8,11 @@
     its tests check every row; `--vars '{handshake_test_all_rows: true}'`
     checks every row after an incremental build too. The test's own `where`
     config still applies. Other targets (Spark) build these models as plain
-    tables and use dbt's macro. -#}
-{% macro duckdb__get_where_subquery(relation) -%}
+    tables and use dbt's macro (this one overrides dbt's own, by name). -#}
+{% macro get_where_subquery(relation) -%}
+    {%- if target.type != 'duckdb' -%}
+        {%- do return(dbt.default__get_where_subquery(relation)) -%}
+    {%- endif -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}
@@ -40,10 +43,11 @@
         {%- do return('') -%}
     {%- endif -%}
     {%- set units = affected_units_relation(relation.identifier) -%}
-    {%- if adapter.get_relation(units.database, units.schema, units.identifier) is none -%}
+    {%- set columns = incremental_state_columns(units) -%}
+    {%- if not columns -%}
         {%- do return('') -%}
     {%- endif -%}
-    {%- set unit_column = adapter.get_columns_in_relation(units)[0].name -%}
+    {%- set unit_column = columns[0] -%}
     {%- do return(
         unit_column ~ ' in (select ' ~ unit_column ~ ' from ' ~ units ~ ')'
     ) -%}

@@ -115,6 +115,22 @@
 {%- endmacro %}
 
 
+{#- The columns of a table of incremental_state, in order ([] when there is no
+    such table), read from DuckDB's catalog: dbt's relation cache does not see
+    the tables the hooks create during a build. -#}
+{% macro incremental_state_columns(relation) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select column_name from duckdb_columns() where database_name = '" ~ relation.database
+        ~ "' and schema_name = '" ~ relation.schema
+        ~ "' and table_name = '" ~ relation.identifier ~ "' order by column_index"
+    ) -%}
+    {{ return(result.columns[0].values() | list) }}
+{%- endmacro %}
+
+
 {#- Model filter: only the affected units in an incremental run. -#}
 {% macro where_affected(unit_column) -%}
     {%- if is_incremental() %}
