@@ -398,11 +398,12 @@ def main() -> None:
         shutil.rmtree(dagster_warehouse.parent, ignore_errors=True)
         dagster_warehouse.parent.mkdir(parents=True)
         dagster_env = environment(dagster_warehouse, landing, fresh_dagster_home(work / "dagster"))
+        # `make manifest`: the parse with the settings the run passes as --vars,
+        # whose partial-parse state the run's dbt build starts from.
         run_step(
             "dbt parse for Dagster (untimed)",
-            [str(BIN / "dbt"), "parse", "--quiet"],
+            [sys.executable, "-m", "orchestration.defs.dbt"],
             dagster_env,
-            cwd=DBT_PROJECT_DIR,
         )
         steps["dagster"] = run_step(
             "dagster refresh_warehouse",
@@ -411,7 +412,7 @@ def main() -> None:
                 "job",
                 "execute",
                 "-m",
-                "orchestration",
+                "orchestration.definitions",
                 "-j",
                 "refresh_warehouse",
                 "-c",

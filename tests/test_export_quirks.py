@@ -4,7 +4,7 @@ tests/fixtures/export_quirks/ (its README has the arithmetic) is a small
 company whose files carry what real Salesforce and ERP exports carry: Data
 Loader headers, CRLF, datetimes with offsets or without a zone, 15- and
 18-character Ids in either case, a header-only file, a line before its
-header, a refund, a credit note on a won deal. It never delivered
+header, a refund, a credit note on a won deal, deleted records (IsDeleted). It never delivered
 OpportunityHistory: the pipeline KPIs are NULL, but bookings and everything
 built on them (quota attainment, forecast accuracy and bias) are not.
 """
@@ -21,8 +21,13 @@ import pytest
 from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures"
-MAY, APRIL = "2025-05-01", "2025-04-01"
-U1, U4, U5 = "005AU0000000Ur1YAE", "005AU0000000Ur4YAE", "005AU0000000Ur5YAE"
+APRIL, MAY, JUNE = "2025-04-01", "2025-05-01", "2025-06-01"
+U1, U2, U4, U5 = (
+    "005AU0000000Ur1YAE",
+    "005AU0000000Ur2YAE",
+    "005AU0000000Ur4YAE",
+    "005AU0000000Ur5YAE",
+)
 
 pytestmark = pytest.mark.slow
 
@@ -79,9 +84,20 @@ def test_without_opportunity_history_bookings_still_make_attainment_and_accuracy
     assert near(team["forecast_accuracy_sales"], 1 - 300 / 1500)
     assert near(by_user(con, "rep", MAY, U1)["quota_attainment"], 1000 / 2000)
     assert near(by_user(con, "rep", MAY, U4)["quota_attainment"], 500 / 900)
-    # what OpportunityHistory alone gives is NULL: it was never delivered
-    for code in ("open_pipeline", "weighted_pipeline", "pipeline_flow_won", "slippage_rate"):
+    # what needs OpportunityHistory is NULL: it was never delivered (the calibrated
+    # call learns from the bookings the history knew, not a made-up factor of 0)
+    june = company(con, JUNE)
+    assert june["sales_forecast"] == 5000  # U5's Team call replaces the roll-up
+    for code in (
+        "open_pipeline",
+        "weighted_pipeline",
+        "pipeline_flow_won",
+        "slippage_rate",
+        "calibrated_sales_forecast",
+        "forecast_accuracy_calibrated",
+    ):
         assert may[code] is None, code
+        assert june[code] is None, code
 
 
 def test_sales_kpis_of_quirky_opportunity_and_training_exports(
@@ -101,6 +117,19 @@ def test_sales_kpis_of_quirky_opportunity_and_training_exports(
     ).fetchall()
     assert [(r[0], r[1], r[2]) for r in rejects] == [("Opportunity", 6, "field_nulled")]
     assert "1,200.50" in rejects[0][3] and "invalid_type" in rejects[0][3]
+
+
+def test_records_deleted_in_salesforce_count_nowhere(con: duckdb.DuckDBPyConnection) -> None:
+    """A queryAll export carries deleted records of the custom objects with IsDeleted =
+    true: the raw layer keeps them, no KPI counts them."""
+    for table in ("forecast_submission", "relationship_assessment", "training_completion"):
+        sql = f"select count(*) from raw_crm.{table} where IsDeleted"
+        assert con.execute(sql).fetchone()[0] == 1, table
+    may = company(con, MAY)
+    assert may["sales_forecast"] == 1200  # not + U2's deleted 5000 call
+    assert may["relationship_index"] == 50  # not A2's deleted assessment (0) of 05-20
+    assert may["trained_rep_share"] == 2 / 4  # not U2's deleted Hybrid Selling course
+    assert by_user(con, "rep", MAY, U2)["sales_forecast"] is None
 
 
 def test_finance_cash_and_relationship_kpis(con: duckdb.DuckDBPyConnection) -> None:

@@ -255,6 +255,17 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
     for (_, end, step), (next_start, _, next_step) in itertools.pairwise(intervals):
         assert end <= next_start, f"{step} and {next_step} wrote the warehouse at the same time"
 
+    # Each dbt build runs in a target folder of its own; the second one (same
+    # settings) starts from the partial-parse state the first left and parses
+    # no file again (orchestration/defs/dbt.py run_target_path).
+    dbt_steps = [step for _, _, step in intervals if step.endswith("/handshake_dbt_models")]
+    second_run = dbt_steps[1].split("/")[0]
+    (second_target,) = (DBT_PROJECT_DIR / "target").glob(f"handshake_dbt_models-{second_run}-*")
+    # dbt.log rolls over at 10 MB: the parse is logged at the start, in the oldest file
+    second_parse = "".join(log.read_text() for log in second_target.glob("dbt.log*"))
+    assert "Partial parsing enabled" in second_parse
+    assert "Unable to do partial parsing" not in second_parse
+
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
         [
             dg.AssetCheckKey(dg.AssetKey(["raw_erp", "fx_rates"]), "no_refused_files"),

@@ -6,8 +6,13 @@ the assets when the code location loads (orchestration/definitions.py), after
 older than the project's files.
 """
 
+import contextlib
+import hashlib
 import json
+import os
+import shutil
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -60,6 +65,60 @@ def _newest_source_mtime() -> float:
 def manifest_is_current() -> bool:
     manifest = dbt_project.manifest_path
     return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
+
+
+# dbt's partial-parse state: the project as last parsed, which the next dbt
+# command reuses when its vars, profile and project files have not changed.
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# The states runs left, one per set of settings (dbt parses again when the vars differ).
+RUN_PARSE_STATES = "run_parse_states"
+RUN_PARSE_STATES_KEPT = 8
+# dbt_project/target (DbtProject's target_path is relative to the project).
+TARGET_DIR = Path(dbt_project.project_dir).joinpath(dbt_project.target_path)
+
+
+def _state_of(settings: Settings) -> Path:
+    digest = hashlib.sha256(json.dumps(settings.dbt_vars(), sort_keys=True).encode()).hexdigest()
+    return TARGET_DIR / RUN_PARSE_STATES / f"{digest[:16]}.msgpack"
+
+
+def run_target_path(name: str, settings: Settings) -> Path:
+    """A target folder of the run's own, seeded with dbt's partial-parse state.
+
+    dagster-dbt gives every dbt invocation a new, empty target folder, so that
+    two runs never write each other's artifacts; there dbt would parse the
+    whole project again (about 10 s of every run). Copied in: the state the
+    last run with the same settings left, else the one of the code location's
+    own parse (target/, `make manifest`). dbt then parses only the files that
+    changed since, or the whole project when the state does not apply.
+    """
+    target = TARGET_DIR / f"{name}-{uuid.uuid4().hex[:8]}"
+    target.mkdir(parents=True)
+    for state in (_state_of(settings), TARGET_DIR / PARTIAL_PARSE_FILE):
+        try:
+            shutil.copyfile(state, target / PARTIAL_PARSE_FILE)
+            break
+        except FileNotFoundError:
+            continue  # never parsed with these settings (or at all)
+    return target
+
+
+def keep_parse_state(target: Path, settings: Settings) -> None:
+    """The state the run's dbt wrote, kept (atomic rename) for the next run with its settings."""
+    state = target / PARTIAL_PARSE_FILE
+    if not state.exists():
+        return
+    kept = _state_of(settings)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    staged = kept.with_name(f".{kept.name}.{target.name}")
+    shutil.copyfile(state, staged)
+    os.replace(staged, kept)
+    states = []
+    for path in kept.parent.glob("*.msgpack"):
+        with contextlib.suppress(FileNotFoundError):  # another run pruned it meanwhile
+            states.append((path.stat().st_mtime, path))
+    for _, old in sorted(states, reverse=True)[RUN_PARSE_STATES_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 def dbt_cli_args(command: str, settings: Settings) -> list[str]:
@@ -133,9 +192,18 @@ def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         settings = handshake.settings
         # dbt fails at once on DuckDB's file lock: wait here, naming who holds it.
         wait_for_warehouse_lock(settings, context.log)
-        invocation = dbt.cli(dbt_cli_args("build", settings), context=context, raise_on_error=False)
-        # The problems and a progress line; every node's line stays in target/logs/dbt.log.
+        target = run_target_path(
+            f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}", settings
+        )
+        invocation = dbt.cli(
+            dbt_cli_args("build", settings),
+            context=context,
+            raise_on_error=False,
+            target_path=target,
+        )
+        # The problems and a progress line; every node's line stays in the run's dbt.log.
         yield from without_node_lines(iter(invocation.stream()))
+        keep_parse_state(target, settings)
         # dagster-dbt reports failed tests as failed asset checks and carries on;
         # an error-severity failure (a reconciliation, a contract, parity) must
         # stop the run here, so that nothing downstream is published.

@@ -402,7 +402,8 @@ DELTA_SQL = [
     select
         sfid('008', last_no + row_number() over (order by ts, Id)) as Id,
         Id as OpportunityId, StageName, Amount, Probability, CloseDate,
-        ForecastCategoryName as ForecastCategory, ts_z(ts) as CreatedDate, OwnerId as CreatedById
+        ForecastCategoryName as ForecastCategory, ts_z(ts) as CreatedDate, OwnerId as CreatedById,
+        'false' as IsDeleted
     from opp_changes, numbering
     where not deleted
     """,

@@ -181,6 +181,7 @@ def _crm_extracts() -> list[Extract]:
                 "ForecastCategory": "forecast_category",
                 "CreatedDate": "ts_z(ts)",
                 "CreatedById": "owner_id",
+                "IsDeleted": "'false'",
             },
             multi_version=False,
         ),
@@ -200,6 +201,7 @@ def _crm_extracts() -> list[Extract]:
                 # NULL means Own: half of the own calls leave it empty
                 "Scope__c": "case when scope = 'Team' then 'Team' "
                 "when u(fs_id, 'scope_blank') < 0.5 then null else 'Own' end",
+                "IsDeleted": "'false'",
             },
             multi_version=False,
             mess=("dup_identical",),
@@ -266,6 +268,7 @@ def _crm_extracts() -> list[Extract]:
                 "Executive_Access__c": "case when _mess = 'bad_score' and not too_high "
                 "then '-1' else s_exec::varchar end",
                 "Mutual_Value__c": "s_value::varchar",
+                "IsDeleted": "'false'",
             },
             multi_version=False,
             mess=("bad_score",),
@@ -286,6 +289,7 @@ def _crm_extracts() -> list[Extract]:
                 "Completed_Date__c": "d_iso(completed_date)",
                 "Cost__c": "cost::varchar",
                 "CurrencyIsoCode": "currency",
+                "IsDeleted": "'false'",
             },
             multi_version=False,
         ),

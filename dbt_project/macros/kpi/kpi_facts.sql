@@ -26,6 +26,7 @@
         'kpi_fact_relationship_forecasts',
         'kpi_fact_rep_months',
         'kpi_fact_sales_org_bookings',
+        'kpi_fact_sales_org_calibrated',
         'kpi_fact_sales_org_calls',
         'kpi_fact_sales_org_months',
         'kpi_fact_sales_org_quotas',

@@ -19,6 +19,7 @@
 -- depends_on: {{ ref('kpi_fact_relationship_forecasts') }}
 -- depends_on: {{ ref('kpi_fact_rep_months') }}
 -- depends_on: {{ ref('kpi_fact_sales_org_bookings') }}
+-- depends_on: {{ ref('kpi_fact_sales_org_calibrated') }}
 -- depends_on: {{ ref('kpi_fact_sales_org_calls') }}
 -- depends_on: {{ ref('kpi_fact_sales_org_months') }}
 -- depends_on: {{ ref('kpi_fact_sales_org_quotas') }}

@@ -3,6 +3,9 @@
 -- the month's first day (docs/kpi-rules.md finance_forecast; a version dated on the 1st
 -- belongs to the month), converted at its version_date. Should a version hold
 -- several rows for the month (for example one per currency), they are summed.
+-- A row without a rate on or before its version_date counts in no KPI: a
+-- version none of whose rows converts gives no finance forecast (NULL), not 0
+-- (which would read as a 100 % haircut).
 with
 
 fpa_forecasts as (
@@ -66,7 +69,7 @@ final as (
     select
         month,
         version_date,
-        cast(coalesce(sum(bookings_forecast_reporting), 0) as decimal(18, 2)) as finance_forecast_amount,
+        cast(sum(bookings_forecast_reporting) as decimal(18, 2)) as finance_forecast_amount,
         min(forecast_id) as forecast_id,
         sum(case when bookings_forecast_reporting is null then 1 else 0 end) as missing_fx_row_count,
         count(*) as forecast_row_count

@@ -2,7 +2,8 @@
 -- version is valid from its CreatedDate (UTC) until the next version's
 -- (valid_to NULL = still current). "The pipeline at time t" is the set of
 -- rows with valid_from <= t and (valid_to > t or valid_to is null).
--- History of deleted opportunities is excluded (it counts nowhere); history
+-- History of deleted opportunities and deleted history rows (IsDeleted) is
+-- excluded (it counts nowhere); history
 -- of opportunities absent from the Opportunity extract is kept on the
 -- unknown account, without currency. Amounts are converted at the row's own
 -- CloseDate rate.
@@ -72,7 +73,9 @@ versions as (
     from opportunity_history
     left join opportunities
         on opportunity_history.opportunity_id = opportunities.opportunity_id
-    where not coalesce(opportunities.is_deleted, false)
+    where
+        not coalesce(opportunities.is_deleted, false)
+        and not coalesce(opportunity_history.is_deleted, false)
 
 ),
 

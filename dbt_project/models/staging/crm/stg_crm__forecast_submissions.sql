@@ -26,7 +26,11 @@ renamed as (
         _drop_id as drop_id,
         _loaded_at as loaded_at
     from source
-    where version_rank = 1
+    where
+        version_rank = 1
+        -- a record deleted in Salesforce (IsDeleted, as queryAll exports it)
+        -- counts nowhere; its latest version decides
+        and not coalesce(IsDeleted, false)
 
 )
 

@@ -22,7 +22,10 @@ renamed as (
         CreatedDate as created_at,
         CreatedById as created_by_user_id,
         _drop_id as drop_id,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        -- a row deleted in Salesforce (IsDeleted, as queryAll exports it) counts
+        -- nowhere; kept here so an incremental build sees the delete arrive
+        coalesce(IsDeleted, false) as is_deleted
     from source
     where version_rank = 1
 
