@@ -233,3 +233,49 @@ def test_data_tests_after_an_incremental_build_check_the_rebuilt_units(
             "select table_name from duckdb_tables() where schema_name = 'incremental_state' "
             "and table_name like '%affected_units'"
         ).fetchall()
+
+
+KPI_TABLES = (
+    "kpi_company_monthly",
+    "kpi_account_monthly",
+    "kpi_rep_monthly",
+    "kpi_team_monthly",
+    "kpi_pipeline_category_monthly",
+)
+
+
+def units_built(warehouse: Path) -> dict[str, list[tuple]]:
+    """(month, entity_key) per KPI table its last build wrote; entity_key None: the whole month."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select model_name, month, entity_key from incremental_state.kpi_units_built"
+        ).fetchall()
+    built: dict[str, list[tuple]] = {}
+    for model_name, month, entity_key in rows:
+        built.setdefault(model_name.removeprefix("marts."), []).append((month, entity_key))
+    return built
+
+
+def test_the_kpi_tables_rebuilt_only_what_the_drop_changed(builds: dict[str, Path]) -> None:
+    """A full build writes every month; the daily build the account-months whose facts changed."""
+    target = builds["base"] / "target_incremental"
+    incremental, full = units_built(builds["incremental"]), units_built(builds["full"])
+    with duckdb.connect(str(builds["full"]), read_only=True) as con:
+        for table in KPI_TABLES:
+            applied = (target / "run/handshake/models/marts/kpis" / f"{table}.sql").read_text()
+            assert applied.lstrip().startswith("insert into"), applied[:200]
+            months = {row[0] for row in con.execute(f"select month from marts.{table}").fetchall()}
+            assert months <= {month for month, _ in full[table]}, table
+            assert all(entity_key is None for _, entity_key in full[table]), table
+        account_months = con.execute(
+            "select count(*) from (select distinct month, account_key from marts.kpi_account_monthly)"
+        ).fetchone()
+    rebuilt = incremental["kpi_account_monthly"]
+    assert account_months and rebuilt
+    # the drop's accounts in the months their facts changed: a few percent
+    assert all(entity_key is not None for _, entity_key in rebuilt), rebuilt[:5]
+    assert len(rebuilt) < 0.1 * account_months[0], (len(rebuilt), account_months[0])
+    # the month of the drop's own invoices and meetings was rebuilt for the company
+    assert max(month for month, _ in full["kpi_company_monthly"]) in {
+        month for month, _ in incremental["kpi_company_monthly"]
+    }

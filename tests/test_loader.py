@@ -680,3 +680,51 @@ def test_deltas_after_a_full_load_are_not_compared_by_size(landing: Path, con) -
     assert quiet_day.previous_key_share == pytest.approx(5 / 23)
     assert quiet_day.previous_was_full_snapshot is False
     assert not quiet_day.shrank
+
+
+# --------------------------------------------------------------------------- spreadsheet habits
+
+
+def test_a_header_column_without_a_name_is_an_extra_column(landing: Path, con) -> None:
+    """Excel's trailing delimiter (`...,IsDeleted,`) names no column: kept, reported, loaded."""
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER},\n"
+        "A1,Acme GmbH,DE,DE123,2024-01-01T09:30:00Z,2025-01-02T00:00:00Z,false,\n"
+        "A2,Beta,FR,,2024-02-01T00:00:00Z,2025-01-03T00:00:00Z,false,note\n",
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 0)
+    assert result.extra_columns == ["unnamed_8"]
+    extras = rows(con, "select Id, _extra_columns from raw_crm.account order by Id")
+    assert [(i, json.loads(e)) for i, e in extras] == [
+        ("A1", {"unnamed_8": None}),
+        ("A2", {"unnamed_8": "note"}),
+    ]
+
+
+def test_currency_codes_and_datetimes_in_lower_case(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        f"{FX_HEADER}\n2025-01-02,usd,0.9\n2025-01-02,USD,0.9\n2025-01-03, gbp ,1.17\n",
+    )
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER}\nA1,Acme GmbH,DE,,2024-01-01t09:30:00.000z,2025-01-02 10:00:00z,false\n",
+    )
+    results = by_file(load(landing, con))
+    fx = results["erp/2025-01-31/fx_rates.csv"]
+    # `usd` and `USD` are one key with the same rate: an identical duplicate, counted once
+    assert (fx.status, fx.rows_loaded, fx.rows_rejected, fx.duplicate_rows) == ("loaded", 2, 0, 1)
+    assert rows(con, "select currency from raw_erp.fx_rates order by currency") == [
+        ("GBP",),
+        ("USD",),
+    ]
+    account = results["crm/2025-01-31/Account.csv"]
+    assert (account.rows_loaded, account.rows_rejected) == (1, 0)
+    assert rows(con, "select CreatedDate, LastModifiedDate from raw_crm.account") == [
+        (datetime(2024, 1, 1, 9, 30), datetime(2025, 1, 2, 10, 0))
+    ]

@@ -27,6 +27,10 @@ class ColumnType(StrEnum):
     # A CRM Id written into another system by hand (an ERP's link to the CRM):
     # canonical 18 characters when it is Id-shaped, else kept as delivered.
     SALESFORCE_ID_HINT = "salesforce_id_hint"
+    # An ISO 4217 currency code in any letter case, stored upper case (`eur` is
+    # EUR, for keys too); a code without an FX rate is not refused here: its
+    # amounts land in the missing-FX bucket.
+    CURRENCY = "currency"
 
 
 # Warehouse (DuckDB) type of each contract type in the raw tables.
@@ -40,6 +44,7 @@ WAREHOUSE_TYPES: dict[ColumnType, str] = {
     ColumnType.DATE_OR_DATETIME: "timestamp",
     ColumnType.SALESFORCE_ID: "varchar",
     ColumnType.SALESFORCE_ID_HINT: "varchar",
+    ColumnType.CURRENCY: "varchar",
 }
 
 # The largest amount the facts hold: dbt converts amounts as decimal(17, 6)
@@ -219,7 +224,7 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
             _opt("Type"),
             _req("StageName"),
             _money("Amount", required=False, minimum=0),
-            _req("CurrencyIsoCode"),
+            _req("CurrencyIsoCode", ColumnType.CURRENCY),
             _opt("Probability", D, minimum=0, maximum=100),
             _req("CloseDate", DT),
             _category("ForecastCategoryName", FORECAST_CATEGORIES),
@@ -260,7 +265,7 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
             _req("Period_Month__c", DT),
             _category("Forecast_Category__c", SUBMISSION_CATEGORIES),
             _money("Amount__c", required=True, minimum=0),
-            _req("CurrencyIsoCode"),
+            _req("CurrencyIsoCode", ColumnType.CURRENCY),
             _req("Submitted_Date__c", DTS),
             _opt("Scope__c", allowed=SUBMISSION_SCOPES),
             _opt("IsDeleted", B),
@@ -276,7 +281,7 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
             _req("QuotaOwnerId", ID),
             _req("StartDate", DT),
             _money("QuotaAmount", required=True, minimum=0),
-            _req("CurrencyIsoCode"),
+            _req("CurrencyIsoCode", ColumnType.CURRENCY),
         ),
         "Monthly quota per user (optional object; StartDate is the month's first day).",
         unique_together=(("QuotaOwnerId", "StartDate"),),
@@ -325,7 +330,7 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
             _req("Course_Type__c", allowed=COURSE_TYPES),
             _req("Completed_Date__c", DT),
             _money("Cost__c", required=False, minimum=0),
-            _opt("CurrencyIsoCode"),
+            _opt("CurrencyIsoCode", ColumnType.CURRENCY),
             _opt("IsDeleted", B),
         ),
         "Sales training courses completed by reps.",
@@ -374,7 +379,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
             _req("document_type", allowed=DOCUMENT_TYPES),
             _req("invoice_date", DT),
             _opt("due_date", DT),
-            _req("currency"),
+            _req("currency", ColumnType.CURRENCY),
             _req("status", allowed=DOCUMENT_STATUSES),
             _opt("crm_opportunity_id", ID_HINT),
             _req("updated_at", TS),
@@ -406,7 +411,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
             _req("invoice_number"),
             _req("payment_date", DT),
             _money("amount", required=True),
-            _req("currency"),
+            _req("currency", ColumnType.CURRENCY),
         ),
         "Customer payments against invoices.",
     ),
@@ -416,7 +421,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         ("rate_date", "currency"),
         (
             _req("rate_date", DT),
-            _req("currency"),
+            _req("currency", ColumnType.CURRENCY),
             _req("rate_to_eur", D, greater_than=0, below_abs=RATE_LIMIT),
         ),
         "Daily exchange rates: the EUR value of one unit of the currency.",
@@ -431,7 +436,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
             _req("version_date", DT),
             _money("bookings_forecast", required=True),
             _money("revenue_forecast", required=True),
-            _req("currency"),
+            _req("currency", ColumnType.CURRENCY),
         ),
         "Finance's own forecast per month and version.",
     ),

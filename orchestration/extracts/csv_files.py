@@ -46,6 +46,10 @@ RAW_TEXT_LIMIT = 10_000
 _SENTINEL = "\x00handshake-end-of-file\x00"
 
 
+# The name an unnamed header column gets: unnamed_<its position, from 1>.
+UNNAMED_COLUMN = "unnamed_"
+
+
 class CsvFileError(Exception):
     """The file cannot be read as CSV at all; the message says why and what to do."""
 
@@ -132,7 +136,11 @@ def read_header(
     delimiter, header = max(candidates, key=lambda item: (_matched(obj, item[1]), len(item[1])))
     if not header or all(not name for name in header):
         raise CsvFileError(f"{relative}: empty file, no header row")
-    return delimiter, header
+    # A column without a name (Excel's trailing delimiter, `Id,Name,`) is an
+    # extra column like any other: kept under its position, reported, not fatal.
+    return delimiter, [
+        name or f"{UNNAMED_COLUMN}{position}" for position, name in enumerate(header, 1)
+    ]
 
 
 def other_delimiter_hint(path: Path, encoding: str, obj: ExtractObject) -> str | None:

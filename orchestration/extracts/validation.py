@@ -235,6 +235,12 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
                 f"case when list_contains([{labels}], {raw}) then {raw} when {_blank(raw)} then null "
                 f"else coalesce(case {key} {cases} end, {raw}) end"
             )
+        case ColumnType.CURRENCY:
+            # an ISO code in any case and with surrounding spaces is the code
+            return (
+                f"case when {_blank(raw)} then null "
+                f"else upper(trim({raw}, {sql_literal(WHITESPACE)})) end"
+            )
         case ColumnType.STRING:
             # text that is empty after trimming is missing; other text is kept as written
             return f"case when {_blank(raw)} then null else {raw} end"
@@ -271,9 +277,10 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
         case ColumnType.DATETIME | ColumnType.DATE_OR_DATETIME:
             # UTC written with a Z (as Salesforce does) parses as a plain
             # timestamp, twice as fast as the time-zone-aware cast that offsets need.
+            # ISO 8601 allows a lower-case t and z (RFC 3339): the rest is read in upper case.
             return (
                 f"case when suffix({text}, 'Z') then try_cast(rtrim({text}, 'Z') as timestamp) "
-                f"else (try_cast({text} as timestamptz) at time zone 'UTC') end"
+                f"else (try_cast(upper({text}) as timestamptz) at time zone 'UTC') end"
             )
     raise ValueError(column.type)
 
@@ -378,7 +385,7 @@ def build_validation_sql(
     for index, column in enumerate(obj.columns):
         raw = raw_of[column.name]
         parsed, text = f"_p{index}", f"_x{index}"
-        if column.type is ColumnType.STRING:
+        if column.type in (ColumnType.STRING, ColumnType.CURRENCY):
             blank = f"{parsed} is null"  # blank text parses as NULL
         else:
             trimmed_columns.append(f"{_trimmed(raw)} as {text}")
@@ -390,7 +397,11 @@ def build_validation_sql(
             problems.append(
                 _Problem(column, "missing_required", f"{parsed} is null and {blank}", "")
             )
-        if column.type not in (ColumnType.STRING, ColumnType.SALESFORCE_ID_HINT):
+        if column.type not in (
+            ColumnType.STRING,
+            ColumnType.CURRENCY,
+            ColumnType.SALESFORCE_ID_HINT,
+        ):
             type_name = column.type.value.replace("_", " ")
             problems.append(
                 _Problem(

@@ -131,6 +131,43 @@
 {%- endmacro %}
 
 {#-
+    kpi_sources(entity=none): what a KPI table reads. The measures of the
+    simple metrics grouped by (semantic model, time dimension), each group a
+    `source` (its kpi_fact view and time expression); per simple metric its
+    source and measure; and the metrics unavailable at this grain (a measure
+    without the entity).
+-#}
+{% macro kpi_sources(entity=none) -%}
+    {%- set sources = {} -%}
+    {%- set simple_columns = {} -%}
+    {%- set unavailable = [] -%}
+    {%- for node in graph.metrics.values() | sort(attribute='name') if node.type == 'simple' -%}
+        {%- set name = node.name -%}
+        {%- set found = _kpi_semantic_model_of_measure(node.type_params.measure.name) -%}
+        {%- set sm, measure = found.semantic_model, found.measure -%}
+        {%- set time_dimension = measure.agg_time_dimension or sm.defaults.agg_time_dimension -%}
+        {%- set entity_expr = _kpi_entity_expr(sm, entity) if entity else none -%}
+        {%- if entity and entity_expr is none -%}
+            {%- do unavailable.append(name) -%}
+        {%- else -%}
+            {%- set source_name = sm.name ~ '__' ~ time_dimension -%}
+            {%- if source_name not in sources -%}
+                {%- do sources.update({source_name: {
+                    'model': sm.model, 'time_expr': _kpi_dimension_expr(sm, time_dimension),
+                    'entity_expr': entity_expr, 'measures': {},
+                    'zero_months': _kpi_fact_of_model(sm).months_without_facts == 'zero'}}) -%}
+            {%- endif -%}
+            {%- do sources[source_name].measures.update({measure.name: measure}) -%}
+            {%- do simple_columns.update({name: {
+                'source': source_name, 'measure': measure.name,
+                'fill': node.type_params.measure.fill_nulls_with}}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return({'sources': sources, 'simple_columns': simple_columns, 'unavailable': unavailable}) }}
+{%- endmacro %}
+
+
+{#-
     kpi_table(entity=none): one row per (month[, entity key], kpi_code) with
     `value`, for every KPI metric whose measures all carry `entity`.
 -#}
@@ -153,31 +190,8 @@
     {%- set levels = _kpi_metric_levels() -%}
     {%- set max_level = levels.values() | max -%}
 
-    {#- Group the measures of the simple metrics by (semantic model, time dimension). -#}
-    {%- set sources = {} -%}
-    {%- set simple_columns = {} -%}
-    {%- set unavailable = [] -%}
-    {%- for name, node in metrics.items() if node.type == 'simple' -%}
-        {%- set found = _kpi_semantic_model_of_measure(node.type_params.measure.name) -%}
-        {%- set sm, measure = found.semantic_model, found.measure -%}
-        {%- set time_dimension = measure.agg_time_dimension or sm.defaults.agg_time_dimension -%}
-        {%- set entity_expr = _kpi_entity_expr(sm, entity) if entity else none -%}
-        {%- if entity and entity_expr is none -%}
-            {%- do unavailable.append(name) -%}
-        {%- else -%}
-            {%- set source_name = sm.name ~ '__' ~ time_dimension -%}
-            {%- if source_name not in sources -%}
-                {%- do sources.update({source_name: {
-                    'model': sm.model, 'time_expr': _kpi_dimension_expr(sm, time_dimension),
-                    'entity_expr': entity_expr, 'measures': {},
-                    'zero_months': _kpi_fact_of_model(sm).months_without_facts == 'zero'}}) -%}
-            {%- endif -%}
-            {%- do sources[source_name].measures.update({measure.name: measure}) -%}
-            {%- do simple_columns.update({name: {
-                'source': source_name, 'measure': measure.name,
-                'fill': node.type_params.measure.fill_nulls_with}}) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set read = kpi_sources(entity) -%}
+    {%- set sources, simple_columns, unavailable = read.sources, read.simple_columns, read.unavailable -%}
 
     {#- A metric is available at this grain when all its inputs are. -#}
     {%- set available = [] -%}
@@ -207,7 +221,9 @@ with
         {{ _kpi_aggregate(measure) }} as {{ measure_name }}{{ "," if not loop.last }}
         {% endfor %}
     from {{ ref(model_name) }}
-    {% if entity %}where {{ source.entity_expr }} is not null{% endif %}
+    where
+        {{ kpi_unit_filter(dbt.date_trunc('month', source.time_expr), source.entity_expr if entity else none) }}
+        {% if entity %}and {{ source.entity_expr }} is not null{% endif %}
     group by {{ dbt.date_trunc('month', source.time_expr) }}{% if entity %}, {{ source.entity_expr }}{% endif %}
 
 ),
@@ -216,7 +232,7 @@ with
 
     select distinct {{ dbt.date_trunc('month', source.time_expr) }} as month
     from {{ ref(model_name) }}
-    where is_empty_month_row
+    where is_empty_month_row and {{ kpi_month_filter(dbt.date_trunc('month', source.time_expr)) }}
 
 ),
 {% endif %}

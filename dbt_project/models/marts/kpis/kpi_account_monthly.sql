@@ -4,6 +4,9 @@
 -- the accounts add up to the company for additive KPIs.
 -- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
 {{ kpi_fact_dependencies() }}
+-- Incremental on DuckDB: only the account-months whose facts changed (macros/kpi/kpi_incremental.sql).
+{{ config(kpi_table_config('account', by_entity=true)) }}
+-- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
 
 with
 

@@ -2,6 +2,9 @@
 -- from its one definition in models/semantic/ (see macros/kpi/kpi_table.sql).
 -- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
 {{ kpi_fact_dependencies() }}
+-- Incremental on DuckDB: only the months whose facts changed (macros/kpi/kpi_incremental.sql).
+{{ config(kpi_table_config()) }}
+-- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
 
 with
 

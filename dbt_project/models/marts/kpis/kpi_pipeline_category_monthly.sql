@@ -4,6 +4,9 @@
 -- month_start_forecast_category of fct_sales_org_monthly.
 -- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
 {{ kpi_fact_dependencies() }}
+-- Incremental on DuckDB: only the months whose facts changed (macros/kpi/kpi_incremental.sql).
+{{ config(kpi_table_config('month_start_forecast_category')) }}
+-- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
 
 with
 

@@ -2,6 +2,9 @@
 -- the registry: the same definitions as kpi_company_monthly at rep grain.
 -- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
 {{ kpi_fact_dependencies() }}
+-- Incremental on DuckDB: only the months whose facts changed (macros/kpi/kpi_incremental.sql).
+{{ config(kpi_table_config('sales_rep')) }}
+-- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
 
 with
 

@@ -4,6 +4,9 @@
 -- team_key = the head's team_key); its value covers the whole subtree.
 -- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
 {{ kpi_fact_dependencies() }}
+-- Incremental on DuckDB: only the months whose facts changed (macros/kpi/kpi_incremental.sql).
+{{ config(kpi_table_config('team')) }}
+-- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
 
 with
 

@@ -1,0 +1,88 @@
+-- Fingerprints of what the KPI tables read: per KPI source (a semantic model
+-- and its time dimension, macros/kpi/kpi_table.sql kpi_sources) and month, the
+-- row count and the sum of the row hashes of its kpi_fact view rows (grain
+-- 'month'); the same per month and account for the sources the account KPIs
+-- read (grain 'account'; account_key NULL: the month's rows without an account
+-- that count there, the empty-month rows); and one row for the KPI registry's
+-- codes and grains (month NULL). A KPI table rebuilds only what changed since
+-- its last build (macros/kpi/kpi_incremental.sql).
+-- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
+{{ kpi_fact_dependencies() }}
+{%- set sources = kpi_sources().sources if execute else {} %}
+{%- set account_sources = kpi_sources('account').sources if execute else {} %}
+
+with
+
+registry as (
+
+    select * from {{ ref('kpi_registry') }}
+
+),
+
+{% for source_name, source in sources.items() | sort %}
+{%- set relation = ref(source.model.split("'")[1]) %}
+{%- set columns = adapter.get_columns_in_relation(relation) %}
+{%- set row_hash -%}
+    cast(hash({% for column in columns %}{{ adapter.quote(column.name) }}{{ ", " if not loop.last }}{% endfor %}) as decimal(38, 0))
+{%- endset %}
+{{ source_name }} as (
+
+    select
+        '{{ source_name }}' as kpi_source,
+        'month' as grain,
+        {{ dbt.cast(dbt.date_trunc('month', source.time_expr), 'date') }} as month,
+        cast(null as {{ dbt.type_string() }}) as account_key,
+        count(*) as row_count,
+        sum({{ row_hash }}) as row_hash_sum
+    from {{ relation }}
+    group by {{ dbt.date_trunc('month', source.time_expr) }}
+
+),
+{% if source_name in account_sources %}
+{%- set account = account_sources[source_name] %}
+{{ source_name }}__account as (
+
+    select
+        '{{ source_name }}' as kpi_source,
+        'account' as grain,
+        {{ dbt.cast(dbt.date_trunc('month', source.time_expr), 'date') }} as month,
+        cast({{ account.entity_expr }} as {{ dbt.type_string() }}) as account_key,
+        count(*) as row_count,
+        sum({{ row_hash }}) as row_hash_sum
+    from {{ relation }}
+    where
+        {{ account.entity_expr }} is not null
+        {% if account.zero_months %}or is_empty_month_row{% endif %}
+    group by {{ dbt.date_trunc('month', source.time_expr) }}, {{ account.entity_expr }}
+
+),
+{% endif %}
+{% endfor %}
+registry_fingerprint as (
+
+    select
+        'kpi_registry' as kpi_source,
+        'registry' as grain,
+        cast(null as date) as month,
+        cast(null as {{ dbt.type_string() }}) as account_key,
+        count(*) as row_count,
+        sum(cast(hash(kpi_code, grains) as decimal(38, 0))) as row_hash_sum
+    from registry
+
+),
+
+final as (
+
+    {% for source_name in sources | sort -%}
+    select * from {{ source_name }}
+    union all
+    {% if source_name in account_sources -%}
+    select * from {{ source_name }}__account
+    union all
+    {% endif -%}
+    {% endfor -%}
+    select * from registry_fingerprint
+
+)
+
+select * from final
