@@ -120,3 +120,34 @@ def test_publish_refuses_a_memory_limit_it_cannot_meet(tmp_path: Path) -> None:
     duckdb.connect(str(warehouse)).close()
     with pytest.raises(duckdb.Error):
         publish(warehouse, tmp_path / "publish", duckdb_config={"memory_limit": "not a size"})
+
+
+def test_duckdb_limits_are_set_once_when_dbt_opens_the_warehouse(tmp_path: Path) -> None:
+    """dbt-duckdb runs `settings` on every cursor it opens, `config_options` once, at connect.
+
+    Once a query has spilled, DuckDB refuses any later `SET temp_directory`,
+    even to the same folder (shown here), so a build that spilled failed at its
+    next cursor (seen at generator scale 50): the limits must be connect-time
+    options.
+    """
+    import duckdb
+    import yaml
+
+    duckdb_target = yaml.safe_load((REPO_ROOT / "dbt_project" / "profiles.yml").read_text())[
+        "handshake"
+    ]["outputs"]["duckdb"]
+    assert {"memory_limit", "threads", "temp_directory"} <= set(duckdb_target["config_options"])
+    assert not {"memory_limit", "threads", "temp_directory"} & set(duckdb_target["settings"])
+
+    spill = tmp_path / "spill"
+    con = duckdb.connect(
+        str(tmp_path / "w.duckdb"),
+        config={"memory_limit": "64MB", "threads": "1", "temp_directory": str(spill)},
+    )
+    con.execute(
+        "select count(*) from (select md5(range::varchar) s from range(3000000) order by s)"
+    )
+    assert spill.exists()  # the sort spilled
+    with pytest.raises(duckdb.Error, match="temporary directory"):
+        con.cursor().execute(f"set temp_directory = '{spill}'")
+    con.close()
