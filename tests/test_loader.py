@@ -673,6 +673,12 @@ def test_deltas_after_a_full_load_are_not_compared_by_size(landing: Path, con) -
         "crm/2025-02-28/Account.csv",
         _accounts(range(18, 23), modified="2025-02-10T00:00:00Z"),
     )
+    load(landing, con)
+    # the first delta after the initial full load: expected, not compared
+    first_delta = drop_sizes(con, [account])[account]
+    assert (first_delta.newest_rows, first_delta.previous_rows) == (5, 20)
+    assert (first_delta.previous_key_share, first_delta.shrank) == (None, False)
+
     write(landing, "crm/2025-03-31/Account.csv", _accounts(range(5, 6), "2025-03-03T00:00:00Z"))
     load(landing, con)
     quiet_day = drop_sizes(con, [account])[account]

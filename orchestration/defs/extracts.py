@@ -50,8 +50,8 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
                 description=(
                     f"The newest drop has at least {ROW_COUNT_DROP_WARN:.0%} of the rows "
                     "of the drop before when that one was a full snapshot (it held at least "
-                    f"{FULL_SNAPSHOT_KEY_SHARE:.0%} of the keys known by then); deltas are "
-                    "not compared by size."
+                    f"{FULL_SNAPSHOT_KEY_SHARE:.0%} of the keys known by then) and not the "
+                    "object's first delivery; deltas are not compared by size."
                 ),
             ),
         ]

@@ -4,9 +4,11 @@ Companies deliver an object either as full snapshots (every current row, each
 drop) or as deltas (what changed since the last drop), and often a full load
 first and deltas after it. A snapshot that suddenly holds far fewer rows than
 the one before is the classic sign of a cut-off export; a delta with fewer
-rows than the delta before is just a quieter day. So a drop is compared by
-rows only with a previous drop that was a full snapshot: one that held at
-least ``FULL_SNAPSHOT_KEY_SHARE`` of the object's keys known by then.
+rows than the delta before is just a quieter day, and the first delta after
+the initial full load is just that. So a drop is compared by rows only with a
+previous drop that was a full snapshot (one that held at least
+``FULL_SNAPSHOT_KEY_SHARE`` of the object's keys known by then) and not the
+object's first delivery.
 """
 
 from __future__ import annotations
@@ -103,8 +105,8 @@ def drop_sizes(
 ) -> dict[ExtractObject, DropSizes]:
     """The newest drop's rows against the drop before, for each object with a loaded drop.
 
-    The raw table is read only when the newest drop is much smaller, to tell
-    whether the drop before was a full snapshot.
+    The raw table is read only when the newest drop is much smaller and the
+    drop before was not the object's first, to tell whether it was a full snapshot.
     """
     per_drop = _rows_per_drop(con)
     sizes = {}
@@ -117,9 +119,10 @@ def drop_sizes(
             sizes[obj] = DropSizes(newest_drop, newest_rows)
             continue
         previous_drop, previous_rows = history[-2]
+        # after the initial load (the object's first drop) deltas are expected
         share = (
             key_share(con, obj, previous_drop)
-            if newest_rows < ROW_COUNT_DROP_WARN * previous_rows
+            if newest_rows < ROW_COUNT_DROP_WARN * previous_rows and len(history) > 2
             else None
         )
         sizes[obj] = DropSizes(newest_drop, newest_rows, previous_drop, previous_rows, share)
