@@ -73,7 +73,9 @@
 {%- endmacro %}
 
 
-{#- Predicate: the row of (month, entity) is in a unit this build writes. -#}
+{#- Predicate: the row of (month, entity) is in a unit this build writes (a
+    semi-join on both columns, not a key computed for every row; uncorrelated,
+    so a fact column named like a units column cannot be captured). -#}
 {% macro _kpi_unit_predicate(month_expr, entity_expr=none) -%}
     {%- set units = _kpi_state('kpi_units_built') -%}
     (
@@ -82,9 +84,8 @@
             where model_name = '{{ _kpi_model_name() }}' and entity_key is null
         )
         {%- if entity_expr %}
-        or {{ dbt.concat([dbt.cast(entity_expr, dbt.type_string()), "'|'", dbt.cast(dbt.cast(month_expr, 'date'), dbt.type_string())]) }} in (
-            select {{ dbt.concat(['entity_key', "'|'", dbt.cast('month', dbt.type_string())]) }}
-            from {{ units }}
+        or ({{ dbt.cast(month_expr, 'date') }}, {{ dbt.cast(entity_expr, dbt.type_string()) }}) in (
+            select month, entity_key from {{ units }}
             where model_name = '{{ _kpi_model_name() }}' and entity_key is not null
         )
         {%- endif %}
@@ -204,7 +205,18 @@
     select '{{ model_name }}', month, entity_key from final;
     {% if is_incremental() %}
     delete from {{ this }}
-    where {{ _kpi_unit_predicate('month', entity ~ '_key' if by_entity else none) }};
+    where month in (
+        select month from {{ _kpi_state('kpi_units_built') }}
+        where model_name = '{{ model_name }}' and entity_key is null
+    );
+    {% if by_entity %}
+    delete from {{ this }}
+    using {{ _kpi_state('kpi_units_built') }} as kpi_unit
+    where
+        kpi_unit.model_name = '{{ model_name }}'
+        and kpi_unit.month = {{ this }}.month
+        and kpi_unit.entity_key = {{ this }}.{{ entity }}_key;
+    {% endif %}
     {% endif %}
 {%- endmacro %}
 
