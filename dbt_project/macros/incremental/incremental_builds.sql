@@ -27,16 +27,18 @@
 {%- endmacro %}
 
 
-{% macro incremental_state_relation() -%}
+{#- A bookkeeping table of schema incremental_state (default: model_builds). -#}
+{% macro incremental_state_relation(identifier='model_builds') -%}
     {{ return(api.Relation.create(
-        database=target.database, schema='incremental_state', identifier='model_builds'
+        database=target.database, schema='incremental_state', identifier=identifier
     )) }}
 {%- endmacro %}
 
 
-{#- on-run-start: the bookkeeping table, created once before any model runs
-    (models that built at once and each created it failed with a DuckDB
-    catalog write-write conflict). -#}
+{#- on-run-start: the bookkeeping tables, created once before any model runs
+    (models that built at once and each created one failed with a DuckDB
+    catalog write-write conflict): the incremental models' builds, and the
+    KPI tables' fingerprints, definitions and units (macros/kpi/kpi_incremental.sql). -#}
 {% macro create_incremental_state() -%}
     {%- if target.type != 'duckdb' -%}
         {{ return('') }}
@@ -47,6 +49,16 @@
         loaded_until {{ dbt.type_timestamp() }},
         built_at {{ dbt.type_timestamp() }},
         units_rebuilt {{ dbt.type_bigint() }}
+    );
+    create table if not exists {{ incremental_state_relation('kpi_fingerprints') }} (
+        model_name varchar, kpi_source varchar, month date, entity_key varchar,
+        row_count bigint, row_hash_sum decimal(38, 0)
+    );
+    create table if not exists {{ incremental_state_relation('kpi_builds') }} (
+        model_name varchar, definition_md5 varchar
+    );
+    create table if not exists {{ incremental_state_relation('kpi_units_built') }} (
+        model_name varchar, month date, entity_key varchar
     )
 {%- endmacro %}
 

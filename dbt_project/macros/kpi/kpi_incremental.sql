@@ -27,13 +27,6 @@
     tables are plain tables and none of this runs.
 -#}
 
-{% macro _kpi_state(identifier) -%}
-    {{ return(api.Relation.create(
-        database=target.database, schema='incremental_state', identifier=identifier
-    )) }}
-{%- endmacro %}
-
-
 {% macro _kpi_model_name() -%}
     {{ return(this.schema ~ '.' ~ this.identifier) }}
 {%- endmacro %}
@@ -77,7 +70,7 @@
     semi-join on both columns, not a key computed for every row; uncorrelated,
     so a fact column named like a units column cannot be captured). -#}
 {% macro _kpi_unit_predicate(month_expr, entity_expr=none) -%}
-    {%- set units = _kpi_state('kpi_units_built') -%}
+    {%- set units = incremental_state_relation('kpi_units_built') -%}
     (
         {{ month_expr }} in (
             select month from {{ units }}
@@ -98,18 +91,9 @@
         {{ return('') }}
     {%- endif -%}
     {%- set model_name = _kpi_model_name() -%}
-    create table if not exists {{ _kpi_state('kpi_fingerprints') }} (
-        model_name varchar, kpi_source varchar, month date, entity_key varchar,
-        row_count bigint, row_hash_sum decimal(38, 0)
-    );
-    create table if not exists {{ _kpi_state('kpi_builds') }} (
-        model_name varchar, definition_md5 varchar
-    );
-    create table if not exists {{ _kpi_state('kpi_units_built') }} (
-        model_name varchar, month date, entity_key varchar
-    );
-    delete from {{ _kpi_state('kpi_units_built') }} where model_name = '{{ model_name }}';
-    insert into {{ _kpi_state('kpi_units_built') }} (model_name, month, entity_key)
+    {#- the tables are created once per run, on-run-start (create_incremental_state) -#}
+    delete from {{ incremental_state_relation('kpi_units_built') }} where model_name = '{{ model_name }}';
+    insert into {{ incremental_state_relation('kpi_units_built') }} (model_name, month, entity_key)
     with
 
     fingerprints_now as (
@@ -128,7 +112,7 @@
     fingerprints_before as (
 
         select kpi_source, month, entity_key, row_count, row_hash_sum
-        from {{ _kpi_state('kpi_fingerprints') }}
+        from {{ incremental_state_relation('kpi_fingerprints') }}
         where model_name = '{{ model_name }}'
 
     ),
@@ -158,7 +142,7 @@
         select
             exists (select 1 from differences where month is null)
             or not exists (
-                select 1 from {{ _kpi_state('kpi_builds') }}
+                select 1 from {{ incremental_state_relation('kpi_builds') }}
                 where
                     model_name = '{{ model_name }}'
                     and definition_md5 = '{{ _kpi_definition_md5() }}'
@@ -206,12 +190,12 @@
     {% if is_incremental() %}
     delete from {{ this }}
     where month in (
-        select month from {{ _kpi_state('kpi_units_built') }}
+        select month from {{ incremental_state_relation('kpi_units_built') }}
         where model_name = '{{ model_name }}' and entity_key is null
     );
     {% if by_entity %}
     delete from {{ this }}
-    using {{ _kpi_state('kpi_units_built') }} as kpi_unit
+    using {{ incremental_state_relation('kpi_units_built') }} as kpi_unit
     where
         kpi_unit.model_name = '{{ model_name }}'
         and kpi_unit.month = {{ this }}.month
@@ -226,13 +210,13 @@
         {{ return('') }}
     {%- endif -%}
     {%- set model_name = _kpi_model_name() -%}
-    delete from {{ _kpi_state('kpi_fingerprints') }} where model_name = '{{ model_name }}';
-    insert into {{ _kpi_state('kpi_fingerprints') }}
+    delete from {{ incremental_state_relation('kpi_fingerprints') }} where model_name = '{{ model_name }}';
+    insert into {{ incremental_state_relation('kpi_fingerprints') }}
         (model_name, kpi_source, month, entity_key, row_count, row_hash_sum)
     select '{{ model_name }}', kpi_source, month, entity_key, row_count, row_hash_sum
     from ({{ _kpi_fingerprints_now(entity, by_entity) }}) as fingerprints_now;
-    delete from {{ _kpi_state('kpi_builds') }} where model_name = '{{ model_name }}';
-    insert into {{ _kpi_state('kpi_builds') }} (model_name, definition_md5)
+    delete from {{ incremental_state_relation('kpi_builds') }} where model_name = '{{ model_name }}';
+    insert into {{ incremental_state_relation('kpi_builds') }} (model_name, definition_md5)
     values ('{{ model_name }}', '{{ _kpi_definition_md5() }}')
 {%- endmacro %}
 
@@ -251,7 +235,7 @@
 {% macro kpi_month_filter(month_expr) -%}
     {%- if target.type == 'duckdb' and config.get('materialized') == 'incremental' -%}
         {{ month_expr }} in (
-            select month from {{ _kpi_state('kpi_units_built') }}
+            select month from {{ incremental_state_relation('kpi_units_built') }}
             where model_name = '{{ _kpi_model_name() }}'
         )
     {%- else -%}
