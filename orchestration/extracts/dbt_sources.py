@@ -66,7 +66,7 @@ def render_sources(system: str) -> str:
         "version: 2",
         "",
         "sources:",
-        f"  - name: raw_{system}",
+        f"  - name: {system}",
         f'    description: "{SYSTEM_TITLES[system]}, loaded by Dagster: every version of every row."',
         f"    schema: raw_{system}",
         "    loaded_at_field: _loaded_at",

@@ -9,7 +9,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['Id']) }} as version_rank
-    from {{ source('raw_crm', 'forecasting_quota') }}
+    from {{ source('crm', 'forecasting_quota') }}
 
 ),
 
