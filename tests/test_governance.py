@@ -185,25 +185,24 @@ def test_sources_are_named_after_their_folder_and_renamed_once(manifest: dict[st
         for parent in model["depends_on"]["nodes"]:
             if parent.startswith("source.") and model["name"] != "stg_raw_meta__withdrawn_rows":
                 readers[parent].append(model["name"])
-    problems = []
+    problems: set[str] = set()
     for source in manifest["sources"].values():
         if source["package_name"] != "handshake":
             continue
-        folder = source["original_file_path"].split("/")
-        expected = folder[2] if len(folder) > 3 else source["source_name"]
+        expected = source["original_file_path"].removeprefix("models/staging/").split("/")[0]
         if source["source_name"] != expected:
-            problems.append(
+            problems.add(
                 f"{source['original_file_path']}: source {source['source_name']} lives in "
                 f"models/staging/{expected}/: name it {expected} (keep schema: as it is)"
             )
         models = readers.get(source["unique_id"], [])
         if source["source_name"] != "raw_meta" and len(models) > 1:
-            problems.append(
+            problems.add(
                 f"{source['source_name']}.{source['name']} is renamed by {sorted(models)}: "
                 f"read it in one base model (base_{source['source_name']}__<entity>s) "
                 "and ref that"
             )
         for model in models:
             if not model.startswith(("stg_", "base_")):
-                problems.append(f"{model} reads source {source['unique_id']}: only staging may")
-    assert not problems, "\n".join(problems)
+                problems.add(f"{model} reads source {source['unique_id']}: only staging may")
+    assert not problems, "\n".join(sorted(problems))

@@ -107,7 +107,9 @@ sources:
 
 def rendered_files() -> dict[Path, str]:
     files = {sources_path(system): render_sources(system) for system in SYSTEMS}
-    files[DBT_PROJECT_DIR / "models" / "staging" / "_raw_meta__sources.yml"] = render_meta_sources()
+    files[DBT_PROJECT_DIR / "models" / "staging" / "raw_meta" / "_raw_meta__sources.yml"] = (
+        render_meta_sources()
+    )
     return files
 
 
