@@ -292,7 +292,7 @@ def _run_status(run_id: str | None, landing_dir: Path | None) -> str:
 
 
 def _never_delivered() -> str:
-    """SQL: the contract objects no run ever loaded a file of (their KPIs are NULL), as text."""
+    """SQL: the contract objects no run ever loaded a file of that was not withdrawn (their KPIs are NULL), as text."""
     objects = ", ".join(f"({sql_literal(obj.system)}, {sql_literal(obj.name)})" for obj in OBJECTS)
     return f"""
         select coalesce(string_agg(contract.system || '/' || contract.name, ', '
@@ -300,9 +300,14 @@ def _never_delivered() -> str:
         from (values {objects}) as contract (system, name)
         where not exists (
             select 1 from warehouse.{LEDGER_TABLE} as ledger
-            where ledger.status in ('loaded', 'skipped_duplicate')
+            where ledger.status = 'loaded'
                 and ledger.system = contract.system
                 and lower(ledger.object) = lower(contract.name)
+                and not exists (
+                    select 1 from warehouse.{LEDGER_TABLE} as withdrawal
+                    where withdrawal.status = 'withdrawn'
+                        and withdrawal.withdraws_load_id = ledger.load_id
+                )
         )
     """
 

@@ -6,7 +6,10 @@ Loader headers, CRLF, datetimes with offsets or without a zone, 15- and
 18-character Ids in either case, a header-only file, a line before its
 header, a refund, a credit note on a won deal, deleted records (IsDeleted). It never delivered
 OpportunityHistory: the pipeline KPIs are NULL, but bookings and everything
-built on them (quota attainment, forecast accuracy and bias) are not.
+built on them (quota attainment, forecast accuracy and bias) are not. A drop
+sent by mistake (crm/2025-06-11: an OpportunityHistory file and a quota of
+99,000) is withdrawn before the build: it counts nowhere, and OpportunityHistory
+is still never delivered.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.extracts.withdraw import withdraw_drop
+from orchestration.publish import _never_delivered
 from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures"
 APRIL, MAY, JUNE = "2025-04-01", "2025-05-01", "2025-06-01"
+WITHDRAWN_DROP = "2025-06-11"
 U1, U2, U4, U5 = (
     "005AU0000000Ur1YAE",
     "005AU0000000Ur2YAE",
@@ -40,6 +46,9 @@ def con(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Iterato
     results = load_landing(root / "landing", warehouse, FIXTURES / "export_quirks_company")
     loaded = {r.landing_file.relative_path: r.status for r in results if r.status != "ignored"}
     assert set(loaded.values()) == {"loaded"}, loaded
+    with duckdb.connect(str(warehouse)) as writer:
+        withdrawn = withdraw_drop(writer, f"crm/{WITHDRAWN_DROP}", reason="sent by mistake")
+    assert len(withdrawn) == 2
     run_dbt(BUILD_WITHOUT_TESTS, warehouse, target_path=root / "target")
     connection = duckdb.connect(str(warehouse), read_only=True)
     yield connection
@@ -88,6 +97,8 @@ def test_without_opportunity_history_bookings_still_make_attainment_and_accuracy
     # call learns from the bookings the history knew, not a made-up factor of 0)
     june = company(con, JUNE)
     assert june["sales_forecast"] == 5000  # U5's Team call replaces the roll-up
+    # neither the withdrawn drop's quota (99,000 for U1) nor its OpportunityHistory counts:
+    # the object is still never delivered, so its KPIs are NULL, not 0
     for code in (
         "open_pipeline",
         "weighted_pipeline",
@@ -98,6 +109,9 @@ def test_without_opportunity_history_bookings_still_make_attainment_and_accuracy
     ):
         assert may[code] is None, code
         assert june[code] is None, code
+    # and the published run status says so
+    never = con.execute(f"select ({_never_delivered().replace('warehouse.', '')})").fetchone()[0]
+    assert never.split(", ") == ["crm/OpportunityHistory", "erp/fpa_forecast"]
 
 
 def test_sales_kpis_of_quirky_opportunity_and_training_exports(
