@@ -4,7 +4,8 @@ tests/fixtures/export_quirks/ (its README has the arithmetic) is a small
 company whose files carry what real Salesforce and ERP exports carry: Data
 Loader headers, CRLF, datetimes with offsets or without a zone, 15- and
 18-character Ids in either case, a header-only file, a line before its
-header, a refund, a credit note on a won deal, deleted records (IsDeleted). It never delivered
+header, a refund, a credit note on a won deal, deleted records (IsDeleted), ERP numbers
+padded with spaces. It never delivered
 OpportunityHistory: the pipeline KPIs are NULL, but bookings and everything
 built on them (quota attainment, forecast accuracy and bias) are not. A drop
 sent by mistake (crm/2025-06-11: an OpportunityHistory file and a quota of

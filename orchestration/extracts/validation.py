@@ -241,6 +241,11 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
                 f"case when {_blank(raw)} then null "
                 f"else upper(trim({raw}, {sql_literal(WHITESPACE)})) end"
             )
+        case ColumnType.STRING if column.trimmed:
+            # an identifier: without surrounding whitespace (`C1 ` is `C1`)
+            return (
+                f"case when {_blank(raw)} then null else trim({raw}, {sql_literal(WHITESPACE)}) end"
+            )
         case ColumnType.STRING:
             # text that is empty after trimming is missing; other text is kept as written
             return f"case when {_blank(raw)} then null else {raw} end"

@@ -10,7 +10,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['Id']) }} as version_rank
-    from {{ raw_rows('raw_crm', 'forecasting_quota') }}
+    from {{ raw_rows('crm', 'forecasting_quota') }}
 
 ),
 
