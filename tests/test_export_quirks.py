@@ -10,7 +10,9 @@ OpportunityHistory: the pipeline KPIs are NULL, but bookings and everything
 built on them (quota attainment, forecast accuracy and bias) are not. A drop
 sent by mistake (crm/2025-06-11: an OpportunityHistory file and a quota of
 99,000) is withdrawn before the build: it counts nowhere, and OpportunityHistory
-is still never delivered.
+is still never delivered. payments.csv is first delivered with a wrong payment
+and then corrected in place (same drop, same path): the corrected file replaces
+the first one, the payment it no longer holds included.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, run_dbt
 FIXTURES = Path(__file__).parent / "fixtures"
 APRIL, MAY, JUNE = "2025-04-01", "2025-05-01", "2025-06-01"
 WITHDRAWN_DROP = "2025-06-11"
+CORRECTED_FILE = "erp/2025-06-10/payments.csv"
 U1, U2, U4, U5 = (
     "005AU0000000Ur1YAE",
     "005AU0000000Ur2YAE",
@@ -42,11 +45,21 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Iterator:
     root = tmp_path_factory.mktemp("export_quirks")
-    shutil.copytree(FIXTURES / "export_quirks", root / "landing")
+    landing, company_dir = root / "landing", FIXTURES / "export_quirks_company"
+    shutil.copytree(FIXTURES / "export_quirks", landing)
+    # payments.csv was first delivered with a wrong payment (PY9), then corrected in place
+    corrected = landing / CORRECTED_FILE
+    shutil.copy(FIXTURES / "export_quirks_first_delivery" / CORRECTED_FILE, corrected)
     warehouse = root / "warehouse.duckdb"
-    results = load_landing(root / "landing", warehouse, FIXTURES / "export_quirks_company")
+    results = load_landing(landing, warehouse, company_dir)
     loaded = {r.landing_file.relative_path: r.status for r in results if r.status != "ignored"}
     assert set(loaded.values()) == {"loaded"}, loaded
+    shutil.copy(FIXTURES / "export_quirks" / CORRECTED_FILE, corrected)
+    again = {
+        r.landing_file.relative_path: r.status
+        for r in load_landing(landing, warehouse, company_dir)
+    }
+    assert {path for path, status in again.items() if status == "loaded"} == {CORRECTED_FILE}
     with duckdb.connect(str(warehouse)) as writer:
         withdrawn = withdraw_drop(writer, f"crm/{WITHDRAWN_DROP}", reason="sent by mistake")
     assert len(withdrawn) == 2
@@ -168,6 +181,10 @@ def test_finance_cash_and_relationship_kpis(con: duckdb.DuckDBPyConnection) -> N
     }
     assert {code: may[code] for code in expected} == pytest.approx(expected)
     assert near(may["dso"], 950 / 1850 * 92)
+    # PY9 (500 on I3) was only in the first delivery of payments.csv: it counts nowhere
+    assert con.execute(
+        "select count(*) from marts.fct_payments where payment_id = 'PY9'"
+    ).fetchone() == (0,)
     assert company(con, APRIL)["respected_advisor_share"] == 1 / 2
     matches = dict(
         con.execute(

@@ -1,16 +1,12 @@
--- The unit keys of raw rows whose load was withdrawn, with when: the
+-- The unit keys of raw rows whose load was withdrawn (or replaced by a
+-- corrected re-delivery of its file in its drop), with when: the
 -- incrementally built facts rebuild these units after a withdrawal
 -- (macros/incremental/affected_units.sql), as they rebuild units loaded since.
 with
 
 withdrawals as (
 
-    select
-        withdraws_load_id as load_id,
-        min(finished_at) as withdrawn_at
-    from {{ source('raw_meta', 'load_ledger') }}
-    where status = 'withdrawn' and withdraws_load_id is not null
-    group by withdraws_load_id
+    select * from {{ withdrawn_loads() }} as withdrawn_loads
 
 ),
 
