@@ -22,6 +22,12 @@ from rich.progress import (
 )
 
 
+def at_a_tenth(done: int, total: int) -> bool:
+    """Whether step `done` (1 to `total`) is the first to reach another tenth of them:
+    ten log lines for a long run, the last step always among them, one per step for a short one."""
+    return done * 10 // total != (done - 1) * 10 // total
+
+
 class Steps:
     """Report each finished or started step of a run with `step`."""
 

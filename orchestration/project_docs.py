@@ -48,6 +48,8 @@ def _allowed(column: Column) -> str:
         parts.append(f"> {column.greater_than:g}")
     if column.below_abs is not None:
         parts.append(f"absolute value below {column.below_abs:g}")
+    if column.trimmed:
+        parts.append("an identifier: surrounding spaces are dropped")
     return "; ".join(parts)
 
 

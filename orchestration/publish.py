@@ -31,6 +31,7 @@ import duckdb
 from orchestration.extracts.contract import OBJECTS
 from orchestration.extracts.raw_tables import LEDGER_TABLE
 from orchestration.kpi_history import attach_for_publication, copy_into_publication
+from orchestration.progress import at_a_tenth
 from orchestration.sql_text import quote, sql_literal
 from orchestration.warehouse_io import DiskFull, is_disk_full, wait_while_locked
 
@@ -292,7 +293,7 @@ def _run_status(run_id: str | None, landing_dir: Path | None) -> str:
 
 
 def _never_delivered() -> str:
-    """SQL: the contract objects no run ever loaded a file of (their KPIs are NULL), as text."""
+    """SQL: the contract objects no run ever loaded a file of that was not withdrawn (their KPIs are NULL), as text."""
     objects = ", ".join(f"({sql_literal(obj.system)}, {sql_literal(obj.name)})" for obj in OBJECTS)
     return f"""
         select coalesce(string_agg(contract.system || '/' || contract.name, ', '
@@ -300,9 +301,14 @@ def _never_delivered() -> str:
         from (values {objects}) as contract (system, name)
         where not exists (
             select 1 from warehouse.{LEDGER_TABLE} as ledger
-            where ledger.status in ('loaded', 'skipped_duplicate')
+            where ledger.status = 'loaded'
                 and ledger.system = contract.system
                 and lower(ledger.object) = lower(contract.name)
+                and not exists (
+                    select 1 from warehouse.{LEDGER_TABLE} as withdrawal
+                    where withdrawal.status = 'withdrawn'
+                        and withdrawal.withdraws_load_id = ledger.load_id
+                )
         )
     """
 
@@ -345,12 +351,13 @@ def _write_release(
         ).fetchall()
         descriptions = _descriptions(con)
         attach_for_publication(kpi_history, con)
+        log.info(f"publishing {len(tables)} tables of {warehouse.name} into {new_database}")
         # One transaction: every table is written once, with its descriptions,
         # and the file is committed once.
         con.execute("begin transaction")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema release.{quote(schema)}")
-        for schema, table in tables:
+        for done, (schema, table) in enumerate(tables, start=1):
             target = f"release.{quote(schema)}.{quote(table)}"
             # `create table as` answers the number of rows it wrote.
             rows += con.execute(
@@ -359,6 +366,10 @@ def _write_release(
             for statement in descriptions.get((schema, table), []):
                 con.execute(statement)
             published.append(f"{schema}.{table}")
+            if at_a_tenth(done, len(tables)):
+                log.info(
+                    f"[{done}/{len(tables)} tables] copied up to {schema}.{table}: {rows} rows"
+                )
         published += copy_into_publication(con)
         status = _run_status(run_id, landing_dir)
         con.execute(
@@ -385,13 +396,16 @@ def _write_release(
         con.execute("commit")
         if parquet_dir is not None:
             parquet_dir.mkdir()
-            for name in [*published, "marts.publication_status"]:
+            parquet_tables = [*published, "marts.publication_status"]
+            for done, name in enumerate(parquet_tables, start=1):
                 schema, table = name.split(".", 1)
                 con.execute(
                     f"copy release.{quote(schema)}.{quote(table)} to "
                     f"{sql_literal(str(parquet_dir / f'{name}.parquet'))} "
                     "(format parquet, compression zstd)"
                 )
+                if at_a_tenth(done, len(parquet_tables)):
+                    log.info(f"[{done}/{len(parquet_tables)} Parquet files] written up to {name}")
         con.execute("detach release")
         con.execute("detach kpi_history")
         con.execute("detach warehouse")

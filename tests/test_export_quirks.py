@@ -4,9 +4,15 @@ tests/fixtures/export_quirks/ (its README has the arithmetic) is a small
 company whose files carry what real Salesforce and ERP exports carry: Data
 Loader headers, CRLF, datetimes with offsets or without a zone, 15- and
 18-character Ids in either case, a header-only file, a line before its
-header, a refund, a credit note on a won deal, deleted records (IsDeleted). It never delivered
+header, a refund, a credit note on a won deal, deleted records (IsDeleted), ERP numbers
+padded with spaces. It never delivered
 OpportunityHistory: the pipeline KPIs are NULL, but bookings and everything
-built on them (quota attainment, forecast accuracy and bias) are not.
+built on them (quota attainment, forecast accuracy and bias) are not. A drop
+sent by mistake (crm/2025-06-11: an OpportunityHistory file and a quota of
+99,000) is withdrawn before the build: it counts nowhere, and OpportunityHistory
+is still never delivered. payments.csv is first delivered with a wrong payment
+and then corrected in place (same drop, same path): the corrected file replaces
+the first one, the payment it no longer holds included.
 """
 
 from __future__ import annotations
@@ -18,10 +24,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.extracts.withdraw import withdraw_drop
+from orchestration.publish import _never_delivered
 from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures"
 APRIL, MAY, JUNE = "2025-04-01", "2025-05-01", "2025-06-01"
+WITHDRAWN_DROP = "2025-06-11"
+CORRECTED_FILE = "erp/2025-06-10/payments.csv"
 U1, U2, U4, U5 = (
     "005AU0000000Ur1YAE",
     "005AU0000000Ur2YAE",
@@ -35,11 +45,24 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Iterator:
     root = tmp_path_factory.mktemp("export_quirks")
-    shutil.copytree(FIXTURES / "export_quirks", root / "landing")
+    landing, company_dir = root / "landing", FIXTURES / "export_quirks_company"
+    shutil.copytree(FIXTURES / "export_quirks", landing)
+    # payments.csv was first delivered with a wrong payment (PY9), then corrected in place
+    corrected = landing / CORRECTED_FILE
+    shutil.copy(FIXTURES / "export_quirks_first_delivery" / CORRECTED_FILE, corrected)
     warehouse = root / "warehouse.duckdb"
-    results = load_landing(root / "landing", warehouse, FIXTURES / "export_quirks_company")
+    results = load_landing(landing, warehouse, company_dir)
     loaded = {r.landing_file.relative_path: r.status for r in results if r.status != "ignored"}
     assert set(loaded.values()) == {"loaded"}, loaded
+    shutil.copy(FIXTURES / "export_quirks" / CORRECTED_FILE, corrected)
+    again = {
+        r.landing_file.relative_path: r.status
+        for r in load_landing(landing, warehouse, company_dir)
+    }
+    assert {path for path, status in again.items() if status == "loaded"} == {CORRECTED_FILE}
+    with duckdb.connect(str(warehouse)) as writer:
+        withdrawn = withdraw_drop(writer, f"crm/{WITHDRAWN_DROP}", reason="sent by mistake")
+    assert len(withdrawn) == 2
     run_dbt(BUILD_WITHOUT_TESTS, warehouse, target_path=root / "target")
     connection = duckdb.connect(str(warehouse), read_only=True)
     yield connection
@@ -88,6 +111,8 @@ def test_without_opportunity_history_bookings_still_make_attainment_and_accuracy
     # call learns from the bookings the history knew, not a made-up factor of 0)
     june = company(con, JUNE)
     assert june["sales_forecast"] == 5000  # U5's Team call replaces the roll-up
+    # neither the withdrawn drop's quota (99,000 for U1) nor its OpportunityHistory counts:
+    # the object is still never delivered, so its KPIs are NULL, not 0
     for code in (
         "open_pipeline",
         "weighted_pipeline",
@@ -98,6 +123,9 @@ def test_without_opportunity_history_bookings_still_make_attainment_and_accuracy
     ):
         assert may[code] is None, code
         assert june[code] is None, code
+    # and the published run status says so
+    never = con.execute(f"select ({_never_delivered().replace('warehouse.', '')})").fetchone()[0]
+    assert never.split(", ") == ["crm/OpportunityHistory", "erp/fpa_forecast"]
 
 
 def test_sales_kpis_of_quirky_opportunity_and_training_exports(
@@ -153,6 +181,10 @@ def test_finance_cash_and_relationship_kpis(con: duckdb.DuckDBPyConnection) -> N
     }
     assert {code: may[code] for code in expected} == pytest.approx(expected)
     assert near(may["dso"], 950 / 1850 * 92)
+    # PY9 (500 on I3) was only in the first delivery of payments.csv: it counts nowhere
+    assert con.execute(
+        "select count(*) from marts.fct_payments where payment_id = 'PY9'"
+    ).fetchone() == (0,)
     assert company(con, APRIL)["respected_advisor_share"] == 1 / 2
     matches = dict(
         con.execute(

@@ -172,3 +172,37 @@ def test_singular_tests_on_several_models_name_their_asset(manifest: dict[str, A
                 "meta={'dagster': {'ref': {'name': '<model it checks>'}}} to its config, "
                 "so Dagster shows it as a check of that asset"
             )
+
+
+def test_sources_are_named_after_their_folder_and_renamed_once(manifest: dict[str, Any]) -> None:
+    """A source is named after the staging folder that reads it (`crm`, `erp`, ...; its
+    schema may differ), and one model renames each raw table: a second reader goes through
+    a base model (models/staging/<source>/base/). stg_raw_meta__withdrawn_rows reads the
+    raw tables a withdrawal concerns for their keys only, and every staging model reads the
+    load ledger through raw_rows(); both are deliberate (docs/contributing.md)."""
+    readers: dict[str, list[str]] = defaultdict(list)
+    for model in _models(manifest):
+        for parent in model["depends_on"]["nodes"]:
+            if parent.startswith("source.") and model["name"] != "stg_raw_meta__withdrawn_rows":
+                readers[parent].append(model["name"])
+    problems: set[str] = set()
+    for source in manifest["sources"].values():
+        if source["package_name"] != "handshake":
+            continue
+        expected = source["original_file_path"].removeprefix("models/staging/").split("/")[0]
+        if source["source_name"] != expected:
+            problems.add(
+                f"{source['original_file_path']}: source {source['source_name']} lives in "
+                f"models/staging/{expected}/: name it {expected} (keep schema: as it is)"
+            )
+        models = readers.get(source["unique_id"], [])
+        if source["source_name"] != "raw_meta" and len(models) > 1:
+            problems.add(
+                f"{source['source_name']}.{source['name']} is renamed by {sorted(models)}: "
+                f"read it in one base model (base_{source['source_name']}__<entity>s) "
+                "and ref that"
+            )
+        for model in models:
+            if not model.startswith(("stg_", "base_")):
+                problems.add(f"{model} reads source {source['unique_id']}: only staging may")
+    assert not problems, "\n".join(sorted(problems))

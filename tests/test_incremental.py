@@ -270,6 +270,16 @@ def test_the_kpi_tables_rebuilt_only_what_the_drop_changed(builds: dict[str, Pat
         account_months = con.execute(
             "select count(*) from (select distinct month, account_key from marts.kpi_account_monthly)"
         ).fetchone()
+    # every data test on a KPI table read the units its build wrote, not the table
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    kpi_tests = [
+        result["compiled_code"]
+        for result in json.loads((target / "run_results.json").read_text())["results"]
+        if (nodes.get(result["unique_id"], {}).get("attached_node") or "").split(".")[-1]
+        in KPI_TABLES
+    ]
+    assert len(kpi_tests) >= len(KPI_TABLES)
+    assert all("kpi_units_built" in code for code in kpi_tests)
     rebuilt = incremental["kpi_account_monthly"]
     assert account_months and rebuilt
     # the drop's accounts in the months their facts changed: a few percent

@@ -232,6 +232,48 @@ def test_identical_duplicates_count_once(landing: Path, con) -> None:
     assert rows(con, "select duplicate_rows from raw_meta.load_ledger") == [(1,)]
 
 
+def test_rows_of_empty_fields_are_no_records(landing: Path, con) -> None:
+    """A spreadsheet saves trailing `,,,` rows: like blank lines, neither loaded nor rejected.
+
+    Both ways a file is read: as it is (one line per record), and split by
+    Python's csv module (a quoted line break, CRLF, a BOM); a row with one
+    value is still a record, and is rejected for what it lacks.
+    """
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        f"{FX_HEADER}\n2025-01-01,USD,0.9\n,,\n , ,\n2025-01-02,USD,0.91\n,,\n,USD,\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/customers.csv",
+        "\ufeffcustomer_number,name,city,created_at,updated_at\r\n"
+        'C1,"Acme\r\nGmbH",Berlin,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z\r\n'
+        ",,,,\r\n,,,,\r\n",
+    )
+    results = by_file(load(landing, con))
+    fx, customers = results["erp/2025-01-31/fx_rates.csv"], results["erp/2025-01-31/customers.csv"]
+    assert (fx.rows_in_file, fx.rows_loaded, fx.rows_rejected) == (3, 2, 1)
+    assert (customers.rows_in_file, customers.rows_loaded, customers.rows_rejected) == (1, 1, 0)
+    assert rows(con, "select object, line_number from raw_meta.load_rejects") == [("fx_rates", 7)]
+    assert rows(con, "select name from raw_erp.customers") == [("Acme\r\nGmbH",)]
+
+
+def test_a_file_corrected_in_place_loads_each_new_version(landing: Path, con) -> None:
+    """Loaded, corrected in place, then put back: every change loads (and the newest
+    version is what its drop holds, dbt macro withdrawn_loads); an unchanged file is skipped."""
+    first = f"{FX_HEADER}\n2025-01-01,USD,0.9\n"
+    corrected = f"{FX_HEADER}\n2025-01-01,USD,0.95\n"
+    statuses = []
+    for text in (first, first, corrected, first):
+        write(landing, "erp/2025-01-31/fx_rates.csv", text)
+        statuses += [result.status for result in load(landing, con)]
+    assert statuses == ["loaded", "skipped_duplicate", "loaded", "loaded"]
+    assert rows(
+        con, "select rate_to_eur from raw_erp.fx_rates order by _loaded_at desc limit 1"
+    ) == [(Decimal("0.9"),)]
+
+
 def test_conflicting_duplicate_keys_are_all_rejected(landing: Path, con) -> None:
     write(
         landing,

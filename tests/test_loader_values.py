@@ -283,6 +283,44 @@ def test_text_that_is_only_whitespace_is_missing(landing: Path, con) -> None:
     ]
 
 
+def test_erp_numbers_padded_with_spaces_name_the_same_record(landing: Path, con) -> None:
+    """A fixed-width ERP export pads its numbers (`C1    `): they still join; names keep theirs."""
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
+        f"INV-1   ,C1    ,invoice,2025-01-05,EUR,posted,{TS}\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoice_lines.csv",
+        "invoice_number,line_number,item_code,quantity,unit_price,net_amount,updated_at\n"
+        f'" INV-1",1,"SUB ",1,100,100,{TS}\n'
+        f"INV-1 ,1,SUB,1,100,100,{TS}\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/payments.csv",
+        "payment_id,invoice_number,payment_date,amount,currency\n P1 ,INV-1\t,2025-01-20,100,EUR\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/customers.csv",
+        f'customer_number,name,created_at,updated_at\n C1,"Acme  ",{TS},{TS}\n',
+    )
+    results = load(landing, con)
+    assert {r.status for r in results} == {"loaded"}
+    assert rows(con, "select invoice_number, customer_number from raw_erp.invoices") == [
+        ("INV-1", "C1")
+    ]
+    # the two lines are one line written twice: an identical duplicate, counted once
+    assert rows(con, "select invoice_number, item_code from raw_erp.invoice_lines") == [
+        ("INV-1", "SUB")
+    ]
+    assert rows(con, "select payment_id, invoice_number from raw_erp.payments") == [("P1", "INV-1")]
+    assert rows(con, "select customer_number, name from raw_erp.customers") == [("C1", "Acme  ")]
+
+
 # --------------------------------------------------------------------------- forecast categories
 
 

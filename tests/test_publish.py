@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import re
 import stat
@@ -357,3 +358,29 @@ def test_bi_readers_see_every_description_and_the_readme_examples_run(
     assert fractions, "the facing marts lay out ratio KPIs"
     for column, comment in fractions:
         assert "fraction" in comment, f"{column}: {comment}"
+
+
+def test_publish_logs_its_progress_a_line_per_tenth_of_the_tables(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    make_warehouse(warehouse, 100)
+    with duckdb.connect(str(warehouse)) as con:
+        for number in range(40):
+            con.execute(
+                f"create table marts.part_{number:02} as select range as n from range({number})"
+            )
+    with caplog.at_level(logging.INFO, logger="test_publish"):
+        publication = publish(
+            warehouse, tmp_path / "publish", parquet=True, log=logging.getLogger("test_publish")
+        )
+    tables = [r.getMessage() for r in caplog.records if " tables] copied up to " in r.getMessage()]
+    files = [r.getMessage() for r in caplog.records if " Parquet files] written " in r.getMessage()]
+    # 42 marts tables: a line at the first table of each tenth, the last one included;
+    # the rows so far end at the total.
+    assert [line.split("]")[0] for line in tables] == [
+        f"[{done}/42 tables" for done in (5, 9, 13, 17, 21, 26, 30, 34, 38, 42)
+    ]
+    assert tables[-1].endswith(f": {sum(range(40)) + 2} rows")
+    parquet_files = len(publication.tables) + 1  # and the publication status
+    assert len(files) == 10 and files[-1].startswith(f"[{parquet_files}/{parquet_files} Parquet")

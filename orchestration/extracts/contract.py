@@ -70,6 +70,10 @@ class Column:
     # values pass through a mapping seed before the allowed check (see
     # validation.py): "forecast_category" maps Salesforce API names to labels
     mapping: str | None = None
+    # an identifier written as text (ERP document, customer, item numbers):
+    # surrounding whitespace is no part of it (a fixed-width ERP export pads
+    # `C1` to `C1    `), so it is trimmed and `C1 ` names the customer `C1`
+    trimmed: bool = False
 
     @property
     def warehouse_type(self) -> str:
@@ -155,6 +159,11 @@ def _req(name: str, type_: ColumnType = S, **kwargs: object) -> Column:
 
 def _opt(name: str, type_: ColumnType = S, **kwargs: object) -> Column:
     return Column(name, type_, required=False, **kwargs)  # type: ignore[arg-type]
+
+
+def _code(name: str, *, required: bool = True) -> Column:
+    """An ERP identifier written as text: stored without surrounding whitespace."""
+    return Column(name, S, required=required, trimmed=True)
 
 
 def _money(name: str, *, required: bool, **kwargs: object) -> Column:
@@ -343,7 +352,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         "customers",
         ("customer_number",),
         (
-            _req("customer_number"),
+            _code("customer_number"),
             _req("name"),
             _opt("vat_number"),
             _opt("country_code"),
@@ -361,7 +370,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         "items",
         ("item_code",),
         (
-            _req("item_code"),
+            _code("item_code"),
             _opt("description"),
             _opt("product_family"),
             _opt("is_recurring", B),
@@ -374,8 +383,8 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         "invoices",
         ("invoice_number",),
         (
-            _req("invoice_number"),
-            _req("customer_number"),
+            _code("invoice_number"),
+            _code("customer_number"),
             _req("document_type", allowed=DOCUMENT_TYPES),
             _req("invoice_date", DT),
             _opt("due_date", DT),
@@ -391,9 +400,9 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         "invoice_lines",
         ("invoice_number", "line_number"),
         (
-            _req("invoice_number"),
+            _code("invoice_number"),
             _req("line_number", INT),
-            _opt("item_code"),
+            _code("item_code", required=False),
             _money("quantity", required=True),
             _money("unit_price", required=True),
             _money("net_amount", required=True),
@@ -407,8 +416,8 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         "payments",
         ("payment_id",),
         (
-            _req("payment_id"),
-            _req("invoice_number"),
+            _code("payment_id"),
+            _code("invoice_number"),
             _req("payment_date", DT),
             _money("amount", required=True),
             _req("currency", ColumnType.CURRENCY),
@@ -431,7 +440,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         "fpa_forecast",
         ("forecast_id",),
         (
-            _req("forecast_id"),
+            _code("forecast_id"),
             _req("period_month", DT),
             _req("version_date", DT),
             _money("bookings_forecast", required=True),

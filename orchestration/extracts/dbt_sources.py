@@ -66,7 +66,7 @@ def render_sources(system: str) -> str:
         "version: 2",
         "",
         "sources:",
-        f"  - name: raw_{system}",
+        f"  - name: {system}",
         f'    description: "{SYSTEM_TITLES[system]}, loaded by Dagster: every version of every row."',
         f"    schema: raw_{system}",
         "    loaded_at_field: _loaded_at",
@@ -107,7 +107,9 @@ sources:
 
 def rendered_files() -> dict[Path, str]:
     files = {sources_path(system): render_sources(system) for system in SYSTEMS}
-    files[DBT_PROJECT_DIR / "models" / "staging" / "_raw_meta__sources.yml"] = render_meta_sources()
+    files[DBT_PROJECT_DIR / "models" / "staging" / "raw_meta" / "_raw_meta__sources.yml"] = (
+        render_meta_sources()
+    )
     return files
 
 

@@ -27,10 +27,22 @@ FULL_SNAPSHOT_KEY_SHARE = 0.5
 # The newest drop should hold at least this share of the rows of a full snapshot before it.
 ROW_COUNT_DROP_WARN = 0.5
 
+# not withdrawn, and not replaced by a later load of the object's file in its
+# drop (a corrected re-delivery; dbt macro withdrawn_loads)
 NOT_WITHDRAWN = f"""
     not exists (
         select 1 from {LEDGER_TABLE} as withdrawal
         where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
+    )
+    and not exists (
+        select 1 from {LEDGER_TABLE} as later
+        where later.status = 'loaded' and later.system = loaded.system
+            and later.drop_id = loaded.drop_id and lower(later.object) = lower(loaded.object)
+            and later.started_at > loaded.started_at
+            and not exists (
+                select 1 from {LEDGER_TABLE} as withdrawal
+                where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = later.load_id
+            )
     )
 """
 

@@ -253,8 +253,21 @@ class ExtractLoader:
                 on withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
             where loaded.system = ? and lower(loaded.object) = lower(?) and loaded.drop_id = ?
               and loaded.content_hash = ? and loaded.status = 'loaded'
+              -- a version the file was corrected away from since (A, then B, then A
+              -- again) is loaded again: the file as it is now replaces B
+              and not exists (
+                  select 1 from {LEDGER_TABLE} as later
+                  where later.system = loaded.system and lower(later.object) = lower(loaded.object)
+                    and later.drop_id = loaded.drop_id and later.status = 'loaded'
+                    and later.started_at > loaded.started_at and later.content_hash <> ?
+                    and not exists (
+                        select 1 from {LEDGER_TABLE} as withdrawn
+                        where withdrawn.status = 'withdrawn'
+                          and withdrawn.withdraws_load_id = later.load_id
+                    )
+              )
             """,
-            [landing_file.system, landing_file.object_name, landing_file.drop_id, digest],
+            [landing_file.system, landing_file.object_name, landing_file.drop_id, digest, digest],
         ).fetchone()
         if row and row[1] is not None:
             result.error = (
@@ -419,7 +432,7 @@ class ExtractLoader:
         lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
         typed = ", ".join(f"_t{i}" for i in range(len(obj.columns)))
         source = _staged_source(line_number)
-        where = "not _rejected and not _identical_duplicate"
+        where = "not _rejected and not _identical_duplicate and not _blank_record"
         loaded_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
         row = self.con.execute(
             f"""
@@ -499,7 +512,10 @@ class ExtractLoader:
         self.con.execute("begin transaction")
         loaded = self._insert_good_rows(file, line_number)
         rejected = self._insert_rejects(file, line_number)
-        return records + malformed, loaded, rejected, identical_duplicates
+        # a record whose every field is empty (a spreadsheet's trailing `,,,,`
+        # rows) is no record, like a blank line: neither loaded nor rejected
+        blank = self.con.execute("select count(*) from _staged where _blank_record").fetchone()[0]
+        return records - blank + malformed, loaded, rejected, identical_duplicates
 
     def _mark_duplicates(self, obj: ExtractObject) -> int:
         """Identical rows in one file count once; same key with different content: all rejected.
@@ -633,7 +649,7 @@ class ExtractLoader:
             select {lineage}, {line_number}, _reason, _detail,
                 coalesce(_raw_values, {typed_values}), now()::timestamp,
                 case when _rejected then 'row_rejected' else 'field_nulled' end, _fields, _problems
-            from {source} where _reason is not null and not _identical_duplicate
+            from {source} where _reason is not null and not _identical_duplicate and not _blank_record
             union all
             select {lineage}, line, 'malformed_record', error_message, to_json(csv_line),
                 now()::timestamp, 'row_rejected', null, null

@@ -241,6 +241,11 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
                 f"case when {_blank(raw)} then null "
                 f"else upper(trim({raw}, {sql_literal(WHITESPACE)})) end"
             )
+        case ColumnType.STRING if column.trimmed:
+            # an identifier: without surrounding whitespace (`C1 ` is `C1`)
+            return (
+                f"case when {_blank(raw)} then null else trim({raw}, {sql_literal(WHITESPACE)}) end"
+            )
         case ColumnType.STRING:
             # text that is empty after trimming is missing; other text is kept as written
             return f"case when {_blank(raw)} then null else {raw} end"
@@ -352,6 +357,9 @@ class ValidationSql:
     raw_json: str  # the row as written in the file, as JSON
     extra_json: str  # columns beyond the contract, as JSON (or NULL)
     delivered_ids: str  # Ids delivered in another form than stored, as JSON (or NULL)
+    # true when every field of the record is empty: a spreadsheet's trailing
+    # `,,,,` row is no record (like a blank line), neither loaded nor rejected
+    blank_record: str = "false"
 
 
 @dataclass(frozen=True)
@@ -524,6 +532,7 @@ def build_validation_sql(
         raw_json=_json_object(file_columns),
         extra_json=_json_object(extra) if extra else "null",
         delivered_ids=delivered_ids,
+        blank_record=" and ".join(_blank(quote(name)) for name in file_columns) or "false",
     )
 
 
@@ -563,6 +572,7 @@ def staged_select(validation: ValidationSql, source: str, carry: tuple[str, ...]
             false as _identical_duplicate,
             {validation.extra_json} as _extra_json,
             {validation.delivered_ids} as _delivered_ids,
+            coalesce({validation.blank_record}, false) as _blank_record,
             {", ".join([*validation.typed_columns, *carry])}
         from ({flagged})
     """

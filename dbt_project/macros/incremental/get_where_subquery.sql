@@ -32,7 +32,8 @@
 
 
 {#- `unit in (the units the last incremental build rebuilt)`, or '' (a full
-    build, another model, or every row asked for). -#}
+    build, another model, or every row asked for). A KPI table lists what its
+    last build wrote in incremental_state.kpi_units_built, full builds too. -#}
 {% macro rebuilt_units_condition(relation) -%}
     {%- if not execute or var('handshake_test_all_rows', false) -%}
         {%- do return('') -%}
@@ -41,6 +42,15 @@
     {%- if tested is none or tested.config.materialized != 'incremental'
         or tested.name != relation.identifier -%}
         {%- do return('') -%}
+    {%- endif -%}
+    {%- if 'kpi_units_to_build' in tested.config.get('pre-hook', []) | map(attribute='sql') | join(' ') -%}
+        {#- a KPI table: the months and account-months kpi_units_built lists
+            (every month after a full build; macros/kpi/kpi_incremental.sql) -#}
+        {%- do return(kpi_unit_predicate(
+            'month',
+            'account_key' if 'account_key' in tested.columns else none,
+            relation.schema ~ '.' ~ relation.identifier,
+        )) -%}
     {%- endif -%}
     {%- set units = affected_units_relation(relation.identifier) -%}
     {%- set columns = incremental_state_columns(units) -%}

@@ -5,8 +5,9 @@
     "nothing happened" (0) alike, by the data alone (no fill_nulls_with):
 
     - source_objects ('system/Object', as in the load ledger): when any of them
-      has never been delivered (no loaded file), the view is empty, so every
-      KPI read from it is NULL in every month.
+      has never been delivered (no loaded file, a withdrawn drop's not
+      counting), the view is empty, so every KPI read from it is NULL in
+      every month.
     - Facts dated after the month of the latest drop's extraction date are left
       out: those months are not published (int_kpi_months_published).
     - months_without_facts='zero' (additive facts: amounts, counts): one extra
@@ -56,7 +57,10 @@ delivered as (
         as delivered_objects
     from load_ledger
     where
-        load_status in ('loaded', 'skipped_duplicate')
+        -- a file of a withdrawn drop was never delivered (a skipped duplicate
+        -- always has a loaded twin, so 'loaded' alone decides)
+        load_status = 'loaded'
+        and not is_withdrawn
         {%- if source_objects %}
         and {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }} in (
             {%- for object in source_objects %}'{{ object | lower }}'{{ ", " if not loop.last }}{% endfor -%}

@@ -22,9 +22,10 @@
       * a post-hook records the fingerprints and the SQL's checksum.
     A full build lists every month, so both builds run the same SQL, and the
     table is exactly what a full refresh builds (tests/test_incremental.py).
-    The data tests of kpi_account_monthly read the months kpi_units_built
-    lists: a build checks the months it wrote. Elsewhere (Spark) the KPI
-    tables are plain tables and none of this runs.
+    The data tests of every KPI table read the units kpi_units_built lists
+    (macros/incremental/get_where_subquery.sql): a build checks what it
+    wrote. Elsewhere (Spark) the KPI tables are plain tables and none of
+    this runs.
 -#}
 
 {% macro _kpi_model_name() -%}
@@ -69,17 +70,18 @@
 {#- Predicate: the row of (month, entity) is in a unit this build writes (a
     semi-join on both columns, not a key computed for every row; uncorrelated,
     so a fact column named like a units column cannot be captured). -#}
-{% macro _kpi_unit_predicate(month_expr, entity_expr=none) -%}
+{% macro kpi_unit_predicate(month_expr, entity_expr=none, model_name=none) -%}
+    {%- set model_name = model_name or _kpi_model_name() -%}
     {%- set units = incremental_state_relation('kpi_units_built') -%}
     (
         {{ month_expr }} in (
             select month from {{ units }}
-            where model_name = '{{ _kpi_model_name() }}' and entity_key is null
+            where model_name = '{{ model_name }}' and entity_key is null
         )
         {%- if entity_expr %}
         or ({{ dbt.cast(month_expr, 'date') }}, {{ dbt.cast(entity_expr, dbt.type_string()) }}) in (
             select month, entity_key from {{ units }}
-            where model_name = '{{ _kpi_model_name() }}' and entity_key is not null
+            where model_name = '{{ model_name }}' and entity_key is not null
         )
         {%- endif %}
     )
@@ -224,7 +226,7 @@
 {#- A KPI table's source rows of the units this build writes (every month in a full build). -#}
 {% macro kpi_unit_filter(month_expr, entity_expr=none) -%}
     {%- if target.type == 'duckdb' and config.get('materialized') == 'incremental' -%}
-        {{ _kpi_unit_predicate(month_expr, entity_expr) }}
+        {{ kpi_unit_predicate(month_expr, entity_expr) }}
     {%- else -%}
         true
     {%- endif -%}

@@ -15,7 +15,7 @@ with
 
 raw_opportunities as (
 
-    select * from {{ raw_rows('raw_crm', 'opportunity') }}
+    select * from {{ raw_rows('crm', 'opportunity') }}
 
 ),
 

@@ -12,19 +12,19 @@ with
 
 raw_invoice_lines as (
 
-    select * from {{ raw_rows('raw_erp', 'invoice_lines') }}
+    select * from {{ raw_rows('erp', 'invoice_lines') }}
 
 ),
 
 raw_invoices as (
 
-    select * from {{ raw_rows('raw_erp', 'invoices') }}
+    select * from {{ raw_rows('erp', 'invoices') }}
 
 ),
 
 raw_payments as (
 
-    select * from {{ raw_rows('raw_erp', 'payments') }}
+    select * from {{ raw_rows('erp', 'payments') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw_company', 'account_match_overrides') }}
+    select * from {{ source('company', 'account_match_overrides') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw_company', 'bookings_targets') }}
+    select * from {{ source('company', 'bookings_targets') }}
 
 ),
 

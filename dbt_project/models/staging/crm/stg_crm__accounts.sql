@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['Id']) }} as version_rank
-    from {{ raw_rows('raw_crm', 'account') }}
+    from {{ raw_rows('crm', 'account') }}
 
 ),
 

@@ -2,6 +2,7 @@
 -- rejects two rows of one owner and month; across drops the later drop wins,
 -- also over a row with another Id for the same owner and month (the extract
 -- contract), so versions are ranked per Id first, then per owner and month.
+-- A withdrawn drop's rows are left out, as for every other object (raw_rows).
 with
 
 source as (
@@ -9,7 +10,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['Id']) }} as version_rank
-    from {{ source('raw_crm', 'forecasting_quota') }}
+    from {{ raw_rows('crm', 'forecasting_quota') }}
 
 ),
 

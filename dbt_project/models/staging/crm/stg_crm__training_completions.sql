@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['Id']) }} as version_rank
-    from {{ raw_rows('raw_crm', 'training_completion') }}
+    from {{ raw_rows('crm', 'training_completion') }}
 
 ),
 

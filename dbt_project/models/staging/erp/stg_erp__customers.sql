@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['customer_number']) }} as version_rank
-    from {{ raw_rows('raw_erp', 'customers') }}
+    from {{ raw_rows('erp', 'customers') }}
 
 ),
 

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['forecast_id']) }} as version_rank
-    from {{ raw_rows('raw_erp', 'fpa_forecast') }}
+    from {{ raw_rows('erp', 'fpa_forecast') }}
 
 ),
 

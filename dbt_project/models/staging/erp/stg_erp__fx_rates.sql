@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['rate_date', normalize_code('currency')]) }} as version_rank
-    from {{ raw_rows('raw_erp', 'fx_rates') }}
+    from {{ raw_rows('erp', 'fx_rates') }}
 
 ),
 

@@ -3,30 +3,27 @@
 -- up. Everything else uses stg_erp__invoice_lines (latest version per key).
 with
 
-source as (
+invoice_line_versions as (
 
-    select
-        *,
-        {{ latest_version_rank(['invoice_number', 'line_number']) }} as version_rank
-    from {{ raw_rows('raw_erp', 'invoice_lines') }}
+    select * from {{ ref('base_erp__invoice_lines') }}
 
 ),
 
-renamed as (
+final as (
 
     select
-        {{ generate_surrogate_key(['_load_id', '_line_number']) }} as invoice_line_version_id,
-        {{ generate_surrogate_key(['invoice_number', 'line_number']) }} as invoice_line_id,
+        invoice_line_version_id,
+        invoice_line_id,
         invoice_number,
         line_number,
         net_amount,
-        version_rank = 1 as is_latest_version,
-        _drop_id as drop_id,
-        _source_file as source_file,
-        _line_number as source_line_number,
-        _loaded_at as loaded_at
-    from source
+        is_latest_version,
+        drop_id,
+        source_file,
+        source_line_number,
+        loaded_at
+    from invoice_line_versions
 
 )
 
-select * from renamed
+select * from final

@@ -1,18 +1,16 @@
+-- The current state of every invoice line: its latest version.
 with
 
-source as (
+invoice_line_versions as (
 
-    select
-        *,
-        {{ latest_version_rank(['invoice_number', 'line_number']) }} as version_rank
-    from {{ raw_rows('raw_erp', 'invoice_lines') }}
+    select * from {{ ref('base_erp__invoice_lines') }}
 
 ),
 
-renamed as (
+latest as (
 
     select
-        {{ generate_surrogate_key(['invoice_number', 'line_number']) }} as invoice_line_id,
+        invoice_line_id,
         invoice_number,
         line_number,
         item_code,
@@ -21,11 +19,11 @@ renamed as (
         net_amount,
         cost_amount,
         updated_at,
-        _drop_id as drop_id,
-        _loaded_at as loaded_at
-    from source
-    where version_rank = 1
+        drop_id,
+        loaded_at
+    from invoice_line_versions
+    where is_latest_version
 
 )
 
-select * from renamed
+select * from latest

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['invoice_number']) }} as version_rank
-    from {{ raw_rows('raw_erp', 'invoices') }}
+    from {{ raw_rows('erp', 'invoices') }}
 
 ),
 

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ latest_version_rank(['item_code']) }} as version_rank
-    from {{ raw_rows('raw_erp', 'items') }}
+    from {{ raw_rows('erp', 'items') }}
 
 ),
 

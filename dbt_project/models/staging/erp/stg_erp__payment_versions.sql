@@ -2,30 +2,27 @@
 -- reconciliation. Everything else uses stg_erp__payments.
 with
 
-source as (
+payment_versions as (
 
-    select
-        *,
-        {{ latest_version_rank(['payment_id']) }} as version_rank
-    from {{ raw_rows('raw_erp', 'payments') }}
+    select * from {{ ref('base_erp__payments') }}
 
 ),
 
-renamed as (
+final as (
 
     select
-        {{ generate_surrogate_key(['_load_id', '_line_number']) }} as payment_version_id,
+        payment_version_id,
         payment_id,
         invoice_number,
         amount,
-        {{ normalize_code('currency') }} as currency_code,
-        version_rank = 1 as is_latest_version,
-        _drop_id as drop_id,
-        _source_file as source_file,
-        _line_number as source_line_number,
-        _loaded_at as loaded_at
-    from source
+        currency_code,
+        is_latest_version,
+        drop_id,
+        source_file,
+        source_line_number,
+        loaded_at
+    from payment_versions
 
 )
 
-select * from renamed
+select * from final

@@ -1,27 +1,25 @@
+-- The current state of every payment: its latest version.
 with
 
-source as (
+payment_versions as (
 
-    select
-        *,
-        {{ latest_version_rank(['payment_id']) }} as version_rank
-    from {{ raw_rows('raw_erp', 'payments') }}
+    select * from {{ ref('base_erp__payments') }}
 
 ),
 
-renamed as (
+latest as (
 
     select
         payment_id,
         invoice_number,
         payment_date,
         amount,
-        {{ normalize_code('currency') }} as currency_code,
-        _drop_id as drop_id,
-        _loaded_at as loaded_at
-    from source
-    where version_rank = 1
+        currency_code,
+        drop_id,
+        loaded_at
+    from payment_versions
+    where is_latest_version
 
 )
 
-select * from renamed
+select * from latest

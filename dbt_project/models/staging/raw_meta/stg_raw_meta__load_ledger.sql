@@ -6,14 +6,14 @@ source as (
 
 ),
 
+-- loads withdrawn, or replaced by a corrected re-delivery of their file
+-- in their drop (macro withdrawn_loads)
 withdrawals as (
 
     select
-        withdraws_load_id,
-        min(finished_at) as withdrawn_at
-    from source
-    where status = 'withdrawn' and withdraws_load_id is not null
-    group by withdraws_load_id
+        load_id as withdraws_load_id,
+        withdrawn_at
+    from {{ withdrawn_loads() }} as withdrawn_loads
 
 ),
 

@@ -1,16 +1,12 @@
--- The unit keys of raw rows whose load was withdrawn, with when: the
+-- The unit keys of raw rows whose load was withdrawn (or replaced by a
+-- corrected re-delivery of its file in its drop), with when: the
 -- incrementally built facts rebuild these units after a withdrawal
 -- (macros/incremental/affected_units.sql), as they rebuild units loaded since.
 with
 
 withdrawals as (
 
-    select
-        withdraws_load_id as load_id,
-        min(finished_at) as withdrawn_at
-    from {{ source('raw_meta', 'load_ledger') }}
-    where status = 'withdrawn' and withdraws_load_id is not null
-    group by withdraws_load_id
+    select * from {{ withdrawn_loads() }} as withdrawn_loads
 
 ),
 
@@ -21,7 +17,7 @@ invoice_lines as (
         raw_lines.invoice_number as unit_id,
         raw_lines.invoice_number as record_id,
         withdrawals.withdrawn_at
-    from {{ source('raw_erp', 'invoice_lines') }} as raw_lines
+    from {{ source('erp', 'invoice_lines') }} as raw_lines
     inner join withdrawals
         on raw_lines._load_id = withdrawals.load_id
 
@@ -34,7 +30,7 @@ invoices as (
         raw_invoices.invoice_number as unit_id,
         raw_invoices.invoice_number as record_id,
         withdrawals.withdrawn_at
-    from {{ source('raw_erp', 'invoices') }} as raw_invoices
+    from {{ source('erp', 'invoices') }} as raw_invoices
     inner join withdrawals
         on raw_invoices._load_id = withdrawals.load_id
 
@@ -47,7 +43,7 @@ payments as (
         raw_payments.invoice_number as unit_id,
         raw_payments.payment_id as record_id,
         withdrawals.withdrawn_at
-    from {{ source('raw_erp', 'payments') }} as raw_payments
+    from {{ source('erp', 'payments') }} as raw_payments
     inner join withdrawals
         on raw_payments._load_id = withdrawals.load_id
 
@@ -60,7 +56,7 @@ opportunities as (
         raw_opportunities.Id as unit_id,
         raw_opportunities.Id as record_id,
         withdrawals.withdrawn_at
-    from {{ source('raw_crm', 'opportunity') }} as raw_opportunities
+    from {{ source('crm', 'opportunity') }} as raw_opportunities
     inner join withdrawals
         on raw_opportunities._load_id = withdrawals.load_id
 
@@ -73,7 +69,7 @@ opportunity_history as (
         raw_history.OpportunityId as unit_id,
         raw_history.Id as record_id,
         withdrawals.withdrawn_at
-    from {{ source('raw_crm', 'opportunity_history') }} as raw_history
+    from {{ source('crm', 'opportunity_history') }} as raw_history
     inner join withdrawals
         on raw_history._load_id = withdrawals.load_id
 
@@ -86,7 +82,7 @@ events as (
         raw_events.Id as unit_id,
         raw_events.Id as record_id,
         withdrawals.withdrawn_at
-    from {{ source('raw_crm', 'event') }} as raw_events
+    from {{ source('crm', 'event') }} as raw_events
     inner join withdrawals
         on raw_events._load_id = withdrawals.load_id
 
