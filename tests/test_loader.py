@@ -259,6 +259,21 @@ def test_rows_of_empty_fields_are_no_records(landing: Path, con) -> None:
     assert rows(con, "select name from raw_erp.customers") == [("Acme\r\nGmbH",)]
 
 
+def test_a_file_corrected_in_place_loads_each_new_version(landing: Path, con) -> None:
+    """Loaded, corrected in place, then put back: every change loads (and the newest
+    version is what its drop holds, dbt macro withdrawn_loads); an unchanged file is skipped."""
+    first = f"{FX_HEADER}\n2025-01-01,USD,0.9\n"
+    corrected = f"{FX_HEADER}\n2025-01-01,USD,0.95\n"
+    statuses = []
+    for text in (first, first, corrected, first):
+        write(landing, "erp/2025-01-31/fx_rates.csv", text)
+        statuses += [result.status for result in load(landing, con)]
+    assert statuses == ["loaded", "skipped_duplicate", "loaded", "loaded"]
+    assert rows(
+        con, "select rate_to_eur from raw_erp.fx_rates order by _loaded_at desc limit 1"
+    ) == [(Decimal("0.9"),)]
+
+
 def test_conflicting_duplicate_keys_are_all_rejected(landing: Path, con) -> None:
     write(
         landing,

@@ -27,7 +27,7 @@ from orchestration.company_settings import (
 from orchestration.defs.money import missing_fx_result
 from orchestration.publish import publish
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.pipeline import load_landing, pipeline_env, run_dbt, write
+from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, pipeline_env, run_dbt, write
 from tests.test_kpi_parity import MF, mf_query, number
 
 FIXTURE = Path(__file__).parent / "fixtures" / "usd_company"
@@ -316,3 +316,44 @@ def test_company_settings_files_are_checked_and_replace_the_previous_ones(
         (company / "bookings_targets.csv").unlink()
         with pytest.raises(CompanySettingsError, match=r"missing column.*crm_account_id"):
             load_company_settings(con, company)
+
+
+def test_relationship_capital_needs_the_invoices_as_well(tmp_path: Path) -> None:
+    """A CRM-only company (no ERP file yet): its relationships are known, the margin
+    resting on them is not. relationship_capital is NULL, not 0 x the index."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    crm = "crm/2025-03-31"
+    write(landing, f"{crm}/User.csv", "Id,Name,IsActive\n005000000000U01,Rep,true\n")
+    write(
+        landing,
+        f"{crm}/Account.csv",
+        "Id,Name,BillingCountry,CreatedDate,LastModifiedDate\n"
+        "001000000000A01,Acme,DE,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z\n",
+    )
+    write(
+        landing,
+        f"{crm}/Opportunity.csv",
+        "Id,AccountId,OwnerId,StageName,Amount,CurrencyIsoCode,CloseDate,ForecastCategoryName,"
+        "IsClosed,IsWon,CreatedDate,LastModifiedDate\n"
+        "006000000000O01,001000000000A01,005000000000U01,Closed Won,1000,EUR,2025-03-10,Closed,"
+        "true,true,2025-02-01T00:00:00Z,2025-03-10T00:00:00Z\n",
+    )
+    write(
+        landing,
+        f"{crm}/Relationship_Assessment__c.csv",
+        "Id,Account__c,Assessed_By__c,Assessment_Date__c,Respondent__c,Ladder_Rung__c,"
+        "Strategy_Discussion__c,Personal_Trust__c,Extra_Time__c,Executive_Access__c,Mutual_Value__c\n"
+        "a03000000000R01,001000000000A01,005000000000U01,2025-03-05,Seller,Professional Peer,"
+        "6,6,6,6,6\n",
+    )
+    results = load_landing(landing, warehouse)
+    assert {r.status for r in results} == {"loaded"}
+    run_dbt(BUILD_WITHOUT_TESTS, warehouse, target_path=tmp_path / "target")
+    for grain, entity in (("company", None), ("account", "001000000000A01AAE")):
+        march = {
+            c: v for (m, e, c), v in table(warehouse, grain).items() if m == MAR and e == entity
+        }
+        assert march["bookings"] == 1000, grain
+        assert march["relationship_index"] == 60, grain
+        assert march["relationship_capital"] is None, grain
+        assert march["invoiced_revenue"] is None, grain

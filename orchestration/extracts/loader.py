@@ -253,8 +253,21 @@ class ExtractLoader:
                 on withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
             where loaded.system = ? and lower(loaded.object) = lower(?) and loaded.drop_id = ?
               and loaded.content_hash = ? and loaded.status = 'loaded'
+              -- a version the file was corrected away from since (A, then B, then A
+              -- again) is loaded again: the file as it is now replaces B
+              and not exists (
+                  select 1 from {LEDGER_TABLE} as later
+                  where later.system = loaded.system and lower(later.object) = lower(loaded.object)
+                    and later.drop_id = loaded.drop_id and later.status = 'loaded'
+                    and later.started_at > loaded.started_at and later.content_hash <> ?
+                    and not exists (
+                        select 1 from {LEDGER_TABLE} as withdrawn
+                        where withdrawn.status = 'withdrawn'
+                          and withdrawn.withdraws_load_id = later.load_id
+                    )
+              )
             """,
-            [landing_file.system, landing_file.object_name, landing_file.drop_id, digest],
+            [landing_file.system, landing_file.object_name, landing_file.drop_id, digest, digest],
         ).fetchone()
         if row and row[1] is not None:
             result.error = (

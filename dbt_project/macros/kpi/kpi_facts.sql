@@ -11,6 +11,7 @@
 {% macro kpi_fact_models() -%}
     {{ return([
         'dim_sales_team',
+        'kpi_fact_account_relationship_capital',
         'kpi_fact_account_relationship_months',
         'kpi_fact_finance_forecasts',
         'kpi_fact_invoice_lines',

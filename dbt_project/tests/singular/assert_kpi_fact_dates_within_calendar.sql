@@ -4,6 +4,7 @@
 -- its date column, how many rows and their first and last date. Every
 -- kpi_fact view (macros/kpi/kpi_fact.sql) must be listed below.
 {{ config(severity='error', meta={'dagster': {'ref': {'name': 'dim_date'}}}) }}
+-- depends_on: {{ ref('kpi_fact_account_relationship_capital') }}
 -- depends_on: {{ ref('kpi_fact_account_relationship_months') }}
 -- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
 -- depends_on: {{ ref('kpi_fact_invoice_lines') }}

@@ -6,8 +6,10 @@
 --   missing_fx_rate      no rate on or before invoice_date (currency or reporting currency)
 --   unmatched_customer   posted and convertible, customer maps to no CRM account
 --   revenue              posted, convertible, customer matched to a CRM account
--- Amounts are signed here (credit notes negative); the reconciliation works
--- on the amounts as written.
+-- Amounts are signed here (credit notes negative: a credit note written
+-- positive, as the contract has it, is negated; one whose lines sum below 0 is
+-- already written negative and kept as written); the reconciliation works on
+-- the amounts as written.
 -- Incremental per invoice on DuckDB (macros/incremental): built_at says when
 -- a line was last rebuilt, so that fct_invoice_lines rebuilds the same ones.
 {{ config(incremental_config('invoice_number', 'affected_units__int_invoice_lines_classified')) }}
@@ -65,7 +67,15 @@ joined as (
         matched_customers.crm_account_id,
         coalesce(matched_customers.match_method, 'unmatched') as match_method,
         fx_rates.rate_to_reporting,
-        {{ document_sign('invoices.document_type') }} as document_sign
+        -- a credit note reduces revenue: written positive (the contract), or
+        -- written negative as some ERPs export it (its lines summing below 0)
+        case
+            when
+                invoices.document_type = 'credit_note'
+                and sum(invoice_lines.net_amount) over (partition by invoice_lines.invoice_number) < 0
+                then 1
+            else {{ document_sign('invoices.document_type') }}
+        end as document_sign
     from invoice_lines
     left join invoices
         on invoice_lines.invoice_number = invoices.invoice_number
