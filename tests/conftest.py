@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from tests import pipeline
 from tests.pipeline import (
     SAMPLE_TEST_SCALE,
     fresh_dagster_home,
@@ -51,9 +52,14 @@ def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> None:
     """dagster-dbt needs target/manifest.json before the code location imports: parsed once."""
     # dbt-duckdb names the catalog after the file: `warehouse`, as in every test
     # warehouse that MetricFlow queries (mf reads dbt_project/target).
-    built_once(
-        tmp_path_factory, "parse", lambda folder: run_dbt(["parse"], folder / "warehouse.duckdb")
-    )
+
+    def parse(folder: Path) -> None:
+        pipeline.PARSE_STATES = folder / "parse_states"
+        pipeline.PARSE_STATES.mkdir()
+        run_dbt(["parse"], folder / "warehouse.duckdb")
+
+    # The partial-parse states every later run_dbt starts from (tests/pipeline.py PARSE_STATES).
+    pipeline.PARSE_STATES = built_once(tmp_path_factory, "parse", parse) / "parse_states"
 
 
 @pytest.fixture

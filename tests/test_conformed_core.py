@@ -483,7 +483,7 @@ def test_implausible_values_never_reach_the_models(warehouse: duckdb.DuckDBPyCon
     ) == [("row_rejected", "Probability,CloseDate")]
 
 
-def test_non_eur_reporting_currency(tmp_path: Path) -> None:
+def test_non_eur_reporting_currency(tmp_path: Path, dbt_manifest: None) -> None:
     """Reporting in USD: amount * rate_to_eur(currency, d) / rate_to_eur(USD, d), per line."""
     path = tmp_path / "usd.duckdb"
     load_landing(FIXTURE, path, FIXTURE.parent / "landing_known_company")

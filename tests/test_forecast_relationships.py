@@ -49,7 +49,9 @@ def one(warehouse: Path, sql: str, *params: object) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+def baseline(
+    tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None
+) -> Iterator[tuple[Path, Path]]:
     """The fixture landing loaded and built once: (landing copy, warehouse)."""
     root = tmp_path_factory.mktemp("forecast_known")
     landing = root / "landing"

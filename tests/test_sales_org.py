@@ -64,7 +64,7 @@ Q4,C2,2025-03-01,5000,EUR
 
 
 @pytest.fixture(scope="module")
-def org(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def org(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Path:
     root = tmp_path_factory.mktemp("sales_org")
     landing = root / "landing"
     shutil.copytree(FIXTURE, landing)
