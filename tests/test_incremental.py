@@ -18,12 +18,14 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.sample_extracts.daily import existing_drops
+from orchestration.sample_extracts.daily import current_sql, existing_drops
+from orchestration.sample_extracts.model import helper_macros_sql
 from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, run_dbt
 
 pytestmark = pytest.mark.slow
@@ -35,12 +37,19 @@ INCREMENTAL_MODELS = {
     "fct_meetings": ("marts", "event_id"),
     "fct_receivables_monthly": ("marts", "invoice_number"),
     "int_account_match_candidates_scored": ("intermediate", "customer_number"),
+    "fct_account_relationship_monthly": ("marts", "account_key"),
+    "fct_opportunities": ("marts", "opportunity_id"),
+    "int_pipeline_opportunities_reconstructed": ("intermediate", "opportunity_id"),
+    "fct_pipeline_flow_monthly": ("marts", "opportunity_id"),
 }
 # Folder of each model under models/ (compiled SQL paths), when not marts/core.
 MODEL_FOLDERS = {
     "int_invoice_lines_classified": "intermediate/finance",
     "fct_receivables_monthly": "marts/cash",
     "int_account_match_candidates_scored": "intermediate/accounts",
+    "fct_account_relationship_monthly": "marts/relationships",
+    "int_pipeline_opportunities_reconstructed": "intermediate/pipeline",
+    "fct_pipeline_flow_monthly": "marts/sales",
 }
 UNITS_OF = {"int_account_match_candidates_scored": "intermediate.int_erp_customers_normalized"}
 # Rejected rows are identified by their load id (stg_raw_meta__load_rejects), so
@@ -65,12 +74,13 @@ def builds(tmp_path_factory: pytest.TempPathFactory, sample_warehouse: Path) -> 
     """Warehouse `incremental` (full build, daily drop, incremental build) and `full`."""
     base = tmp_path_factory.mktemp("incremental")
     landing = base / "landing"
-    # the sample's landing folder (tests/conftest.py), before any daily drop
+    # the sample (tests/conftest.py): its landing and company folders, before any
+    # daily drop, and its warehouse, loaded and built in full from them
     shutil.copytree(sample_warehouse.parent / "landing", landing)
+    shutil.copytree(sample_warehouse.parent / "company", base / "company")
     incremental = base / "incremental" / "warehouse.duckdb"
     incremental.parent.mkdir()
-    load_landing(landing, incremental)
-    run_dbt(BUILD_WITHOUT_TESTS, incremental, target_path=base / "target_first")
+    shutil.copy(sample_warehouse, incremental)
 
     before = existing_drops(landing)
     daily_drop(landing)
@@ -87,7 +97,165 @@ def builds(tmp_path_factory: pytest.TempPathFactory, sample_warehouse: Path) -> 
     run_dbt(
         BUILD_WITHOUT_TESTS, full, target_path=base / "target_full"
     )  # the reference: models only
-    return {"incremental": incremental, "full": full, "base": base}
+    return {"incremental": incremental, "full": full, "base": base, "before": sample_warehouse}
+
+
+def write_late_drop(landing: Path, company: Path) -> dict[str, str]:
+    """The next drop, by hand: what the generator's daily drop does not do.
+
+    A corrected line of an invoice more than a year old and a seller assessment
+    dated back then (closed months), a won opportunity with invoices deleted
+    (IsDeleted), and a new account match override in the company folder that
+    moves a matched ERP customer to another CRM account. Returns the ids.
+    """
+    drop_id = (date.fromisoformat(existing_drops(landing)[-1][:10]) + timedelta(days=1)).isoformat()
+    day = date.fromisoformat(drop_id) - timedelta(days=1)
+    changed_at = f"{day.isoformat()}T10:00:00"
+    with duckdb.connect() as con:
+        con.execute(helper_macros_sql(1))  # sfid(), the sample's Salesforce Ids
+        for sql in current_sql(landing, "csv"):
+            con.execute(sql)
+        con.execute(
+            f"""
+            create table late_line as
+            select lines.* replace (
+                (try_cast(lines.unit_price as decimal(18, 2)) + 100)::varchar as unit_price,
+                (try_cast(lines.quantity as decimal(18, 2))
+                    * (try_cast(lines.unit_price as decimal(18, 2)) + 100))
+                    ::decimal(18, 2)::varchar as net_amount,
+                '{changed_at}Z' as updated_at
+            )
+            from cur_invoice_lines as lines
+            inner join cur_invoices as invoices using (invoice_number)
+            inner join cur_customers as customers using (customer_number)
+            where
+                invoices.status = 'posted' and invoices.document_type = 'invoice'
+                and try_cast(invoices.invoice_date as date) < date '{day}' - 400
+                and coalesce(customers.crm_account_id, '') <> ''
+                and try_cast(lines.quantity as decimal(18, 2)) > 0
+            order by invoices.invoice_date, lines.invoice_number, lines.line_number
+            limit 1;
+
+            create table late_assessment as
+            select * replace (
+                sfid('a0R', 900001) as Id,
+                (try_cast(Assessment_Date__c as date) + 1)::varchar as Assessment_Date__c,
+                'Respected Advisor' as Ladder_Rung__c
+            )
+            from cur_relationship_assessment
+            where
+                Respondent__c = 'Seller' and lower(coalesce(IsDeleted, 'false')) = 'false'
+                and try_cast(Assessment_Date__c as date) < date '{day}' - 400
+            order by Assessment_Date__c, Id
+            limit 1;
+
+            create table deleted_opportunity as
+            select * replace (
+                'true' as IsDeleted, '{changed_at}.000Z' as LastModifiedDate
+            )
+            from cur_opportunity
+            where
+                lower(IsWon) = 'true' and lower(coalesce(IsDeleted, 'false')) = 'false'
+                and Id in (select crm_opportunity_id from cur_invoices)
+            order by Id
+            limit 1;
+
+            create table override as
+            select
+                customers.customer_number as erp_customer_number,
+                customers.crm_account_id as old_account_id,
+                (
+                    select min(Id) from cur_account
+                    where lower(coalesce(IsDeleted, 'false')) = 'false'
+                    and Id <> customers.crm_account_id
+                ) as crm_account_id
+            from cur_customers as customers
+            where
+                coalesce(customers.crm_account_id, '') <> ''
+                and customers.customer_number in (
+                    select customer_number from cur_invoices where status = 'posted'
+                )
+                and customers.crm_account_id in (
+                    select Id from cur_account where lower(coalesce(IsDeleted, 'false')) = 'false'
+                )
+            order by customers.customer_number desc
+            limit 1
+            """
+        )
+        for system, table, name in (
+            ("erp", "late_line", "invoice_lines"),
+            ("crm", "late_assessment", "Relationship_Assessment__c"),
+            ("crm", "deleted_opportunity", "Opportunity"),
+        ):
+            count = con.execute(f"select count(*) from {table}").fetchone()
+            assert count and count[0] == 1, table
+            folder = landing / system / drop_id
+            folder.mkdir(parents=True, exist_ok=True)
+            con.execute(f"copy {table} to '{folder / name}.csv' (header)")
+        overrides = company / "account_match_overrides.csv"
+        header = overrides.read_text().splitlines()[0] if overrides.exists() else ""
+        assert header == "erp_customer_number,crm_account_id,reason,decided_by,decided_on", header
+        customer, old_account, new_account = con.execute(
+            "select erp_customer_number, old_account_id, crm_account_id from override"
+        ).fetchone()
+        overrides.write_text(
+            f"{header}\n{customer},{new_account},rematched by finance,test,{day.isoformat()}\n"
+        )
+        (invoice_number,) = con.execute("select invoice_number from late_line").fetchone()
+        (line_account,) = con.execute(
+            "select crm_account_id from cur_invoices join cur_customers using (customer_number) "
+            "where invoice_number = ?",
+            [invoice_number],
+        ).fetchone()
+        (assessed_account,) = con.execute("select Account__c from late_assessment").fetchone()
+        (opportunity,) = con.execute("select Id from deleted_opportunity").fetchone()
+    return {
+        "drop_id": drop_id,
+        "invoice_number": invoice_number,
+        "line_account": line_account,
+        "assessed_account": assessed_account,
+        "deleted_opportunity": opportunity,
+        "customer": customer,
+        "old_account": old_account,
+        "new_account": new_account,
+    }
+
+
+@pytest.fixture(scope="module")
+def late_builds(builds: dict[str, Path]) -> dict:
+    """The incremental warehouse of `builds`, copied, after the late drop, and its full refresh.
+
+    The reference is a copy of it after that build, with every incremental
+    model and everything downstream of them built again with --full-refresh:
+    the other models are rebuilt in full by every build anyway.
+    """
+    base = builds["base"]
+    late = write_late_drop(base / "landing", base / "company")
+    incremental = base / "late_incremental" / "warehouse.duckdb"
+    incremental.parent.mkdir()
+    shutil.copy(builds["incremental"], incremental)
+    statuses = [
+        r.status
+        for r in load_landing(base / "landing", incremental)
+        if r.landing_file.drop_id == late["drop_id"]
+    ]
+    assert statuses and set(statuses) == {"loaded"}, statuses
+    run_dbt(BUILD_WITHOUT_TESTS, incremental, target_path=base / "target_late")
+    full = base / "late_full" / "warehouse.duckdb"
+    full.parent.mkdir()
+    shutil.copy(incremental, full)
+    run_dbt(
+        ["run", "--full-refresh", "--select", "config.materialized:incremental+"],
+        full,
+        target_path=base / "target_late_full",
+    )
+    return {
+        "incremental": incremental,
+        "full": full,
+        "late": late,
+        "target": base / "target_late",
+        "before": builds["full"],
+    }
 
 
 def marts_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -100,16 +268,18 @@ def marts_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
 
 
 def test_every_marts_table_equals_a_full_refresh(builds: dict[str, Path]) -> None:
+    assert_marts_equal(builds["incremental"], builds["full"])
+
+
+def assert_marts_equal(incremental: Path, full: Path) -> None:
+    """Every table of the marts schema holds the same rows in both warehouses."""
     with duckdb.connect() as con:
-        con.execute(f"attach '{builds['incremental']}' as incremental (read_only)")
-        con.execute(f"attach '{builds['full']}' as full_refresh (read_only)")
+        con.execute(f"attach '{incremental}' as incremental (read_only)")
+        con.execute(f"attach '{full}' as full_refresh (read_only)")
         tables = marts_tables(con, "incremental")
         assert tables == marts_tables(con, "full_refresh")
         assert {
-            "fct_invoice_lines",
-            "fct_opportunity_history",
-            "fct_meetings",
-            "fct_receivables_monthly",
+            f"{model}" for model, (schema, _) in INCREMENTAL_MODELS.items() if schema == "marts"
         } <= set(tables)
         assert {"kpi_company_monthly", "kpi_account_monthly"} <= set(tables)
         differences = {}
@@ -152,7 +322,11 @@ def test_the_second_build_was_incremental(builds: dict[str, Path]) -> None:
             units = con.execute(f"select count(distinct {unit}) from {table}").fetchone()
             rebuilt = recorded[f"{schema}.{model}"]
             assert units and rebuilt is not None
-            assert 0 < rebuilt < 0.25 * units[0], (model, rebuilt, units[0])
+            # the sample has 100 accounts: the day's new, corrected and cancelled
+            # invoices change the trailing margins of a quarter of them (the
+            # accounts it rebuilt are checked exactly below)
+            share = 0.4 if model == "fct_account_relationship_monthly" else 0.25
+            assert 0 < rebuilt < share * units[0], (model, rebuilt, units[0])
 
 
 def test_a_full_build_records_no_units(builds: dict[str, Path]) -> None:
@@ -164,6 +338,50 @@ def test_a_full_build_records_no_units(builds: dict[str, Path]) -> None:
         f"{schema}.{model}" for model, (schema, _) in INCREMENTAL_MODELS.items()
     )
     assert all(units is None for _, units in rows)
+
+
+# What fct_account_relationship_monthly reads, per account (macros/incremental/unit_fingerprints.sql).
+RELATIONSHIP_INPUTS = (
+    "select * from {db}.intermediate.int_account_margins_trailed",
+    "select * from {db}.intermediate.int_account_assessments_trailed",
+    "select * from {db}.intermediate.int_relationship_assessments_sequenced",
+    "select account_key from {db}.marts.dim_account where not is_unknown_member",
+)
+
+
+def changed_accounts(before: Path, after: Path) -> set[str]:
+    """Accounts with a row of a relationship input in one warehouse and not the other."""
+    changed: set[str] = set()
+    with duckdb.connect() as con:
+        con.execute(f"attach '{before}' as before_drop (read_only)")
+        con.execute(f"attach '{after}' as after_drop (read_only)")
+        for relation in RELATIONSHIP_INPUTS:
+            for one, other in (("before_drop", "after_drop"), ("after_drop", "before_drop")):
+                rows = con.execute(
+                    f"select distinct account_key from ({relation.format(db=one)} "
+                    f"except all {relation.format(db=other)})"
+                ).fetchall()
+                changed |= {row[0] for row in rows}
+    return changed
+
+
+def relationship_units(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select account_key, month "
+            "from incremental_state.fct_account_relationship_monthly__affected_units"
+        ).fetchall()
+
+
+def test_the_relationship_facts_rebuilt_exactly_the_accounts_whose_inputs_changed(
+    builds: dict[str, Path],
+) -> None:
+    """The accounts rebuilt are those whose margins, assessments or account row changed: no more."""
+    units = relationship_units(builds["incremental"])
+    assert all(month is None for _, month in units), units  # no month came or went
+    expected = changed_accounts(builds["before"], builds["full"])
+    assert expected  # the drop's invoices changed some accounts' margins
+    assert {account for account, _ in units} == expected
 
 
 def test_data_tests_after_an_incremental_build_check_the_rebuilt_units(
@@ -289,3 +507,49 @@ def test_the_kpi_tables_rebuilt_only_what_the_drop_changed(builds: dict[str, Pat
     assert max(month for month, _ in full["kpi_company_monthly"]) in {
         month for month, _ in incremental["kpi_company_monthly"]
     }
+
+
+def test_after_a_late_drop_every_marts_table_equals_a_full_refresh(late_builds: dict) -> None:
+    """Closed months touched, an account rematched by an override, a won deal deleted."""
+    assert_marts_equal(late_builds["incremental"], late_builds["full"])
+
+
+def test_the_late_drop_rebuilt_the_accounts_it_touched(late_builds: dict) -> None:
+    late = late_builds["late"]
+    applied = (
+        late_builds["target"]
+        / "run/handshake/models/marts/relationships/fct_account_relationship_monthly.sql"
+    ).read_text()
+    assert applied.lstrip().startswith("insert into"), applied[:200]
+    with duckdb.connect(str(late_builds["incremental"]), read_only=True) as con:
+        keys = dict(
+            con.execute(
+                "select crm_account_id, account_key from marts.dim_account "
+                "where crm_account_id in (?, ?, ?, ?)",
+                [
+                    late[k]
+                    for k in ("line_account", "assessed_account", "old_account", "new_account")
+                ],
+            ).fetchall()
+        )
+        # the drop did what it says
+        moved = con.execute(
+            "select distinct account_key from marts.fct_invoice_lines where erp_customer_number = ?",
+            [late["customer"]],
+        ).fetchall()
+        assert moved == [(keys[late["new_account"]],)]
+        assert not con.execute(
+            "select count(*) from marts.fct_opportunities where opportunity_id = ?",
+            [late["deleted_opportunity"]],
+        ).fetchone()[0]
+        accounts = con.execute(
+            "select count(distinct account_key) from marts.fct_account_relationship_monthly"
+        ).fetchone()
+    units = relationship_units(late_builds["incremental"])
+    rebuilt = {account for account, month in units}
+    assert all(month is None for _, month in units), units  # no month came or went
+    # the accounts whose margins (a late line, a rematched customer) or assessments
+    # changed, and no other
+    assert set(keys.values()) <= rebuilt, (keys, rebuilt)
+    assert rebuilt == changed_accounts(late_builds["before"], late_builds["full"])
+    assert accounts and len(rebuilt) < 0.25 * accounts[0], (len(rebuilt), accounts[0])

@@ -521,3 +521,85 @@
     select invoice_number from {{ this }}
     where reporting_currency <> {{ reporting_currency() }}
 {%- endmacro %}
+
+
+{#- fct_opportunities, per opportunity (its current version): the
+    opportunity loaded or withdrawn since (deletes too); an account or owner
+    whose key stored differs from the one it resolves to now; a currency and
+    day whose rate differs; a reporting currency other than the one set now. -#}
+{% macro affected_units__fct_opportunities() -%}
+    with
+
+    opportunity_versions as (
+
+        select opportunity_id from {{ ref('stg_crm__opportunities') }}
+        where {{ loaded_since_previous_build('loaded_at') }}
+
+    ),
+
+    withdrawn as (
+
+        select unit_id as opportunity_id from {{ ref('stg_raw_meta__withdrawn_rows') }}
+        where source_object = 'Opportunity' and {{ loaded_since_previous_build('withdrawn_at') }}
+
+    ),
+
+    stored_accounts as (
+
+        select distinct crm_account_id, account_key
+        from {{ this }}
+        where crm_account_id is not null
+
+    ),
+
+    relinked_accounts as (
+
+        select stored_accounts.crm_account_id
+        from stored_accounts
+        left join {{ ref('dim_account') }} as accounts
+            on
+                stored_accounts.crm_account_id = accounts.crm_account_id
+                and not accounts.is_unknown_member
+        where stored_accounts.account_key <> coalesce(accounts.account_key, {{ unknown_member_key() }})
+
+    ),
+
+    stored_owners as (
+
+        select distinct owner_user_id, sales_rep_key
+        from {{ this }}
+        where owner_user_id is not null
+
+    ),
+
+    relinked_owners as (
+
+        select stored_owners.owner_user_id
+        from stored_owners
+        left join {{ ref('dim_sales_rep') }} as sales_reps
+            on
+                stored_owners.owner_user_id = sales_reps.user_id
+                and not sales_reps.is_unknown_member
+        where stored_owners.sales_rep_key <> coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }})
+
+    )
+
+    select opportunity_id from opportunity_versions
+    union
+    select opportunity_id from withdrawn
+    union
+    select stored_opportunities.opportunity_id
+    from {{ this }} as stored_opportunities
+    inner join relinked_accounts
+        on stored_opportunities.crm_account_id = relinked_accounts.crm_account_id
+    union
+    select stored_opportunities.opportunity_id
+    from {{ this }} as stored_opportunities
+    inner join relinked_owners
+        on stored_opportunities.owner_user_id = relinked_owners.owner_user_id
+    union
+    {{ rerated_units('opportunity_id', 'close_date', 'fx_rate_to_reporting') }}
+    union
+    select opportunity_id from {{ this }}
+    where reporting_currency <> {{ reporting_currency() }}
+{%- endmacro %}

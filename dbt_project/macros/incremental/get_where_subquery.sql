@@ -3,7 +3,7 @@
     model checks, after an incremental build, only the units that build
     rebuilt (incremental_state.<model>__affected_units, kept by the model's
     pre-hook). Every key and row rule of those models holds within a unit (an
-    invoice, an opportunity, a meeting), and the rows of the other units are
+    invoice, an opportunity, a meeting, an account's or a month's rows), and the rows of the other units are
     the ones the previous build checked. A full build drops that table, so
     its tests check every row; `--vars '{handshake_test_all_rows: true}'`
     checks every row after an incremental build too. The test's own `where`
@@ -57,8 +57,14 @@
     {%- if not columns -%}
         {%- do return('') -%}
     {%- endif -%}
-    {%- set unit_column = columns[0] -%}
-    {%- do return(
-        unit_column ~ ' in (select ' ~ unit_column ~ ' from ' ~ units ~ ')'
-    ) -%}
+    {#- a unit is a value of one of its columns (the others NULL): an
+        account's rows or a month's (macros/incremental/unit_fingerprints.sql) -#}
+    {%- set predicates = [] -%}
+    {%- for unit_column in columns -%}
+        {%- do predicates.append(
+            unit_column ~ ' in (select ' ~ unit_column ~ ' from ' ~ units
+            ~ (' where ' ~ unit_column ~ ' is not null' if columns | length > 1 else '') ~ ')'
+        ) -%}
+    {%- endfor -%}
+    {%- do return('(' ~ predicates | join(' or ') ~ ')') -%}
 {%- endmacro %}

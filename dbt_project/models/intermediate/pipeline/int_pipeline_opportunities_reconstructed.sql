@@ -10,17 +10,25 @@
 -- rule of bookings: won with CloseDate in the month) and its CloseDate as of
 -- the end of the month (latest history row written strictly before 00:00 UTC
 -- on the next month's first day) lies after the month.
+-- Incremental per opportunity on DuckDB: a build rebuilds the opportunities
+-- whose history rows or won state changed (macros/incremental/unit_fingerprints.sql).
+{{ config(fingerprint_incremental_config(
+    ['opportunity_id'], 'fingerprints__int_pipeline_opportunities_reconstructed'
+)) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 opportunity_history as (
 
     select * from {{ ref('fct_opportunity_history') }}
+    {{- where_units_rebuilt(['opportunity_id']) }}
 
 ),
 
 opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
+    {{- where_units_rebuilt(['opportunity_id']) }}
 
 ),
 

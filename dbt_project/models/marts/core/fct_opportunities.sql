@@ -2,11 +2,16 @@
 -- excluded. Amounts converted at the CloseDate rate; without a rate the
 -- reporting amount is NULL and is_missing_fx_rate is true (the opportunity
 -- still counts for win rates; its amount counts in no amount KPI).
+-- Incremental per opportunity on DuckDB (macros/incremental).
+{{ config(incremental_config('opportunity_id', 'affected_units__fct_opportunities')) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
+-- depends_on: {{ ref('stg_raw_meta__withdrawn_rows') }}
 with
 
 opportunities as (
 
     select * from {{ ref('stg_crm__opportunities') }}
+    {{- where_affected('opportunity_id') }}
 
 ),
 

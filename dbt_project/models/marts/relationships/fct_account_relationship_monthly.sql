@@ -7,6 +7,14 @@
 -- month's START). Counters are 0/1 per row so that every company value is a
 -- sum of parts: e.g. relationship_index = sum(seller_relationship_index) /
 -- sum(assessed_account_count).
+-- Incremental per account and per month on DuckDB: a build rebuilds the
+-- accounts whose inputs (assessments, trailing margins and assessment
+-- counts, the account itself) changed and the months that came or went
+-- (macros/incremental/unit_fingerprints.sql).
+{{ config(fingerprint_incremental_config(
+    ['account_key', 'month'], 'fingerprints__fct_account_relationship_monthly'
+)) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 months as (
@@ -67,6 +75,13 @@ grid as (
 
 ),
 
+rebuilt_grid as (
+
+    select * from grid
+    {{- where_units_rebuilt(['account_key', 'month']) }}
+
+),
+
 joined as (
 
     select
@@ -90,7 +105,7 @@ joined as (
         coalesce(margins.gross_margin_12m_amount, 0) as gross_margin_12m_amount,
         coalesce(margins.invoice_line_12m_count, 0) as invoice_line_12m_count,
         coalesce(assessment_windows.assessment_12m_count, 0) as assessment_12m_count
-    from grid
+    from rebuilt_grid as grid
     left join seller_assessments as seller_latest
         on
             grid.account_key = seller_latest.account_key

@@ -15,17 +15,25 @@
 -- as in open_pipeline and bookings, so the identities hold to the cent:
 --   open_pipeline = won + lost + pushed + still_open,
 --   bookings = won + won_amount_change + added.
+-- Incremental per opportunity on DuckDB: a build rebuilds the opportunities
+-- whose pipeline months or won state changed (macros/incremental/unit_fingerprints.sql).
+{{ config(fingerprint_incremental_config(
+    ['opportunity_id'], 'fingerprints__fct_pipeline_flow_monthly'
+)) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 pipeline as (
 
     select * from {{ ref('int_pipeline_opportunities_reconstructed') }}
+    {{- where_units_rebuilt(['opportunity_id']) }}
 
 ),
 
 opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
+    {{- where_units_rebuilt(['opportunity_id']) }}
 
 ),
 
