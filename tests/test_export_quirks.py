@@ -186,9 +186,18 @@ def test_finance_cash_and_relationship_kpis(con: duckdb.DuckDBPyConnection) -> N
         "select count(*) from marts.fct_payments where payment_id = 'PY9'"
     ).fetchone() == (0,)
     assert company(con, APRIL)["respected_advisor_share"] == 1 / 2
-    matches = dict(
-        con.execute(
-            "select erp_customer_number, match_method from marts.bridge_account_erp_customer"
+    matches = {
+        customer: (method, account)
+        for customer, method, account in con.execute(
+            "select erp_customer_number, match_method, crm_account_id"
+            " from marts.bridge_account_erp_customer"
         ).fetchall()
-    )
-    assert matches == {"C1": "name_and_country", "C3": "manual_override", "C9": "unmatched"}
+    }
+    a1, a3 = "001AU0000000Ac1YAE", "001AU0000000Ac3YAE"
+    assert matches == {
+        "C1": ("name_and_country", a1),
+        "C3": ("manual_override", a3),
+        # its hint names A4, merged into A3 in Salesforce (deleted, MasterRecordId A3)
+        "C4": ("erp_crm_account_id_hint", a3),
+        "C9": ("unmatched", None),
+    }

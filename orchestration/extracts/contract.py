@@ -218,6 +218,8 @@ CRM_OBJECTS: tuple[ExtractObject, ...] = (
             _req("CreatedDate", TS),
             _req("LastModifiedDate", TS),
             _opt("IsDeleted", B),
+            # a deleted account merged into another: the account that survived
+            _opt("MasterRecordId", ID),
         ),
         "Customer accounts.",
     ),

@@ -128,6 +128,8 @@ def _crm_extracts() -> list[Extract]:
                 "CreatedDate": "ts_sf(created_ts, account_id)",
                 "LastModifiedDate": "ts_sf(_ts, account_id || _seq)",
                 "IsDeleted": "b_txt(is_deleted)",
+                # the sample's duplicates are deleted, not merged
+                "MasterRecordId": "cast(null as varchar)",
             },
             mess=("dup_conflict",),
         ),

@@ -28,6 +28,46 @@ match_methods as (
 
 ),
 
+crm_accounts as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+
+),
+
+-- An Id as it names an account now: a deleted account merged into another
+-- (MasterRecordId) names the account that survived, followed through up to
+-- three merges; any other Id names itself. An ERP hint or an override written
+-- before a merge in Salesforce still finds its account.
+merged_ids as (
+
+    select
+        merged.account_id,
+        coalesce(third_master.master_account_id, second_master.master_account_id, merged.master_account_id)
+            as surviving_account_id
+    from crm_accounts as merged
+    left join crm_accounts as second_master
+        on
+            merged.master_account_id = second_master.account_id
+            and second_master.is_deleted
+    left join crm_accounts as third_master
+        on
+            second_master.master_account_id = third_master.account_id
+            and third_master.is_deleted
+    where
+        merged.is_deleted
+        and merged.master_account_id is not null
+
+),
+
+override_ids as (
+
+    select
+        {{ normalize_code('erp_customer_number') }} as normalized_customer_number,
+        {{ normalize_id('crm_account_id') }} as crm_account_id
+    from overrides
+
+),
+
 override_candidates as (
 
     select
@@ -35,10 +75,12 @@ override_candidates as (
         accounts.account_id,
         'manual_override' as match_method
     from customers
-    inner join overrides
-        on customers.normalized_customer_number = {{ normalize_code('overrides.erp_customer_number') }}
+    inner join override_ids
+        on customers.normalized_customer_number = override_ids.normalized_customer_number
+    left join merged_ids
+        on override_ids.crm_account_id = merged_ids.account_id
     inner join accounts
-        on {{ normalize_id('overrides.crm_account_id') }} = accounts.account_id
+        on coalesce(merged_ids.surviving_account_id, override_ids.crm_account_id) = accounts.account_id
 
 ),
 
@@ -62,8 +104,10 @@ hint_candidates as (
         accounts.account_id,
         'erp_crm_account_id_hint' as match_method
     from customers
+    left join merged_ids
+        on customers.crm_account_id_hint = merged_ids.account_id
     inner join accounts
-        on customers.crm_account_id_hint = accounts.account_id
+        on coalesce(merged_ids.surviving_account_id, customers.crm_account_id_hint) = accounts.account_id
 
 ),
 

@@ -26,6 +26,8 @@ renamed as (
         ERP_Customer_Number__c as erp_customer_number,
         CreatedDate as created_at,
         LastModifiedDate as last_modified_at,
+        -- on a deleted account merged into another: the account that survived
+        MasterRecordId as master_account_id,
         _drop_id as drop_id,
         _loaded_at as loaded_at,
         coalesce(IsDeleted, false) as is_deleted
