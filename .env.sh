@@ -1,2 +1,0 @@
-cd /work/wt/loader-files
-export PYTHONPATH=$PWD DBT_PROFILES_DIR=$PWD/dbt_project DAGSTER_HOME=$PWD/dagster_home DBT_SEND_ANONYMOUS_USAGE_STATS=false DAGSTER_TELEMETRY_ENABLED=false
