@@ -58,8 +58,10 @@
 
 
 {#- One input's fingerprint rows: `units` maps each unit column to its
-    expression over `relation` (the other unit columns are NULL);
-    `unit_types` gives every unit column's type. -#}
+    expression over `relation` (the other unit columns are NULL; no unit
+    column: one row, a global input whose change rebuilds every unit);
+    `unit_types` gives every unit column's type. `relation` may be a
+    subquery (`(select ...) as name`), with its `row_columns`. -#}
 {% macro fingerprint_rows(input_name, relation, units, unit_types, where=none, row_columns=none) -%}
     {#- rendered as the hook's argument everywhere; used on DuckDB only -#}
     {%- if target.type != 'duckdb' or not execute -%}
@@ -82,7 +84,9 @@
     {%- if where %}
     where {{ where }}
     {%- endif %}
+    {%- if units %}
     group by {% for unit_column in units %}{{ units[unit_column] }}{{ ", " if not loop.last }}{% endfor %}
+    {%- endif %}
 {%- endmacro %}
 
 
@@ -278,5 +282,57 @@
     {{ fingerprint_rows(
         'opportunities', ref('fct_opportunities'), {'opportunity_id': 'opportunity_id'}, types,
         row_columns=['is_won', 'close_date', 'account_key', 'sales_rep_key', 'amount_reporting']
+    ) }}
+{%- endmacro %}
+
+
+{#- int_erp_customers_normalized, per customer: its ERP row (the columns the
+    normalization reads); the seed country_aliases is global. -#}
+{% macro fingerprints__int_erp_customers_normalized() -%}
+    {%- set types = {'customer_number': dbt.type_string()} -%}
+    {{ fingerprint_rows(
+        'customers', ref('stg_erp__customers'), {'customer_number': 'customer_number'}, types,
+        row_columns=['customer_number', 'customer_name', 'vat_number', 'country_code', 'crm_account_id_hint']
+    ) }}
+    union all
+    {{ fingerprint_rows('country_aliases', ref('country_aliases'), {}, types) }}
+{%- endmacro %}
+
+
+{#- int_erp_customers_matched, per customer: its normalized row and its
+    candidates of every rule (macros/account_match_rules.sql: the accounts
+    sharing its VAT number, ERP number or name and country with how many
+    accounts share them, the account its hint or override names after
+    merges). Whatever changes a customer's match changes one of these: a
+    renamed, new, deleted or merged CRM account changes the candidates of the
+    customers it could match, a changed override those of its customer. The
+    seed account_match_methods (the rules' order) is global. -#}
+{% macro fingerprints__int_erp_customers_matched() -%}
+    {%- set types = {'customer_number': dbt.type_string()} -%}
+    {%- set candidates -%}
+        (
+            with
+            {{ account_match_candidate_ctes(ref('int_erp_customers_normalized')) }}
+            select * from candidates
+        ) as candidates
+    {%- endset -%}
+    {{ fingerprint_rows(
+        'customers', ref('int_erp_customers_normalized'), {'customer_number': 'customer_number'}, types
+    ) }}
+    union all
+    {{ fingerprint_rows(
+        'candidates', candidates, {'customer_number': 'customer_number'}, types,
+        row_columns=['customer_number', 'account_id', 'match_method']
+    ) }}
+    union all
+    {{ fingerprint_rows('match_methods', ref('account_match_methods'), {}, types) }}
+{%- endmacro %}
+
+
+{#- bridge_account_erp_customer, per ERP customer: its match. -#}
+{% macro fingerprints__bridge_account_erp_customer() -%}
+    {%- set types = {'erp_customer_number': dbt.type_string()} -%}
+    {{ fingerprint_rows(
+        'matches', ref('int_erp_customers_matched'), {'erp_customer_number': 'customer_number'}, types
     ) }}
 {%- endmacro %}

@@ -2,6 +2,12 @@
 -- link was made. Unmatched ERP customers are not accounts: they point to the
 -- unknown member of dim_account with match_method 'unmatched', so their
 -- revenue counts in company totals and in no account.
+-- Incremental per ERP customer on DuckDB: a build rewrites the customers whose
+-- match changed (macros/incremental/unit_fingerprints.sql).
+{{ config(fingerprint_incremental_config(
+    ['erp_customer_number'], 'fingerprints__bridge_account_erp_customer'
+)) }}
+-- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 matched_customers as (
@@ -32,3 +38,4 @@ final as (
 )
 
 select * from final
+{{- where_units_rebuilt(['erp_customer_number']) }}
