@@ -422,3 +422,12 @@ def test_receivables_need_payments(partial: duckdb.DuckDBPyConnection) -> None:
         check(account(partial, month, A1), never)
     # what the delivered objects make is still there
     check(company(partial, MAY), {"invoiced_revenue": 2800, "gross_margin": 1450, "bookings": 2800})
+
+
+def test_recurring_revenue_needs_items(partial: duckdb.DuckDBPyConnection) -> None:
+    """Which lines recur is read from the item master: without it no line would be
+    recurring, and May's 800 of subscriptions read as 0."""
+    never = dict.fromkeys(("recurring_revenue", "net_revenue_retention"))
+    for month in (APRIL, MAY, JUNE):
+        check(company(partial, month), never)
+        check(account(partial, month, A1), never)
