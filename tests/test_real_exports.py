@@ -330,6 +330,52 @@ def test_sales_kpis(con: duckdb.DuckDBPyConnection) -> None:
     check(account(con, MAY, A1), {"bookings": 1000, "win_rate": 1 / 2})
 
 
+def by_user(con: duckdb.DuckDBPyConnection, grain: str, month: str, user_id: str) -> dict:
+    key = "team_key" if grain == "team" else "sales_rep_key"
+    sql = f"""
+        select k.kpi_code, k.value from marts.kpi_{grain}_monthly as k
+        inner join marts.dim_sales_rep as r on k.{key} = r.sales_rep_key
+        where k.month = ? and r.user_id = ?
+    """
+    return dict(con.execute(sql, [month, user_id]).fetchall())
+
+
+def test_team_and_rep_kpis(con: duckdb.DuckDBPyConnection) -> None:
+    """U3's team is the company (U1 and U2 name U3, one by its 15-character Id)."""
+    check(
+        by_user(con, "team", MAY, U3),
+        {
+            "bookings": 2800,
+            "sales_forecast": 2120,
+            "open_pipeline": 5800,
+            "forecast_accuracy_sales": 1 - 680 / 2800,
+            "pipeline_flow_pushed": 3000,
+            "quota": None,  # ForecastingQuota never delivered
+        },
+    )
+    check(
+        by_user(con, "rep", MAY, U1),
+        {
+            "bookings": 1000,
+            "sales_forecast": 1200,
+            "win_rate": 1 / 2,
+            "open_pipeline": 4000,
+            "weighted_pipeline": 700,
+            "virtual_meeting_share": 1 / 2,
+        },
+    )
+    check(
+        by_user(con, "rep", MAY, U2),
+        {
+            "bookings": 1800,
+            "sales_forecast": 920,
+            "open_pipeline": 1800,
+            "weighted_pipeline": 900,
+            "virtual_meeting_share": None,  # one meeting of unknown mode (the other deleted)
+        },
+    )
+
+
 def test_forecast_kpis(con: duckdb.DuckDBPyConnection) -> None:
     sales, finance, bookings = 1200 + 920, 1500 + 460, 2800
     check(
@@ -379,7 +425,23 @@ def test_finance_and_cash_kpis(con: duckdb.DuckDBPyConnection) -> None:
             "recurring_revenue": 800,
             "receivables_open": 100 - 100 - 200 + 300,
             "receivables_overdue": -200 + 300,
+            "receivables_overdue_1_30": -200 + 300,  # CN1 11 days, I3 6 days past due
+            "receivables_overdue_31_60": 0,
             "dso": 100 / 3200 * 92,
+        },
+    )
+    # June 30: I1 100 (26 days), I2's overpayment -100 (due on its payment date
+    # 05-31: 30 days), CN1 -200 (41 days); I3 paid on 06-02
+    check(
+        company(con, JUNE),
+        {
+            "receivables_open": -200,
+            "receivables_overdue": -200,
+            "receivables_overdue_1_30": 0,
+            "receivables_overdue_31_60": -200,
+            "dso": -200 / 3200 * 91,
+            "cash_collected": 300,
+            "invoiced_revenue": 0,
         },
     )
     check(company(con, APRIL), {"invoiced_revenue": 400, "cash_collected": 400})
