@@ -1,2 +1,3 @@
--- The parts of dso (trailing three months' revenue, receivables open): NULL until invoices are delivered.
-{{ kpi_fact('fct_invoiced_revenue_trailing', 'month', ['erp/invoices', 'erp/invoice_lines']) }}
+-- The parts of dso (trailing three months' revenue, receivables open): NULL
+-- until invoices, their lines and payments are delivered, like receivables_open.
+{{ kpi_fact('fct_invoiced_revenue_trailing', 'month', ['erp/invoices', 'erp/invoice_lines', 'erp/payments']) }}
