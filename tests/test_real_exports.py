@@ -7,7 +7,7 @@ tests assert the values themselves). Reporting currency EUR; USD is worth
 
 CRM (drop 2025-06-03, a delta 2025-06-05):
 - User.csv: Excel on a German Windows: BOM, CRLF, `;`, upper-case header.
-  U3 manages U1 and U2; all active.
+  U3 manages U1, U2 and U4; U4 left (inactive), the others are active.
 - Opportunity.csv: Data Export: 18-character Ids, owners by 15-character Id,
   a Name holding a comma, quotes and a line break, `usd` in lower case.
     O1 A1 U1 1000 EUR won  2025-05-10, created 2025-04-01T10:00Z      39 days
@@ -22,9 +22,14 @@ CRM (drop 2025-06-03, a delta 2025-06-05):
     O5 Pipeline 3000 p20 close 05-31 (04-15), then Commit p70 close 06-30 (05-20)
                                                               -> May 3000, weighted 600, slipped
   May: open_pipeline 5800, weighted 1600, slippage 3000 / 5800; June: O5 3000, weighted 2100.
+- Earlier months, for the calibrated and relationship forecasts: U1 wins O6 600
+  (A1, 02-20), O7 400 (A1, 03-15), O8 500 (A1, 04-25, after A1's first
+  assessment); U2 loses O9 1000 (A2, 03-10). Never invoiced.
 - Forecast_Submission__c: U1 1200 EUR on 04-28 (its 1500 of 05-01 is in May);
   U2 1000 USD at 2025-04-30T23:59:59Z = 920 (its 5000 of 04-30T22:00-03:00 is
-  May 1st UTC). sales_forecast May 2120.
+  May 1st UTC). sales_forecast May 2120. U1 also called 1000 Commit for each of
+  February to April; Best Case for May: U1 1800, U2 1000 USD, U3 a Team call 4000.
+- ForecastingQuota (and a delta re-exporting two May quotas): see QUOTA_MAY.
 - Event.csv, tab-separated: May in person 1, virtual 1 (another deleted), one
   without a mode: virtual_meeting_share 1/2.
 - Relationship_Assessment__c: A1 seller 04-10 Professional Peer 50, seller
@@ -66,9 +71,10 @@ def sf(prefix: str, name: str) -> str:
     return salesforce_id_18(f"{prefix}AB000000{name:0>4}")
 
 
-U1, U2, U3 = (sf("005", f"U{n}") for n in (1, 2, 3))
+U1, U2, U3, U4 = (sf("005", f"U{n}") for n in (1, 2, 3, 4))
 A1, A2 = (sf("001", f"A{n}") for n in (1, 2))
-O1, O2, O3, O4, O5 = (sf("006", f"O{n}") for n in range(1, 6))
+O1, O2, O3, O4, O5, O6, O7, O8, O9 = (sf("006", f"O{n}") for n in range(1, 10))
+FEBRUARY, MARCH = "2025-02-01", "2025-03-01"
 
 
 def put(landing: Path, relative: str, text: str, *, crlf: bool = False, bom: bool = False) -> None:
@@ -86,7 +92,8 @@ def real_landing(landing: Path) -> None:
         "ID;NAME;EMAIL;MANAGERID;ISACTIVE;CREATEDDATE\n"
         f"{U1};Rep One;a@x;{U3[:15]};true;2024-01-01T00:00:00.000Z\n"
         f"{U2};Rep Two;b@x;{U3};true;2024-01-01T00:00:00.000Z\n"
-        f"{U3};Boss;c@x;;true;2024-01-01T00:00:00.000Z\n",
+        f"{U3};Boss;c@x;;true;2024-01-01T00:00:00.000Z\n"
+        f"{U4};Rep Gone;d@x;{U3};false;2024-01-01T00:00:00.000Z\n",
         crlf=True,
         bom=True,
     )
@@ -115,7 +122,15 @@ def real_landing(landing: Path) -> None:
         f"{O4},{A2},{U2},Beta two,Closed Won,800,EUR,100,2025-05-25,Closed,true,true,"
         "2025-05-02T00:00:00.000Z,2025-05-25T00:00:00.000Z,false\n"
         f"{O5},{A1},{U1},Acme big,Negotiation,3000,EUR,70,2025-06-30,Forecast,false,false,"
-        "2025-04-15T00:00:00.000Z,2025-05-20T00:00:00.000Z,false\n",
+        "2025-04-15T00:00:00.000Z,2025-05-20T00:00:00.000Z,false\n"
+        f"{O6},{A1},{U1},Acme Q1,Closed Won,600,EUR,100,2025-02-20,Closed,true,true,"
+        "2025-01-10T00:00:00.000Z,2025-02-20T00:00:00.000Z,false\n"
+        f"{O7},{A1},{U1},Acme Q1b,Closed Won,400,EUR,100,2025-03-15,Closed,true,true,"
+        "2025-02-01T09:00:00.000Z,2025-03-15T00:00:00.000Z,false\n"
+        f"{O8},{A1},{U1},Acme Q2,Closed Won,500,EUR,100,2025-04-25,Closed,true,true,"
+        "2025-03-01T09:00:00.000Z,2025-04-25T00:00:00.000Z,false\n"
+        f"{O9},{A2},{U2},Beta Q1,Closed Lost,1000,EUR,0,2025-03-10,Omitted,true,false,"
+        "2025-02-01T09:00:00.000Z,2025-03-10T00:00:00.000Z,false\n",
         crlf=True,
     )
     put(
@@ -125,7 +140,7 @@ def real_landing(landing: Path) -> None:
         + f"{O4},{A2},{U2},Beta two,Closed Won,800,EUR,100,2025-05-25,Closed,true,true,"
         "2025-05-02T00:00:00.000Z,2025-06-04T00:00:00.000Z,true\n",
     )
-    h = [sf("00k", f"H{n}") for n in range(1, 12)]
+    h = [sf("00k", f"H{n}") for n in range(1, 20)]
     put(
         landing,
         f"{crm}/OpportunityHistory.csv",
@@ -138,9 +153,17 @@ def real_landing(landing: Path) -> None:
         f"{h[5]},{O3},Closed Lost,500,0,2025-05-20,Omitted,2025-05-20T09:00:00.000Z\n"
         f"{h[6]},{O5},Prospecting,3000,20,2025-05-31,Pipeline,2025-04-15T00:00:00.000Z\n"
         f"{h[7]},{O5},Negotiation,3000,70,2025-06-30,Forecast,2025-05-20T00:00:00.000Z\n"
-        f"{h[8]},{O4},Prospecting,800,10,2025-05-25,Pipeline,2025-05-02T00:00:00.000Z\n",
+        f"{h[8]},{O4},Prospecting,800,10,2025-05-25,Pipeline,2025-05-02T00:00:00.000Z\n"
+        f"{h[9]},{O6},Prospecting,600,30,2025-02-20,Pipeline,2025-01-10T00:00:00.000Z\n"
+        f"{h[10]},{O6},Closed Won,600,100,2025-02-20,Closed,2025-02-20T10:00:00.000Z\n"
+        f"{h[11]},{O7},Prospecting,400,30,2025-03-15,Pipeline,2025-02-01T09:00:00.000Z\n"
+        f"{h[12]},{O7},Closed Won,400,100,2025-03-15,Closed,2025-03-15T10:00:00.000Z\n"
+        f"{h[13]},{O8},Prospecting,500,30,2025-04-25,Pipeline,2025-03-01T09:00:00.000Z\n"
+        f"{h[14]},{O8},Closed Won,500,100,2025-04-25,Closed,2025-04-25T10:00:00.000Z\n"
+        f"{h[15]},{O9},Prospecting,1000,20,2025-03-10,Pipeline,2025-02-01T09:00:00.000Z\n"
+        f"{h[16]},{O9},Closed Lost,1000,0,2025-03-10,Omitted,2025-03-10T10:00:00.000Z\n",
     )
-    f = [sf("a01", f"F{n}") for n in range(1, 5)]
+    f = [sf("a01", f"F{n}") for n in range(1, 11)]
     put(
         landing,
         f"{crm}/Forecast_Submission__c.csv",
@@ -149,7 +172,31 @@ def real_landing(landing: Path) -> None:
         f"{f[0]},{U1},2025-05-01,Commit,1200,EUR,2025-04-28,Own\n"
         f"{f[1]},{U1},2025-05-01,Commit,1500,EUR,2025-05-01,Own\n"
         f"{f[2]},{U2},2025-05-01,Forecast,1000,USD,2025-04-30T23:59:59.000Z,\n"
-        f"{f[3]},{U2},2025-05-01,Commit,5000,USD,2025-04-30T22:00:00.000-0300,\n",
+        f"{f[3]},{U2},2025-05-01,Commit,5000,USD,2025-04-30T22:00:00.000-0300,\n"
+        f"{f[4]},{U1},2025-02-01,Commit,1000,EUR,2025-01-25,Own\n"
+        f"{f[5]},{U1},2025-03-01,Commit,1000,EUR,2025-02-25,Own\n"
+        f"{f[6]},{U1},2025-04-01,Commit,1000,EUR,2025-03-28,Own\n"
+        f"{f[7]},{U1},2025-05-01,Best Case,1800,EUR,2025-04-29,Own\n"
+        f"{f[8]},{U2},2025-05-01,Best Case,1000,USD,2025-04-29T10:00:00.000Z,\n"
+        f"{f[9]},{U3},2025-05-01,Best Case,4000,EUR,2025-04-30,Team\n",
+    )
+    q = [sf("0J9", f"Q{n}") for n in range(1, 8)]
+    quota_header = "Id,QuotaOwnerId,StartDate,QuotaAmount,CurrencyIsoCode\n"
+    put(
+        landing,
+        f"{crm}/ForecastingQuota.csv",
+        quota_header + f"{q[0]},{U1[:15]},2025-05-01,2000,EUR\n"
+        f"{q[1]},{U2},2025-05-01,2000.00,USD\n"
+        f"{q[2]},{U4},2025-05-01,500,EUR\n"
+        f"{q[3]},{U1},2025-06-01,1000,EUR\n"
+        f"{q[4]},{U3},2025-06-01,5000,EUR\n"
+        f"{q[5]},{U1},2025-04-01,1000,EUR\n",
+        crlf=True,
+    )
+    put(
+        landing,
+        f"{crm2}/ForecastingQuota.csv",
+        quota_header + f"{q[6]},{U1},2025-05-01,2500,EUR\n{q[1]},{U2},2025-05-01,2100,USD\n",
     )
     e = [sf("00U", f"E{n}") for n in range(1, 6)]
     put(
@@ -350,7 +397,7 @@ def test_team_and_rep_kpis(con: duckdb.DuckDBPyConnection) -> None:
             "open_pipeline": 5800,
             "forecast_accuracy_sales": 1 - 680 / 2800,
             "pipeline_flow_pushed": 3000,
-            "quota": None,  # ForecastingQuota never delivered
+            "quota": 2500 + 1932 + 500,
         },
     )
     check(
@@ -372,6 +419,96 @@ def test_team_and_rep_kpis(con: duckdb.DuckDBPyConnection) -> None:
             "open_pipeline": 1800,
             "weighted_pipeline": 900,
             "virtual_meeting_share": None,  # one meeting of unknown mode (the other deleted)
+        },
+    )
+
+
+# ForecastingQuota (Data Loader, CRLF): USD at StartDate's rate (0.92 on 05-01); the
+# 06-05 delta re-exports U2's May quota changed (2100 USD) and gives U1's May a new
+# Id (2500 EUR: the later drop wins per owner and month); U4 left (inactive) and
+# keeps a May quota; U3 has a quota of his own only in June, which replaces his
+# team's roll-up.
+QUOTA_MAY = {"U1": 2500, "U2": 2100 * 0.92, "U4": 500}
+QUOTA_TEAM_MAY = sum(QUOTA_MAY.values())
+
+
+def test_quota_kpis(con: duckdb.DuckDBPyConnection) -> None:
+    check(
+        company(con, MAY),
+        {
+            "quota": QUOTA_TEAM_MAY,
+            "quota_attainment": 2800 / QUOTA_TEAM_MAY,
+            "pipeline_coverage": 5800 / QUOTA_TEAM_MAY,
+        },
+    )
+    check(company(con, APRIL), {"quota": 1000, "quota_attainment": 0.5, "pipeline_coverage": 0.5})
+    check(company(con, JUNE), {"quota": 5000, "quota_attainment": 0, "pipeline_coverage": 0.6})
+    check(company(con, MARCH), {"quota": None, "quota_attainment": None, "pipeline_coverage": None})
+    check(
+        by_user(con, "team", MAY, U3),
+        {"quota": QUOTA_TEAM_MAY, "quota_attainment": 2800 / QUOTA_TEAM_MAY},
+    )
+    check(by_user(con, "team", JUNE, U3), {"quota": 5000, "quota_attainment": 0})
+    check(by_user(con, "rep", MAY, U1), {"quota": 2500, "quota_attainment": 1000 / 2500})
+    check(
+        by_user(con, "rep", MAY, U2),
+        {"quota": QUOTA_MAY["U2"], "quota_attainment": 1800 / QUOTA_MAY["U2"]},
+    )
+    check(by_user(con, "rep", MAY, U4), {"quota": 500, "quota_attainment": 0})
+    check(by_user(con, "rep", JUNE, U1), {"quota": 1000, "quota_attainment": 0})
+
+
+def test_best_case_and_calibrated_forecasts(con: duckdb.DuckDBPyConnection) -> None:
+    """Best Case: U3's Team call (4000) replaces U1's 1800 and U2's 1000 USD (920).
+    Calibrated: U1 called 1000 in each of February to April and booked 600, 400,
+    500: k(U1, May) = 1500 / 3000; U2 has no past call (fewer than 3 months) and
+    takes the company ratio over the same rep-months, also 0.5."""
+    calibrated = 1200 * 0.5 + 920 * 0.5
+    check(
+        company(con, MAY),
+        {
+            "sales_forecast_best_case": 4000,
+            "calibrated_sales_forecast": calibrated,
+            "forecast_accuracy_calibrated": 1 - abs(2800 - calibrated) / 2800,
+        },
+    )
+    check(
+        by_user(con, "team", MAY, U3),
+        {"sales_forecast_best_case": 4000, "calibrated_sales_forecast": calibrated},
+    )
+    check(
+        by_user(con, "rep", MAY, U1),
+        {"sales_forecast_best_case": 1800, "calibrated_sales_forecast": 600},
+    )
+    check(
+        by_user(con, "rep", MAY, U2),
+        {"sales_forecast_best_case": 920, "calibrated_sales_forecast": 460},
+    )
+    check(
+        by_user(con, "rep", MAY, U3),
+        {"sales_forecast_best_case": None, "calibrated_sales_forecast": None},
+    )
+    # February: no past call at all (k = 1); March: one month (company ratio 600 / 1000);
+    # April: two months (company ratio 1000 / 2000)
+    check(
+        company(con, FEBRUARY),
+        {"calibrated_sales_forecast": 1000, "sales_forecast": 1000, "bookings": 600},
+    )
+    check(company(con, MARCH), {"calibrated_sales_forecast": 600, "bookings": 400})
+    check(company(con, APRIL), {"calibrated_sales_forecast": 500, "bookings": 500})
+
+
+def test_relationship_forecast(con: duckdb.DuckDBPyConnection) -> None:
+    """p(tier) from the closes of the 12 months before the month, tiers as assessed
+    before each close: March p(Unassessed) = 1 (O6); April 2/3 (O6, O7 won, O9 lost);
+    May also p(Professional Peer) = 1 (O8, after A1's 04-10 assessment)."""
+    check(company(con, MARCH), {"open_pipeline": 1400, "relationship_forecast": 1400})
+    check(company(con, APRIL), {"open_pipeline": 500, "relationship_forecast": 333.33})
+    check(
+        company(con, MAY),
+        {
+            "relationship_forecast": 1000 + 1800 * 2 / 3 + 3000,
+            "forecast_accuracy_relationship": 1 - abs(2800 - 5200) / 2800,
         },
     )
 
@@ -421,7 +558,7 @@ def test_finance_and_cash_kpis(con: duckdb.DuckDBPyConnection) -> None:
             "cash_collected": 2700,
             "invoiced_on_bookings": 2500,
             "invoiced_without_opportunity": 300,
-            "booked_not_invoiced": 300,
+            "booked_not_invoiced": 300 + 600 + 400 + 500,  # O6 to O8 never invoiced
             "recurring_revenue": 800,
             "receivables_open": 100 - 100 - 200 + 300,
             "receivables_overdue": -200 + 300,
