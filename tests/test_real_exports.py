@@ -503,6 +503,12 @@ def test_relationship_forecast(con: duckdb.DuckDBPyConnection) -> None:
     before each close: March p(Unassessed) = 1 (O6); April 2/3 (O6, O7 won, O9 lost);
     May also p(Professional Peer) = 1 (O8, after A1's 04-10 assessment)."""
     check(company(con, MARCH), {"open_pipeline": 1400, "relationship_forecast": 1400})
+    # February: O6's 600 open, no close in the 12 months before: no tier has a win
+    # rate, nothing to forecast with (it read 0, and its accuracy 0); June: O5's 3000,
+    # A1 now a Respected Advisor (05-31), a tier nobody closed in
+    nothing = {"relationship_forecast": None, "forecast_accuracy_relationship": None}
+    check(company(con, FEBRUARY), {"open_pipeline": 600, "bookings": 600, **nothing})
+    check(company(con, JUNE), {"open_pipeline": 3000, **nothing})
     check(company(con, APRIL), {"open_pipeline": 500, "relationship_forecast": 333.33})
     check(
         company(con, MAY),
