@@ -73,7 +73,10 @@ def refresh_env(tmp_path: Path, dbt_manifest: None) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def known_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Path:
-    """The hand-made landing set tests/fixtures/landing_known loaded and built (`dbt build`)."""
+    """The hand-made landing set tests/fixtures/landing_known loaded and built (`dbt build`).
+
+    The one build of the session that runs dbt's unit tests as well.
+    """
 
     def build(root: Path) -> None:
         path = root / "warehouse.duckdb"
@@ -85,7 +88,8 @@ def known_warehouse(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None
         ]
         assert [p for p, s in statuses.items() if s == "ignored"] == ["README.md"]
         assert sum(r.rows_rejected for r in results) == 6
-        run_dbt(["build"], path, target_path=root / "target")
+        # dbt's unit tests run here, once for the session (tests/pipeline.py run_dbt)
+        run_dbt(["build"], path, target_path=root / "target", unit_tests=True)
 
     return built_once(tmp_path_factory, "landing_known", build) / "warehouse.duckdb"
 

@@ -10,6 +10,8 @@ explains each row.
 
 from __future__ import annotations
 
+import random
+import string
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.extracts.validation import salesforce_id_sql
 from tests.pipeline import load_landing, run_dbt
 from tests.pipeline import salesforce_id_18 as sf
 
@@ -126,6 +129,62 @@ def test_review_lists_unmatched_customers_with_revenue_and_suggestions(
         ("KN-C007", "no hint", money("0.00"), sf(A + "7"), sf(A + "8"), True),
         ("KN-C008", "no hint", money("700.00"), sf(A + "9"), None, True),
     ]
+
+
+def test_ids_in_seeds_and_erp_hints_take_the_loaders_canonical_form(
+    tmp_path: Path, dbt_manifest: None
+) -> None:
+    """The dbt macro salesforce_id (overrides, ERP hints) and the loader's rule agree on every Id.
+
+    Valid Ids of 15 characters, and of 18 in any letter case, become the
+    18-character form Salesforce writes (tests/pipeline.py's own rule); any
+    other value stays as written, trimmed.
+    """
+    random.seed(18)
+    alnum = string.ascii_letters + string.digits
+    ids15 = ["".join(random.choices(alnum, k=15)) for _ in range(400)]
+    canonical = {i: sf(i) for i in ids15}
+    values = [
+        *ids15,
+        *canonical.values(),
+        *(f" {sf(i).lower()} " for i in ids15),
+        *(sf(i).upper() for i in ids15),
+        *(i + "".join(random.choices(alnum, k=3)) for i in ids15),  # mostly suffixes that lie
+        *(f"{i[:7]}-{i[7:]}" for i in ids15),  # not an Id: kept as written
+        "",
+        "  ",
+        None,
+    ]
+    compiled = run_dbt(
+        [
+            "compile",
+            "--quiet",
+            "--inline",
+            "select {{ salesforce_id('raw_id') }} from ids order by n",
+        ],
+        tmp_path / "warehouse.duckdb",
+        target_path=tmp_path / "target",
+    ).stdout
+    con = duckdb.connect()
+    con.execute(
+        "create table ids as select unnest(?) as raw_id, generate_subscripts(?, 1) as n",
+        [values, values],
+    )
+    by_macro = [r[0] for r in con.execute(f"select * from ({compiled}) as macro").fetchall()]
+    trimmed = "nullif(trim(raw_id), '')"
+    by_loader = [
+        r[0]
+        for r in con.execute(
+            f"select coalesce({salesforce_id_sql(trimmed)}, {trimmed}) from ids order by n"
+        ).fetchall()
+    ]
+    assert by_macro == by_loader
+    outcome = dict(zip(values, by_macro, strict=True))
+    for id15, id18 in canonical.items():
+        assert outcome[id15] == outcome[id18] == outcome[f" {id18.lower()} "] == id18
+        assert outcome[id18.upper()] == id18
+        assert outcome[f"{id15[:7]}-{id15[7:]}"] == f"{id15[:7]}-{id15[7:]}"
+    assert outcome[""] is None and outcome["  "] is None and outcome[None] is None
 
 
 # --------------------------------------------------------------------------- dimensions

@@ -493,3 +493,38 @@ def test_recurring_revenue_needs_items(partial: duckdb.DuckDBPyConnection) -> No
     for month in (APRIL, MAY, JUNE):
         check(company(partial, month), never)
         check(account(partial, month, A1), never)
+
+
+# A CRM extract without Opportunity (its history only): which deals are deleted
+# and which currency their amounts are in is unknown, so the pipeline KPIs are
+# NULL over the same set as open_pipeline's, never 0.
+WITHOUT_OPPORTUNITY = ("crm/2025-06-03/Opportunity.csv", "crm/2025-06-05/Opportunity.csv")
+
+
+@pytest.fixture(scope="module")
+def history_only(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Iterator:
+    connection = built(tmp_path_factory.mktemp("real_exports_history_only"), WITHOUT_OPPORTUNITY)
+    yield connection
+    connection.close()
+
+
+def test_pipeline_kpis_need_opportunity(history_only: duckdb.DuckDBPyConnection) -> None:
+    """open_pipeline was NULL while weighted_pipeline and relationship_forecast, over
+    the same opportunities, read 0."""
+    never = dict.fromkeys(
+        (
+            "open_pipeline",
+            "weighted_pipeline",
+            "slippage_rate",
+            "relationship_forecast",
+            "forecast_accuracy_relationship",
+            "bookings",
+        )
+    )
+    for month in (APRIL, MAY, JUNE):
+        check(company(history_only, month), never)
+        check(
+            by_user(history_only, "rep", month, U1),
+            dict.fromkeys(("open_pipeline", "weighted_pipeline")),
+        )
+    check(company(history_only, MAY), {"sales_forecast": 2120, "invoiced_revenue": 2800})

@@ -20,16 +20,38 @@
     {%- endfor -%}
 {%- endmacro %}
 
+{#- 1 when the suffix of the 18-character Id `id18` marks the character at
+    `position` (0-based) as upper case, else 0 (also for a suffix character
+    outside A-Z0-5, which suffix_characters_valid rejects). -#}
+{% macro salesforce_id_case_bit(id18, position) -%}
+    {%- set block = position // 5 -%}
+    floor(({{ dbt.position("upper(substr(" ~ id18 ~ ", " ~ (16 + block) ~ ", 1))", "'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'") }} - 1) / {{ 2 ** (position % 5) }}) % 2
+{%- endmacro %}
+
 {#- The first 15 characters of an 18-character Id in the case its suffix encodes. -#}
 {% macro salesforce_id_decoded(id18) -%}
-    {%- set alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345' -%}
     {%- for position in range(15) -%}
-        {%- set block = position // 5 -%}
         case
-            when floor(({{ dbt.position("upper(substr(" ~ id18 ~ ", " ~ (16 + block) ~ ", 1))", "'" ~ alphabet ~ "'") }} - 1) / {{ 2 ** (position % 5) }}) % 2 = 1
+            when {{ salesforce_id_case_bit(id18, position) }} = 1
                 then upper(substr({{ id18 }}, {{ position + 1 }}, 1))
             else lower(substr({{ id18 }}, {{ position + 1 }}, 1))
         end{% if not loop.last %} || {% endif %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- True when an 18-character Id of letters and digits is one Salesforce
+    would write: its suffix characters are of A-Z0-5, and the case it
+    encodes marks letters only. That is exactly "the suffix of the decoded
+    15 characters is the suffix delivered", written without decoding first:
+    the decoded Id repeated inside the suffix rule is hundreds of nested
+    expressions, which DuckDB takes seconds to plan. -#}
+{% macro salesforce_id_suffix_consistent(id18) -%}
+    {%- for block in range(3) %}
+        {{ dbt.position("upper(substr(" ~ id18 ~ ", " ~ (16 + block) ~ ", 1))", "'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'") }} > 0 and
+    {%- endfor %}
+    {%- for position in range(15) %}
+        not ({{ salesforce_id_case_bit(id18, position) }} = 1 and substr({{ id18 }}, {{ position + 1 }}, 1) between '0' and '9')
+        {%- if not loop.last %} and{% endif %}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -44,7 +66,7 @@
             then {{ trimmed }} || {{ salesforce_id_suffix(trimmed) }}
         when
             {{ dbt.length(trimmed) }} = 18 and {{ shaped }}
-            and {{ salesforce_id_suffix('(' ~ salesforce_id_decoded(trimmed) ~ ')') }} = upper(substr({{ trimmed }}, 16, 3))
+            and {{ salesforce_id_suffix_consistent(trimmed) }}
             then ({{ salesforce_id_decoded(trimmed) }}) || upper(substr({{ trimmed }}, 16, 3))
         else {{ trimmed }}
     end
