@@ -32,8 +32,10 @@ def same(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
-# MetricFlow plans a query of all 31 KPIs for minutes; a few at a time take seconds.
-METRICS_PER_QUERY = 6
+# One `mf query` per grain: MetricFlow 0.213 plans and runs all 54 company KPIs
+# of the sample in under 2 s (each `mf` process costs about 4 CPU s to start, so
+# queries of 6 metrics, once needed, made 19 processes instead of 5).
+METRICS_PER_QUERY = 100
 
 
 def mf_query(warehouse: Path, metrics: list[str], group_by: str, out: Path) -> list[dict]:
