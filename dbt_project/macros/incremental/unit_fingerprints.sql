@@ -286,19 +286,6 @@
 {%- endmacro %}
 
 
-{#- int_erp_customers_normalized, per customer: its ERP row (the columns the
-    normalization reads); the seed country_aliases is global. -#}
-{% macro fingerprints__int_erp_customers_normalized() -%}
-    {%- set types = {'customer_number': dbt.type_string()} -%}
-    {{ fingerprint_rows(
-        'customers', ref('stg_erp__customers'), {'customer_number': 'customer_number'}, types,
-        row_columns=['customer_number', 'customer_name', 'vat_number', 'country_code', 'crm_account_id_hint']
-    ) }}
-    union all
-    {{ fingerprint_rows('country_aliases', ref('country_aliases'), {}, types) }}
-{%- endmacro %}
-
-
 {#- int_erp_customers_matched, per customer: its normalized row and its
     candidates of every rule (macros/account_match_rules.sql: the accounts
     sharing its VAT number, ERP number or name and country with how many

@@ -1,17 +1,9 @@
 -- ERP customers with the normalized values the matching rules compare.
--- Incremental per customer on DuckDB: a build normalizes the customers whose
--- ERP row changed, came or went, and every customer when the seed
--- country_aliases or this SQL changed (macros/incremental/unit_fingerprints.sql).
-{{ config(fingerprint_incremental_config(
-    ['customer_number'], 'fingerprints__int_erp_customers_normalized'
-)) }}
--- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
 with
 
 customers as (
 
     select * from {{ ref('stg_erp__customers') }}
-    {{- where_units_rebuilt(['customer_number']) }}
 
 ),
 
