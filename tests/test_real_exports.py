@@ -671,3 +671,74 @@ def test_pipeline_kpis_need_opportunity(history_only: duckdb.DuckDBPyConnection)
             dict.fromkeys(("open_pipeline", "weighted_pipeline")),
         )
     check(company(history_only, MAY), {"sales_forecast": 2120, "invoiced_revenue": 2800})
+
+
+# An ERP extract without its customer master, a CRM one without meetings and
+# trainings. ERP customers are matched to accounts from their rows: without
+# customers.csv the company figures stand (every invoice unmatched, the named
+# exception bucket) but no account's finance figure is known. It showed 0 for
+# every account, and relationship capital 0.
+NEVER_DELIVERED = (
+    "erp/2025-06-03/customers.csv",
+    "crm/2025-06-03/Event.csv",
+    "crm/2025-06-03/Training_Completion__c.csv",
+)
+
+
+@pytest.fixture(scope="module")
+def never(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Iterator:
+    connection = built(tmp_path_factory.mktemp("real_exports_never"), NEVER_DELIVERED)
+    yield connection
+    connection.close()
+
+
+ACCOUNT_FINANCE = (
+    "invoiced_revenue",
+    "gross_margin",
+    "gross_margin_pct",
+    "cash_collected",
+    "receivables_open",
+    "receivables_overdue",
+    "receivables_overdue_1_30",
+    "dso",
+    "recurring_revenue",
+    "net_revenue_retention",
+    "relationship_capital",
+)
+
+
+def test_account_finance_needs_customers(never: duckdb.DuckDBPyConnection) -> None:
+    for month in (APRIL, MAY, JUNE):
+        check(account(never, month, A1), dict.fromkeys(ACCOUNT_FINANCE))
+        check(account(never, month, A2), dict.fromkeys(ACCOUNT_FINANCE))
+    # the backlog is the opportunity's account's: O1 1000 less 900 - 200 invoiced on it, O6 to O8
+    check(account(never, MAY, A1), {"bookings": 1000, "booked_not_invoiced": 300 + 1500})
+    check(
+        company(never, MAY),
+        {
+            "invoiced_revenue": 2800,
+            "gross_margin": 1450,
+            "cash_collected": 2700,
+            "receivables_open": 100,
+            "dso": 100 / 3200 * 92,
+            "recurring_revenue": 800,
+            "unmatched_revenue": 2800,
+            "relationship_index": 80,
+            "relationship_capital": None,  # the margin of accounts with an index
+            "net_revenue_retention": None,
+            "assessed_account_share": None,
+        },
+    )
+
+
+def test_hybrid_kpis_need_their_objects(never: duckdb.DuckDBPyConnection) -> None:
+    """No Event: no meeting share (company, account, rep); no Training_Completion__c:
+    no trained share nor trained or untrained win rate."""
+    hybrid = dict.fromkeys(
+        ("virtual_meeting_share", "trained_rep_share", "win_rate_trained", "win_rate_untrained")
+    )
+    for month in (APRIL, MAY, JUNE):
+        check(company(never, month), hybrid)
+        check(account(never, month, A1), {"virtual_meeting_share": None})
+        check(by_user(never, "rep", month, U1), {"virtual_meeting_share": None})
+    check(company(never, MAY), {"bookings": 2800, "win_rate": 2 / 3})

@@ -1,5 +1,6 @@
 {#-
-    kpi_fact(fact_model, time_column, source_objects, months_without_facts):
+    kpi_fact(fact_model, time_column, source_objects, months_without_facts,
+             account_source_objects):
     the relation a semantic model reads (a view over one fact), so that MetricFlow
     and the KPI tables (macros/kpi/kpi_table.sql) tell "no data" (NULL) from
     "nothing happened" (0) alike, by the data alone (no fill_nulls_with):
@@ -15,8 +16,14 @@
       (is_empty_month_row true), so a month without facts sums to 0.
       'null' (forecasts of record, targets): no such row, a month without a
       fact stays NULL.
+    - account_source_objects: what the fact's account_key needs beyond
+      source_objects (erp/customers: ERP customers are matched to accounts
+      from their rows). When any of them has never been delivered, no fact
+      names an account (account_key NULL) and is_account_known is false on
+      every row: the company values stand, every account's value is NULL
+      (kpi_table fills no 0 at account grain from such a view).
 -#}
-{% macro kpi_fact(fact_model, time_column, source_objects=[], months_without_facts='zero') -%}
+{% macro kpi_fact(fact_model, time_column, source_objects=[], months_without_facts='zero', account_source_objects=[]) -%}
     {%- if months_without_facts not in ('zero', 'null') -%}
         {{ exceptions.raise_compiler_error("kpi_fact: months_without_facts must be 'zero' or 'null'") }}
     {%- endif -%}
@@ -25,7 +32,8 @@
         schema='semantic',
         meta={'kpi_fact': {
             'fact_model': fact_model, 'time_column': time_column,
-            'source_objects': source_objects, 'months_without_facts': months_without_facts}}
+            'source_objects': source_objects, 'months_without_facts': months_without_facts,
+            'account_source_objects': account_source_objects}}
     ) }}
     {%- set fact = ref(fact_model) -%}
     {%- set months = ref('int_kpi_months_published') -%}
@@ -76,13 +84,42 @@ is_delivered as (
 
 ),
 
+account_objects_delivered as (
+
+    select count(distinct {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }})
+        >= {{ account_source_objects | length }} as is_account_known
+    from load_ledger
+    where
+        load_status = 'loaded'
+        and not is_withdrawn
+        {%- if account_source_objects %}
+        and {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }} in (
+            {%- for object in account_source_objects %}'{{ object | lower }}'{{ ", " if not loop.last }}{% endfor -%}
+        )
+        {%- endif %}
+
+),
+
 facts_published as (
 
     select
+        {%- if account_source_objects %}
+        {%- for column in columns %}
+        {%- set name = adapter.quote(column.name) if column.name != column.name | lower else column.name %}
+        {%- if column.name | lower == 'account_key' %}
+        case when account_objects_delivered.is_account_known then fact.{{ name }} end as {{ name }},
+        {%- else %}
+        fact.{{ name }},
+        {%- endif %}
+        {%- endfor %}
+        {%- else %}
         fact.*,
-        false as is_empty_month_row
+        {%- endif %}
+        false as is_empty_month_row,
+        account_objects_delivered.is_account_known
     from fact
     cross join is_delivered
+    cross join account_objects_delivered
     where
         is_delivered.is_delivered
         and fact.{{ time_column }} < (select max(next_month) from published_months)
@@ -102,9 +139,11 @@ empty_months as (
         cast(null as {{ column.data_type }})
         {%- endif %} as {{ adapter.quote(column.name) if column.name != column.name | lower else column.name }},
         {% endfor -%}
-        true as is_empty_month_row
+        true as is_empty_month_row,
+        account_objects_delivered.is_account_known
     from published_months
     cross join is_delivered
+    cross join account_objects_delivered
     where is_delivered.is_delivered
 
 ),

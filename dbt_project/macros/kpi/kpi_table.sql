@@ -17,7 +17,8 @@
     latest drop, and (for additive facts) with a 0 row per published month.
     The months published are those the views hold. At account or rep grain
     an entity without facts of an additive view in a month that view covers
-    gets 0 there (MetricFlow has no row for it); otherwise NULL.
+    gets 0 there (MetricFlow has no row for it), unless the view cannot know
+    accounts (its account_source_objects never delivered); otherwise NULL.
 -#}
 
 {#- Metrics that are agreed KPIs; parts of KPIs carry meta.kpi_component: true. -#}
@@ -155,7 +156,9 @@
                 {%- do sources.update({source_name: {
                     'model': sm.model, 'time_expr': _kpi_dimension_expr(sm, time_dimension),
                     'entity_expr': entity_expr, 'measures': {},
-                    'zero_months': _kpi_fact_of_model(sm).months_without_facts == 'zero'}}) -%}
+                    'zero_months': _kpi_fact_of_model(sm).months_without_facts == 'zero',
+                    'entity_known': entity == 'account'
+                        and (_kpi_fact_of_model(sm).account_source_objects or []) | length > 0}}) -%}
             {%- endif -%}
             {%- do sources[source_name].measures.update({measure.name: measure}) -%}
             {%- do simple_columns.update({name: {
@@ -232,7 +235,12 @@ with
 
     select distinct {{ dbt.date_trunc('month', source.time_expr) }} as month
     from {{ ref(model_name) }}
-    where is_empty_month_row and {{ kpi_month_filter(dbt.date_trunc('month', source.time_expr)) }}
+    where
+        is_empty_month_row and {{ kpi_month_filter(dbt.date_trunc('month', source.time_expr)) }}
+        {%- if source.entity_known %}
+        -- an account grain the view cannot know (account_source_objects never delivered)
+        and is_account_known
+        {%- endif %}
 
 ),
 {% endif %}
