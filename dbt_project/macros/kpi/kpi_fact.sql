@@ -59,44 +59,15 @@ load_ledger as (
 
 ),
 
-delivered as (
-
-    select count(distinct {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }})
-        as delivered_objects
-    from load_ledger
-    where
-        -- a file of a withdrawn drop was never delivered (a skipped duplicate
-        -- always has a loaded twin, so 'loaded' alone decides)
-        load_status = 'loaded'
-        and not is_withdrawn
-        {%- if source_objects %}
-        and {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }} in (
-            {%- for object in source_objects %}'{{ object | lower }}'{{ ", " if not loop.last }}{% endfor -%}
-        )
-        {%- endif %}
-
-),
-
 is_delivered as (
 
-    select delivered_objects >= {{ source_objects | length }} as is_delivered
-    from delivered
+    {{ kpi_objects_delivered(source_objects, 'is_delivered') }}
 
 ),
 
 account_objects_delivered as (
 
-    select count(distinct {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }})
-        >= {{ account_source_objects | length }} as is_account_known
-    from load_ledger
-    where
-        load_status = 'loaded'
-        and not is_withdrawn
-        {%- if account_source_objects %}
-        and {{ dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) }} in (
-            {%- for object in account_source_objects %}'{{ object | lower }}'{{ ", " if not loop.last }}{% endfor -%}
-        )
-        {%- endif %}
+    {{ kpi_objects_delivered(account_source_objects, 'is_account_known') }}
 
 ),
 
@@ -169,4 +140,24 @@ select * from final
     {{ return(['decimal', 'numeric', 'double', 'float', 'real', 'integer', 'int', 'bigint', 'smallint',
         'tinyint', 'hugeint', 'ubigint', 'uinteger', 'usmallint', 'utinyint', 'float4', 'float8',
         'int2', 'int4', 'int8', 'long', 'short', 'byte']) }}
+{%- endmacro %}
+
+
+{#- One row, one boolean column `flag`: true when every object of `objects`
+    (system/Object, any case) has a file loaded and not withdrawn in the CTE
+    load_ledger; true for no objects. A file of a withdrawn drop was never
+    delivered (a skipped duplicate always has a loaded twin, so 'loaded'
+    alone decides). -#}
+{% macro kpi_objects_delivered(objects, flag) -%}
+    {%- set object_name = dbt.concat(['lower(source_system)', "'/'", 'lower(source_object)']) -%}
+    select count(distinct {{ object_name }}) >= {{ objects | length }} as {{ flag }}
+    from load_ledger
+    where
+        load_status = 'loaded'
+        and not is_withdrawn
+        {%- if objects %}
+        and {{ object_name }} in (
+            {%- for object in objects %}'{{ object | lower }}'{{ ", " if not loop.last }}{% endfor -%}
+        )
+        {%- endif %}
 {%- endmacro %}
