@@ -712,6 +712,20 @@ def test_the_late_drop_rebuilt_the_accounts_it_touched(late_builds: dict) -> Non
     assert accounts and len(rebuilt) < 0.25 * accounts[0], (len(rebuilt), accounts[0])
 
 
+def bridge_matches(warehouse: Path, customers: list[str]) -> dict[str, tuple]:
+    """{ERP customer: (CRM account, match method)} in a warehouse's bridge, for `customers`."""
+    placeholders = ", ".join("?" for _ in customers)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            customer: (account, method)
+            for customer, account, method in con.execute(
+                "select erp_customer_number, crm_account_id, match_method "
+                f"from marts.bridge_account_erp_customer where erp_customer_number in ({placeholders})",
+                customers,
+            ).fetchall()
+        }
+
+
 def test_the_late_drop_rematched_the_customers_whose_accounts_changed(late_builds: dict) -> None:
     """A renamed, a new and a merged CRM account move the matches they decide; few are rematched."""
     late = late_builds["late"]
@@ -726,16 +740,8 @@ def test_the_late_drop_rematched_the_customers_whose_accounts_changed(late_build
         / "run/handshake/models/intermediate/accounts/int_erp_customers_matched.sql"
     ).read_text()
     assert applied.lstrip().startswith("insert into"), applied[:200]
+    matches = bridge_matches(late_builds["incremental"], list(expected))
     with duckdb.connect(str(late_builds["incremental"]), read_only=True) as con:
-        placeholders = ", ".join("?" for _ in expected)
-        matches = {
-            customer: (account, method)
-            for customer, account, method in con.execute(
-                "select erp_customer_number, crm_account_id, match_method "
-                f"from marts.bridge_account_erp_customer where erp_customer_number in ({placeholders})",
-                list(expected),
-            ).fetchall()
-        }
         rebuilt = {
             row[0]
             for row in con.execute(
@@ -746,15 +752,7 @@ def test_the_late_drop_rematched_the_customers_whose_accounts_changed(late_build
         (customers,) = con.execute(
             "select count(*) from intermediate.int_erp_customers_matched"
         ).fetchone()
-    with duckdb.connect(str(late_builds["before"]), read_only=True) as con:
-        before = {
-            customer: (account, method)
-            for customer, account, method in con.execute(
-                "select erp_customer_number, crm_account_id, match_method "
-                f"from marts.bridge_account_erp_customer where erp_customer_number in ({placeholders})",
-                list(expected),
-            ).fetchall()
-        }
+    before = bridge_matches(late_builds["before"], list(expected))
     assert matches == expected
     assert all(before[customer] != match for customer, match in expected.items()), before
     # those customers were rematched, and few others
