@@ -625,8 +625,18 @@ def test_receivables_need_payments(partial: duckdb.DuckDBPyConnection) -> None:
     for month in (APRIL, MAY, JUNE):
         check(company(partial, month), never)
         check(account(partial, month, A1), never)
-    # what the delivered objects make is still there
-    check(company(partial, MAY), {"invoiced_revenue": 2800, "gross_margin": 1450, "bookings": 2800})
+    # what the delivered objects make is still there; assessed_account_share counts
+    # the accounts with revenue, which payments do not decide (A1 of A1 and A2)
+    check(
+        company(partial, MAY),
+        {
+            "invoiced_revenue": 2800,
+            "gross_margin": 1450,
+            "bookings": 2800,
+            "assessed_account_share": 1 / 2,
+            "invoiced_on_bookings": 2500,
+        },
+    )
 
 
 def test_recurring_revenue_needs_items(partial: duckdb.DuckDBPyConnection) -> None:
@@ -673,6 +683,35 @@ def test_pipeline_kpis_need_opportunity(history_only: duckdb.DuckDBPyConnection)
     check(company(history_only, MAY), {"sales_forecast": 2120, "invoiced_revenue": 2800})
 
 
+def test_what_reads_the_opportunities_needs_them(history_only: duckdb.DuckDBPyConnection) -> None:
+    """Without Opportunity no history row is of a known, not deleted deal and no
+    document names a known won deal: the calibrated forecast read 0 from March
+    (every factor 0: no bookings known) and 1000 in February (k = 1), all of
+    invoiced_revenue read as invoiced without opportunity and 0 on bookings."""
+    never = dict.fromkeys(
+        (
+            "calibrated_sales_forecast",
+            "forecast_accuracy_calibrated",
+            "invoiced_on_bookings",
+            "invoiced_without_opportunity",
+        )
+    )
+    u1_calls = {FEBRUARY: 1000, MARCH: 1000, APRIL: 1000, MAY: 1200, JUNE: None}
+    for month, call in u1_calls.items():
+        check(company(history_only, month), never)
+        check(
+            by_user(history_only, "rep", month, U1),
+            {"calibrated_sales_forecast": None, "sales_forecast": call},
+        )
+        check(account(history_only, month, A1), dict.fromkeys(("invoiced_on_bookings",)))
+    # invoice lines, customers and submissions need no Opportunity
+    check(
+        company(history_only, MAY),
+        {"invoiced_revenue": 2800, "unmatched_revenue": 300, "sales_forecast": 2120},
+    )
+    check(account(history_only, MAY, A2), {"invoiced_revenue": 1800})
+
+
 # An ERP extract without its customer master, a CRM one without meetings and
 # trainings. ERP customers are matched to accounts from their rows: without
 # customers.csv the company figures stand (every invoice unmatched, the named
@@ -704,6 +743,8 @@ ACCOUNT_FINANCE = (
     "recurring_revenue",
     "net_revenue_retention",
     "relationship_capital",
+    "invoiced_on_bookings",
+    "invoiced_without_opportunity",
 )
 
 
@@ -727,6 +768,8 @@ def test_account_finance_needs_customers(never: duckdb.DuckDBPyConnection) -> No
             "relationship_capital": None,  # the margin of accounts with an index
             "net_revenue_retention": None,
             "assessed_account_share": None,
+            "invoiced_on_bookings": 2500,
+            "invoiced_without_opportunity": 300,
         },
     )
 

@@ -15,6 +15,7 @@
         'kpi_fact_account_relationship_months',
         'kpi_fact_finance_forecasts',
         'kpi_fact_invoice_lines',
+        'kpi_fact_invoice_lines_opportunities',
         'kpi_fact_invoice_lines_recurring',
         'kpi_fact_invoiced_revenue_trailing',
         'kpi_fact_meetings',

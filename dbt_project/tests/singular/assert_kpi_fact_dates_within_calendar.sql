@@ -8,6 +8,7 @@
 -- depends_on: {{ ref('kpi_fact_account_relationship_months') }}
 -- depends_on: {{ ref('kpi_fact_finance_forecasts') }}
 -- depends_on: {{ ref('kpi_fact_invoice_lines') }}
+-- depends_on: {{ ref('kpi_fact_invoice_lines_opportunities') }}
 -- depends_on: {{ ref('kpi_fact_invoice_lines_recurring') }}
 -- depends_on: {{ ref('kpi_fact_invoiced_revenue_trailing') }}
 -- depends_on: {{ ref('kpi_fact_meetings') }}

@@ -1,5 +1,7 @@
--- Relationship snapshots for relationship capital (macros/kpi/kpi_fact.sql): it
--- multiplies the trailing gross margin, so it needs the invoices too.
+-- Relationship snapshots for what also rests on the invoices (macros/kpi/kpi_fact.sql):
+-- relationship capital multiplies the trailing gross margin, and
+-- assessed_account_share counts the accounts with trailing revenue, so both
+-- need the invoices and the ERP customers (whose accounts had revenue) too.
 {{ kpi_fact(
     'fct_account_relationship_monthly', 'month',
     ['crm/Relationship_Assessment__c', 'erp/invoices', 'erp/invoice_lines', 'erp/customers']
