@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from orchestration.extracts.contract import OBJECTS
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 REGISTRY_PATH = REPO_ROOT / "seeds" / "kpi_registry.csv"
@@ -229,6 +231,83 @@ def version_problems(manifest: dict[str, Any], lock: dict[str, dict[str, Any]]) 
             )
         elif entry.version != locked["version"] or current != locked["definition_hash"]:
             problems.append(f"{code}: version {entry.version} is not locked; run `make kpi-lock`")
+    return problems
+
+
+@dataclass(frozen=True)
+class NeverDelivered:
+    """Source objects ('system/Object') whose never having been delivered makes a KPI
+    NULL in every month: at every grain, and at account grain besides."""
+
+    every_grain: frozenset[str]
+    account_grain: frozenset[str]
+
+
+def never_delivered_objects(manifest: dict[str, Any], metric_name: str) -> NeverDelivered:
+    """What the semantic layer makes a KPI need, from the kpi_fact views its measures read.
+
+    A view is empty while one of its source_objects has never been delivered, so
+    every measure read from it is NULL, and so is a ratio or derived metric over
+    it; account_source_objects null the view's accounts only.
+    """
+    metric = metrics_by_name(manifest)[metric_name]
+    if metric["type"] == "simple":
+        semantic_model, _ = measure_owner(manifest, metric["type_params"]["measure"]["name"])
+        model = manifest["nodes"][semantic_model["depends_on"]["nodes"][0]]
+        settings = model["config"].get("meta", {}).get("kpi_fact") or {}
+        every = frozenset(settings.get("source_objects", []))
+        return NeverDelivered(every, frozenset(settings.get("account_source_objects", [])) - every)
+    parts = [never_delivered_objects(manifest, name) for name in metric_inputs(metric)]
+    every = frozenset().union(*(part.every_grain for part in parts))
+    account = frozenset().union(*(part.account_grain for part in parts))
+    return NeverDelivered(every, account - every)
+
+
+# "NULL ... in every month while X, Y or Z has never been delivered"; "Account: NULL
+# in every month while ..." for what only the accounts' values need.
+NEVER_DELIVERED_CLAUSE = re.compile(
+    r"(?P<account>Account: )?NULL\b[^.;]*?\bin every month while "
+    r"(?P<objects>.*?) (?:has|have) never been delivered"
+)
+OBJECT_NAMES = {obj.name: f"{obj.system}/{obj.name}" for obj in OBJECTS}
+
+
+def registry_never_delivered(entry: RegistryEntry) -> NeverDelivered:
+    """What a KPI's registry formula says makes it NULL in every month."""
+    every: set[str] = set()
+    account: set[str] = set()
+    for clause in NEVER_DELIVERED_CLAUSE.finditer(entry.formula):
+        named = {
+            object_id
+            for name, object_id in OBJECT_NAMES.items()
+            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", clause["objects"])
+        }
+        (account if clause["account"] else every).update(named)
+    return NeverDelivered(frozenset(every), frozenset(account - every))
+
+
+def never_delivered_problems(
+    manifest: dict[str, Any], registry: dict[str, RegistryEntry] | None = None
+) -> list[str]:
+    """KPIs whose registry formula and semantic layer disagree on what makes them NULL."""
+    problems = []
+    for code, entry in (registry or load_registry()).items():
+        if "NULL until" in entry.formula:
+            problems.append(
+                f"{code}: write 'NULL in every month while X or Y has never been delivered' "
+                "(the form this check reads), not 'NULL until'"
+            )
+        said, made = registry_never_delivered(entry), never_delivered_objects(manifest, code)
+        grains = [("every grain", said.every_grain, made.every_grain)]
+        if "account" in entry.grains:
+            grains.append(("account grain", said.account_grain, made.account_grain))
+        for grain, registry_objects, model_objects in grains:
+            if registry_objects != model_objects:
+                problems.append(
+                    f"{code} ({grain}): NULL while never delivered per the semantic layer "
+                    f"only: {sorted(model_objects - registry_objects)}; per the registry "
+                    f"only: {sorted(registry_objects - model_objects)}"
+                )
     return problems
 
 

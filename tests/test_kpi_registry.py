@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,58 @@ def test_dashboard_tiles_come_from_the_registry(tmp_path: Path) -> None:
         ValueError, match=r"kpi_registry.csv row 1 \(invoiced_revenue\).*overview-2"
     ):
         kpis.load_registry(broken)
+
+
+def test_the_registry_names_what_never_delivered_makes_each_kpi_null(manifest: dict) -> None:
+    """Each formula's "NULL in every month while X or Y has never been delivered" (and
+    "Account: NULL ..." for what only accounts need) names exactly the source objects of
+    the kpi_fact views the KPI's measures read: what the registry promises is what the
+    KPI tables and MetricFlow do."""
+    assert kpis.never_delivered_problems(manifest) == []
+    assert kpis.never_delivered_objects(manifest, "assessed_account_share").every_grain == {
+        "crm/Relationship_Assessment__c",
+        "erp/invoices",
+        "erp/invoice_lines",
+        "erp/customers",
+    }
+    dso = kpis.never_delivered_objects(manifest, "dso")
+    assert dso.every_grain == {"erp/invoices", "erp/invoice_lines", "erp/payments"}
+    assert dso.account_grain == {"erp/customers"}
+
+
+def test_a_kpi_fact_source_the_registry_does_not_name_fails(manifest: dict) -> None:
+    tampered = {**manifest, "nodes": dict(manifest["nodes"])}
+    for key, node in manifest["nodes"].items():
+        if node["name"] == "kpi_fact_invoiced_revenue_trailing":
+            settings = node["config"]["meta"]["kpi_fact"]
+            config = {
+                **node["config"],
+                "meta": {
+                    "kpi_fact": {
+                        **settings,
+                        "source_objects": ["erp/invoices", "erp/invoice_lines"],
+                    }
+                },
+            }
+            tampered["nodes"][key] = {**node, "config": config}
+    problems = kpis.never_delivered_problems(tampered)
+    assert problems == [
+        "dso (every grain): NULL while never delivered per the semantic layer only: []; "
+        "per the registry only: ['erp/payments']"
+    ]
+    registry = kpis.load_registry()
+    entry = registry["invoiced_on_bookings"]
+    registry["invoiced_on_bookings"] = replace(
+        entry, formula=entry.formula.replace("invoice_lines or Opportunity", "or invoice_lines")
+    )
+    registry["trained_rep_share"] = replace(
+        registry["trained_rep_share"], formula="NULL until User has been delivered."
+    )
+    assert kpis.never_delivered_problems(manifest, registry) == [
+        "trained_rep_share: write 'NULL in every month while X or Y has never been delivered' "
+        "(the form this check reads), not 'NULL until'",
+        "trained_rep_share (every grain): NULL while never delivered per the semantic layer "
+        "only: ['crm/Training_Completion__c', 'crm/User']; per the registry only: []",
+        "invoiced_on_bookings (every grain): NULL while never delivered per the semantic layer "
+        "only: ['crm/Opportunity']; per the registry only: []",
+    ]
