@@ -22,8 +22,15 @@
     Elsewhere (dbt-spark writes parquet tables and has no delete+insert)
     the same models are plain tables and none of this runs. -#}
 
+{#- Whether the target builds incrementally (DuckDB); the models that exist
+    only for incremental builds (int_kpi_fact_fingerprints) are not built elsewhere. -#}
+{% macro incremental_supported() -%}
+    {{ return(target.type == 'duckdb') }}
+{%- endmacro %}
+
+
 {% macro incremental_if_supported() -%}
-    {{ return('incremental' if target.type == 'duckdb' else 'table') }}
+    {{ return('incremental' if incremental_supported() else 'table') }}
 {%- endmacro %}
 
 

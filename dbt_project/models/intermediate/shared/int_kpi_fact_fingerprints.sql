@@ -6,6 +6,8 @@
 -- that count there, the empty-month rows); and one row for the KPI registry's
 -- codes and grains (month NULL). A KPI table rebuilds only what changed since
 -- its last build (macros/kpi/kpi_incremental.sql).
+-- Built only where the KPI tables are incremental (DuckDB): elsewhere nothing reads it.
+{{ config(enabled=incremental_supported()) }}
 -- The facts the metrics read, declared once (macros/kpi/kpi_facts.sql):
 {{ kpi_fact_dependencies() }}
 {%- set sources = kpi_sources().sources if execute else {} %}

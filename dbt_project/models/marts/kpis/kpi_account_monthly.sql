@@ -6,7 +6,9 @@
 {{ kpi_fact_dependencies() }}
 -- Incremental on DuckDB: only the account-months whose facts changed (macros/kpi/kpi_incremental.sql).
 {{ config(kpi_table_config('account', by_entity=true)) }}
+{% if incremental_supported() %}
 -- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
+{% endif %}
 
 with
 

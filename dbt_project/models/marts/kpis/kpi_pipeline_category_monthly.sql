@@ -6,7 +6,9 @@
 {{ kpi_fact_dependencies() }}
 -- Incremental on DuckDB: only the months whose facts changed (macros/kpi/kpi_incremental.sql).
 {{ config(kpi_table_config('month_start_forecast_category')) }}
+{% if incremental_supported() %}
 -- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
+{% endif %}
 
 with
 

@@ -4,7 +4,9 @@
 {{ kpi_fact_dependencies() }}
 -- Incremental on DuckDB: only the months whose facts changed (macros/kpi/kpi_incremental.sql).
 {{ config(kpi_table_config('sales_rep')) }}
+{% if incremental_supported() %}
 -- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
+{% endif %}
 
 with
 
