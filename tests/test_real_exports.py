@@ -8,6 +8,8 @@ tests assert the values themselves). Reporting currency EUR; USD is worth
 CRM (drop 2025-06-03, a delta 2025-06-05):
 - User.csv: Excel on a German Windows: BOM, CRLF, `;`, upper-case header.
   U3 manages U1, U2 and U4; U4 left (inactive), the others are active.
+  U5 to U9 and later drops (07-01, 07-20, 08-04) make a sales organisation's
+  July and August (sales_org_landing).
 - Opportunity.csv: Data Export: 18-character Ids, owners by 15-character Id,
   a Name holding a comma, quotes and a line break, `usd` in lower case.
     O1 A1 U1 1000 EUR won  2025-05-10, created 2025-04-01T10:00Z      39 days
@@ -71,10 +73,13 @@ def sf(prefix: str, name: str) -> str:
     return salesforce_id_18(f"{prefix}AB000000{name:0>4}")
 
 
-U1, U2, U3, U4 = (sf("005", f"U{n}") for n in (1, 2, 3, 4))
+U1, U2, U3, U4, U5, U6, U7, U8, U9 = (sf("005", f"U{n}") for n in range(1, 10))
+NOT_A_USER = sf("005", "X1")
 A1, A2 = (sf("001", f"A{n}") for n in (1, 2))
 O1, O2, O3, O4, O5, O6, O7, O8, O9 = (sf("006", f"O{n}") for n in range(1, 10))
+O10, O11, O12, O13, O15, O16 = (sf("006", f"O{n}") for n in (10, 11, 12, 13, 15, 16))
 FEBRUARY, MARCH = "2025-02-01", "2025-03-01"
+JULY, AUGUST = "2025-07-01", "2025-08-01"
 
 
 def put(landing: Path, relative: str, text: str, *, crlf: bool = False, bom: bool = False) -> None:
@@ -93,7 +98,12 @@ def real_landing(landing: Path) -> None:
         f"{U1};Rep One;a@x;{U3[:15]};true;2024-01-01T00:00:00.000Z\n"
         f"{U2};Rep Two;b@x;{U3};true;2024-01-01T00:00:00.000Z\n"
         f"{U3};Boss;c@x;;true;2024-01-01T00:00:00.000Z\n"
-        f"{U4};Rep Gone;d@x;{U3};false;2024-01-01T00:00:00.000Z\n",
+        f"{U4};Rep Gone;d@x;{U3};false;2024-01-01T00:00:00.000Z\n"
+        f"{U5};Selling Manager;e@x;;true;2024-01-01T00:00:00.000Z\n"
+        f"{U6};Rep Six;f@x;{U5};true;2024-01-01T00:00:00.000Z\n"
+        f"{U7};Rep Mover;g@x;{U5};true;2024-01-01T00:00:00.000Z\n"
+        f"{U8};Rep Leaving;h@x;{U5};true;2024-01-01T00:00:00.000Z\n"
+        f"{U9};Rep Without Role;i@x;;true;2024-01-01T00:00:00.000Z\n",
         crlf=True,
         bom=True,
     )
@@ -220,13 +230,14 @@ def real_landing(landing: Path) -> None:
         f"{r[2]},{A1},{U1},2025-05-15,Buyer,Professional Peer,6,6,6,6,6\n"
         f"{r[3]},{A2},{U2},2025-06-01,Seller,Acquaintance,2,2,2,2,2\n",
     )
-    t = [sf("a02", f"T{n}") for n in range(1, 3)]
+    t = [sf("a02", f"T{n}") for n in range(1, 5)]
     put(
         landing,
         f"{crm}/Training_Completion__c.csv",
         "Id,User__c,Course_Name__c,Course_Type__c,Completed_Date__c\n"
         f"{t[0]},{U1},Hybrid 101,Hybrid Selling,2025-05-05\n"
-        f"{t[1]},{U2},Product 101,Product,2025-04-01\n",
+        f"{t[1]},{U2},Product 101,Product,2025-04-01\n"
+        f"{t[2]},{U5},Virtual 101,Virtual Selling,2025-03-01\n",
     )
     put(
         landing,
@@ -297,6 +308,174 @@ def real_landing(landing: Path) -> None:
         "F2,2025-05-01,2025-04-25,1500,1500,EUR\n"
         "F3,2025-05-01,2025-04-25,500,500,USD\n"
         "F4,2025-05-01,2025-05-01,9999,9999,EUR\n",
+    )
+    sales_org_landing(landing, opportunity_header, quota_header)
+
+
+def sales_org_landing(landing: Path, opportunity_header: str, quota_header: str) -> None:
+    """July and August: U5's team, a deal that changes hands before and one after its
+    close, U7 moving to U3's team, U8 deactivated with an open deal, U9 without a
+    manager or reports, a deal of an owner who is no User (see ORG_STORY)."""
+    crm1, crm2, crm3 = "crm/2025-07-01", "crm/2025-07-20", "crm/2025-08-04"
+    opportunity = (
+        "{id},{account},{owner},{name},{stage},{amount},EUR,{probability},{close},{category},"
+        "{closed},{won},2025-06-10T09:00:00.000Z,{modified},false\n"
+    )
+
+    def deal(id, owner, stage, amount, probability, close, category, modified, account=A1):
+        closed = str(stage.startswith("Closed")).lower()
+        won = str(stage == "Closed Won").lower()
+        return opportunity.format(
+            id=id,
+            account=account,
+            owner=owner,
+            name=f"Deal {id[-4:]}",
+            stage=stage,
+            amount=amount,
+            probability=probability,
+            close=close,
+            category=category,
+            closed=closed,
+            won=won,
+            modified=modified,
+        )
+
+    put(
+        landing,
+        f"{crm1}/Opportunity.csv",
+        opportunity_header
+        + deal(O10, U8, "Negotiation", 1000, 80, "2025-07-20", "Forecast", "2025-06-20T00:00:00Z")
+        + deal(O11, U7, "Negotiation", 2000, 70, "2025-07-15", "Forecast", "2025-06-20T00:00:00Z")
+        + deal(O12, U8, "Prospecting", 1500, 40, "2025-08-20", "Pipeline", "2025-06-20T00:00:00Z")
+        + deal(O13, U5, "Proposal", 3000, 60, "2025-07-10", "BestCase", "2025-06-20T00:00:00Z")
+        + deal(
+            O15,
+            NOT_A_USER,
+            "Prospecting",
+            800,
+            50,
+            "2025-07-30",
+            "Pipeline",
+            "2025-06-20T00:00:00Z",
+            A2,
+        )
+        + deal(
+            O16, U6, "Prospecting", 400, 30, "2025-07-05", "Pipeline", "2025-06-20T00:00:00Z", A2
+        ),
+    )
+    put(
+        landing,
+        f"{crm2}/Opportunity.csv",
+        opportunity_header
+        + deal(O11, U7, "Closed Won", 2000, 100, "2025-07-15", "Closed", "2025-07-15T00:00:00Z")
+        + deal(O13, U5, "Closed Won", 3000, 100, "2025-07-10", "Closed", "2025-07-10T00:00:00Z")
+        + deal(O16, U6, "Closed Lost", 400, 0, "2025-07-05", "Omitted", "2025-07-05T00:00:00Z", A2),
+    )
+    put(
+        landing,
+        f"{crm3}/Opportunity.csv",
+        opportunity_header
+        + deal(O10, U6, "Closed Won", 1000, 100, "2025-07-20", "Closed", "2025-07-20T00:00:00Z")
+        + deal(O11, U9, "Closed Won", 2000, 100, "2025-07-15", "Closed", "2025-07-25T00:00:00Z")
+        + deal(
+            O15,
+            NOT_A_USER,
+            "Closed Won",
+            800,
+            100,
+            "2025-07-30",
+            "Closed",
+            "2025-07-30T00:00:00Z",
+            A2,
+        ),
+    )
+    h = [sf("00k", f"J{n}") for n in range(1, 13)]
+    history = "{},{},{},{},{},{},{},{}\n"
+    put(
+        landing,
+        f"{crm1}/OpportunityHistory.csv",
+        "Id,OpportunityId,StageName,Amount,Probability,CloseDate,ForecastCategory,CreatedDate\n"
+        + history.format(
+            h[0], O10, "Negotiation", 1000, 80, "2025-07-20", "Forecast", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[1], O11, "Negotiation", 2000, 70, "2025-07-15", "Forecast", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[2], O12, "Prospecting", 1500, 40, "2025-08-20", "Pipeline", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[3], O13, "Proposal", 3000, 60, "2025-07-10", "BestCase", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[4], O15, "Prospecting", 800, 50, "2025-07-30", "Pipeline", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[5], O16, "Prospecting", 400, 30, "2025-07-05", "Pipeline", "2025-06-10T09:00:00.000Z"
+        ),
+    )
+    put(
+        landing,
+        f"{crm3}/OpportunityHistory.csv",
+        "Id,OpportunityId,StageName,Amount,Probability,CloseDate,ForecastCategory,CreatedDate\n"
+        + history.format(
+            h[6], O16, "Closed Lost", 400, 0, "2025-07-05", "Omitted", "2025-07-05T10:00:00.000Z"
+        )
+        + history.format(
+            h[7], O13, "Closed Won", 3000, 100, "2025-07-10", "Closed", "2025-07-10T10:00:00.000Z"
+        )
+        + history.format(
+            h[8], O11, "Closed Won", 2000, 100, "2025-07-15", "Closed", "2025-07-15T10:00:00.000Z"
+        )
+        + history.format(
+            h[9], O10, "Closed Won", 1000, 100, "2025-07-20", "Closed", "2025-07-20T10:00:00.000Z"
+        )
+        + history.format(
+            h[10], O15, "Closed Won", 800, 100, "2025-07-30", "Closed", "2025-07-30T10:00:00.000Z"
+        ),
+    )
+    f = [sf("a01", f"G{n}") for n in range(1, 4)]
+    put(
+        landing,
+        f"{crm1}/Forecast_Submission__c.csv",
+        "Id,OwnerId,Period_Month__c,Forecast_Category__c,Amount__c,CurrencyIsoCode,"
+        "Submitted_Date__c,Scope__c\n"
+        f"{f[0]},{U5},2025-07-01,Commit,2500,EUR,2025-06-27,Own\n"
+        f"{f[1]},{U6},2025-07-01,Commit,1000,EUR,2025-06-27,Own\n"
+        f"{f[2]},{U7},2025-07-01,Commit,1500,EUR,2025-06-27,\n",
+    )
+    q = [sf("0J9", f"R{n}") for n in range(1, 5)]
+    put(
+        landing,
+        f"{crm1}/ForecastingQuota.csv",
+        quota_header + f"{q[0]},{U5},2025-07-01,4000,EUR\n{q[1]},{U6},2025-07-01,1000,EUR\n"
+        f"{q[2]},{U7},2025-07-01,2000,EUR\n{q[3]},{U8},2025-08-01,1500,EUR\n",
+    )
+    put(
+        landing,
+        f"{crm3}/User.csv",
+        "Id,Name,Email,ManagerId,IsActive,CreatedDate\n"
+        f"{U7},Rep Mover,g@x,{U3},true,2024-01-01T00:00:00.000Z\n"
+        f"{U8},Rep Leaving,h@x,{U5},false,2024-01-01T00:00:00.000Z\n",
+    )
+    e = [sf("00U", f"F{n}") for n in range(1, 8)]
+    put(
+        landing,
+        f"{crm3}/Event.csv",
+        "Id,AccountId,OwnerId,Subject,Meeting_Mode__c,ActivityDate,IsDeleted\n"
+        f"{e[0]},{A1},{U5},Call,Virtual,2025-07-02,false\n"
+        f"{e[1]},{A1},{U5},Visit,In Person,2025-07-03,false\n"
+        f"{e[2]},{A1},{U6},Call,Virtual,2025-07-04,false\n"
+        f"{e[3]},{A1},{U8},Call,Virtual,2025-07-05,false\n"
+        f"{e[4]},{A2},{NOT_A_USER},Call,Virtual,2025-07-06,false\n"
+        f"{e[5]},{A2},{U9},Lunch,,2025-07-07,false\n",
+    )
+    t = [sf("a02", f"V{n}") for n in range(1, 2)]
+    put(
+        landing,
+        f"{crm3}/Training_Completion__c.csv",
+        "Id,User__c,Course_Name__c,Course_Type__c,Completed_Date__c\n"
+        f"{t[0]},{U6},Hybrid 101,Hybrid Selling,2025-07-10\n",
     )
 
 
@@ -545,7 +724,9 @@ def test_relationship_and_hybrid_kpis(con: duckdb.DuckDBPyConnection) -> None:
             "relationship_capital": (300 + 500 - 150) * 0.8,
             "assessed_account_share": 1 / 2,
             "virtual_meeting_share": 1 / 2,
-            "trained_rep_share": 1 / 3,
+            # active now: U1, U2, U3, U5, U6, U7, U9 (U4 and U8 left); trained by
+            # May 31: U1 (05-05) and U5 (Virtual Selling 03-01)
+            "trained_rep_share": 2 / 7,
             "win_rate_trained": 1 / 2,
             "win_rate_untrained": 1,
         },
@@ -651,7 +832,10 @@ def test_recurring_revenue_needs_items(partial: duckdb.DuckDBPyConnection) -> No
 # A CRM extract without Opportunity (its history only): which deals are deleted
 # and which currency their amounts are in is unknown, so the pipeline KPIs are
 # NULL over the same set as open_pipeline's, never 0.
-WITHOUT_OPPORTUNITY = ("crm/2025-06-03/Opportunity.csv", "crm/2025-06-05/Opportunity.csv")
+WITHOUT_OPPORTUNITY = tuple(
+    f"crm/{drop}/Opportunity.csv"
+    for drop in ("2025-06-03", "2025-06-05", "2025-07-01", "2025-07-20", "2025-08-04")
+)
 
 
 @pytest.fixture(scope="module")
@@ -720,7 +904,9 @@ def test_what_reads_the_opportunities_needs_them(history_only: duckdb.DuckDBPyCo
 NEVER_DELIVERED = (
     "erp/2025-06-03/customers.csv",
     "crm/2025-06-03/Event.csv",
+    "crm/2025-08-04/Event.csv",
     "crm/2025-06-03/Training_Completion__c.csv",
+    "crm/2025-08-04/Training_Completion__c.csv",
 )
 
 
