@@ -479,12 +479,17 @@ def sales_org_landing(landing: Path, opportunity_header: str, quota_header: str)
     )
 
 
-def built(root: Path, leave_out: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
-    """The landing set (less the files `leave_out`) loaded and built; a read-only connection."""
+def built(
+    root: Path, leave_out: tuple[str, ...] = (), bookings_targets: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """The landing set (less the files `leave_out`, with the company's bookings
+    targets if given) loaded and built; a read-only connection."""
     landing = root / "landing"
     real_landing(landing)
     for relative in leave_out:
         (landing / relative).unlink()
+    if bookings_targets is not None:
+        put(root, "company/bookings_targets.csv", bookings_targets)
     warehouse = root / "warehouse.duckdb"
     results = load_landing(landing, warehouse, root / "company")
     assert {r.status for r in results} == {"loaded"}, [
@@ -775,17 +780,226 @@ def test_finance_and_cash_kpis(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# July and August (sales_org_landing), a sales organisation as real orgs have it:
+#   U3  Boss -- U1, U2, U4 (left), and from the 08-04 User delta U7
+#   U5  a manager who also sells (own quota 4000 for July, her team's) -- U6, U8,
+#       and U7 until the 08-04 delta moved her to U3 (teams by the current records)
+#   U8  deactivated in the 08-04 delta, still owns O12 (open, 1500, closes 08-20)
+#   U9  no manager and no reports
+#   X   owns O15 and a meeting, and is in no User row
+# Deals (EUR, opening pipeline as of July 1 from OpportunityHistory):
+#   O10 1000 p80 U8 -> U6 before it closed won 07-20 (08-04 delta): U6's
+#   O11 2000 p70 U7, closed won 07-15 (07-20 drop), then given to U9 (08-04 delta):
+#       a deal stays with the rep who owned it when it closed: U7's
+#   O13 3000 p60 U5 won 07-10; O16 400 p30 U6 lost 07-05; O15 800 p50 X won 07-30
+#   O12 1500 p40 U8, August
+# Own Commit calls for July: U5 2500, U6 1000, U7 1500 (no Scope: Own). Quotas: July
+# U5 4000, U6 1000, U7 2000; August U8 1500. Trainings: U5 Virtual Selling 03-01,
+# U6 Hybrid Selling 07-10 (after O16's close, before O10's).
+# Calibration for July: nobody but U1 and U2 has a past call; the company ratio over
+# the rep-months with a call (U1 February to May, U2 May) is bookings 600 + 400 + 500
+# + 1000 + 1800 = 4300 over calls 1000 + 1000 + 1000 + 1200 + 920 = 5120.
+K_JULY = 4300 / 5120
+CALIBRATED_JULY = {"U5": 2099.61, "U6": 839.84, "U7": 1259.77}  # 2500, 1000, 1500 x K_JULY
+REPS_JULY = {
+    "U5": {
+        "bookings": 3000,
+        "win_rate": 1,
+        "open_pipeline": 3000,
+        "weighted_pipeline": 1800,
+        "quota": 4000,
+        "quota_attainment": 3000 / 4000,
+        "sales_forecast": 2500,
+        "sales_forecast_best_case": None,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U5"],
+        "forecast_accuracy_sales": 1 - 500 / 3000,
+        "forecast_bias_sales": -500 / 3000,
+        "virtual_meeting_share": 1 / 2,
+    },
+    "U6": {
+        "bookings": 1000,
+        "win_rate": 1 / 2,
+        "open_pipeline": 1400,
+        "weighted_pipeline": 800 + 120,
+        "quota": 1000,
+        "quota_attainment": 1,
+        "sales_forecast": 1000,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U6"],
+        "forecast_accuracy_sales": 1,
+        "forecast_bias_sales": 0,
+        "virtual_meeting_share": 1,
+    },
+    "U7": {
+        "bookings": 2000,
+        "win_rate": 1,
+        "open_pipeline": 2000,
+        "weighted_pipeline": 1400,
+        "quota": 2000,
+        "quota_attainment": 1,
+        "sales_forecast": 1500,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U7"],
+        "forecast_accuracy_sales": 1 - 500 / 2000,
+        "forecast_bias_sales": -500 / 2000,
+        "virtual_meeting_share": None,
+    },
+    "U8": {
+        "bookings": 0,
+        "win_rate": None,
+        "open_pipeline": 0,
+        "quota": None,
+        "quota_attainment": None,
+        "sales_forecast": None,
+        "virtual_meeting_share": 1,
+    },
+    "U9": {
+        "bookings": 0,
+        "win_rate": None,
+        "open_pipeline": 0,
+        "weighted_pipeline": 0,
+        "quota": None,
+        "sales_forecast": None,
+        "virtual_meeting_share": None,  # one meeting of unknown mode
+    },
+    "X": {
+        "bookings": 800,
+        "win_rate": 1,
+        "open_pipeline": 800,
+        "weighted_pipeline": 400,
+        "quota": None,
+        "sales_forecast": None,
+        "virtual_meeting_share": 1,
+    },
+    # a manager without a quota of his own: his team's quota (U7's 2000) is not his
+    "U3": {"bookings": 0, "quota": None, "quota_attainment": None, "sales_forecast": None},
+}
+TEAMS_JULY = {
+    "U5": {  # U5, U6, U8
+        "bookings": 3000 + 1000,
+        "open_pipeline": 3000 + 1400,
+        "pipeline_flow_won": 4000,
+        "pipeline_flow_lost": 400,
+        "pipeline_flow_pushed": 0,
+        "pipeline_flow_still_open": 0,
+        "pipeline_flow_won_amount_change": 0,
+        "pipeline_flow_added": 0,
+        "quota": 4000,  # her own replaces the roll-up of U6's 1000
+        "quota_attainment": 1,
+        "sales_forecast": 2500 + 1000,
+        "sales_forecast_best_case": None,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U5"] + CALIBRATED_JULY["U6"],
+        "forecast_accuracy_sales": 1 - 500 / 4000,
+        "forecast_bias_sales": -500 / 4000,
+    },
+    "U3": {  # U1, U2, U4 and now U7
+        "bookings": 2000,
+        "open_pipeline": 2000,
+        "pipeline_flow_won": 2000,
+        "pipeline_flow_lost": 0,
+        "quota": 2000,
+        "quota_attainment": 1,
+        "sales_forecast": 1500,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U7"],
+        "forecast_accuracy_sales": 1 - 500 / 2000,
+        "forecast_bias_sales": -500 / 2000,
+    },
+}
+USERS = {"U1": U1, "U3": U3, "U5": U5, "U6": U6, "U7": U7, "U8": U8, "U9": U9, "X": NOT_A_USER}
+
+
+def test_reps_and_teams_of_a_sales_organisation(con: duckdb.DuckDBPyConnection) -> None:
+    """Every rep and team KPI of July and August by hand. Before: O11's 2000 went to U9,
+    who was given it after the close (U7 and U3's team read 0 bookings, U7 an attainment
+    of 0), and a manager's rep row carried the roll-up of his reports' quotas (U3 2000 in
+    July, attainment 0; U5 1500 in August)."""
+    for name, expected in REPS_JULY.items():
+        check(by_user(con, "rep", JULY, USERS[name]), expected)
+    for name, expected in TEAMS_JULY.items():
+        check(by_user(con, "team", JULY, USERS[name]), expected)
+    # U9 heads no team, and a rep who is no User has none either
+    assert by_user(con, "team", JULY, U9) == {} and by_user(con, "team", JULY, NOT_A_USER) == {}
+    check(
+        company(con, JULY),
+        {
+            "bookings": 6800,
+            "open_pipeline": 7200,
+            "weighted_pipeline": 4520,
+            "quota": 2000 + 4000,  # top level: U3, U5, U9 (none) and X (none)
+            "sales_forecast": 1500 + 3500,
+            "calibrated_sales_forecast": sum(CALIBRATED_JULY.values()),
+            "virtual_meeting_share": 4 / 5,
+            "trained_rep_share": 3 / 7,
+            # trained before the close: O13 (U5), O10 (U6 since 07-10); not: O11, O15, O16
+            "win_rate_trained": 1,
+            "win_rate_untrained": 2 / 3,
+        },
+    )
+    # August: U8 left and still owns O12, with a quota
+    check(
+        by_user(con, "rep", AUGUST, U8),
+        {
+            "open_pipeline": 1500,
+            "weighted_pipeline": 600,
+            "bookings": 0,
+            "quota": 1500,
+            "quota_attainment": 0,
+        },
+    )
+    check(by_user(con, "rep", AUGUST, U5), {"quota": None, "quota_attainment": None})
+    check(
+        by_user(con, "team", AUGUST, U5),
+        {"open_pipeline": 1500, "pipeline_flow_still_open": 1500, "quota": 1500},
+    )
+    # May: U3 manages the May sellers without a quota of his own
+    check(by_user(con, "rep", MAY, U3), {"quota": None, "quota_attainment": None})
+
+
 # An ERP extract without payments and items (the finance system's cash and item
 # master were not exported): what needs them is NULL, not a number made up
 # from what is there (every invoice ever posted open; no revenue recurring).
+# Its CRM extract has no User file either (any drop), and the company has
+# bookings targets for May and July.
 WITHOUT_PAYMENTS_AND_ITEMS = ("erp/2025-06-03/payments.csv", "erp/2025-06-03/items.csv")
+WITHOUT_USER = ("crm/2025-06-03/User.csv", "crm/2025-08-04/User.csv")
+TARGETS = "month,bookings_target,currency\n2025-05-01,5000,EUR\n2025-07-01,6500,EUR\n"
 
 
 @pytest.fixture(scope="module")
 def partial(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Iterator:
-    connection = built(tmp_path_factory.mktemp("real_exports_partial"), WITHOUT_PAYMENTS_AND_ITEMS)
+    connection = built(
+        tmp_path_factory.mktemp("real_exports_partial"),
+        WITHOUT_PAYMENTS_AND_ITEMS + WITHOUT_USER,
+        TARGETS,
+    )
     yield connection
     connection.close()
+
+
+def test_reps_without_user(partial: duckdb.DuckDBPyConnection) -> None:
+    """Without User every owner is known by their Id alone: each rep value that needs
+    no hierarchy still shows (it all sat on one unknown rep), no team is known, and
+    the company's calls and quota are not rolled up a hierarchy nobody knows (U3's
+    Team call of 4000 would add to U1's and U2's own Best Case calls: 6720)."""
+    for name in ("U5", "U6", "U7", "X"):
+        check(by_user(partial, "rep", JULY, USERS[name]), REPS_JULY[name])
+    check(
+        by_user(partial, "rep", MAY, U1),
+        {"bookings": 1000, "quota": 2500, "sales_forecast": 1200, "open_pipeline": 4000},
+    )
+    with_team_rows = "select count(*) from marts.kpi_team_monthly"
+    assert partial.execute(with_team_rows).fetchone() == (0,)
+    check(
+        company(partial, MAY),
+        {
+            "trained_rep_share": None,  # active reps are Users
+            # the owners' trainings are known by their Ids: it read NULL and 2/3
+            "win_rate_trained": 1 / 2,
+            "win_rate_untrained": 1,
+            "sales_forecast": 1200 + 920,
+            "sales_forecast_best_case": 1800 + 920,  # the own calls; it read 4000
+            "quota": 5000,  # the company's target
+        },
+    )
+    check(company(partial, JULY), {"quota": 6500, "sales_forecast": 5000})
 
 
 def test_receivables_need_payments(partial: duckdb.DuckDBPyConnection) -> None:
