@@ -8,6 +8,8 @@ tests assert the values themselves). Reporting currency EUR; USD is worth
 CRM (drop 2025-06-03, a delta 2025-06-05):
 - User.csv: Excel on a German Windows: BOM, CRLF, `;`, upper-case header.
   U3 manages U1, U2 and U4; U4 left (inactive), the others are active.
+  U5 to U9 and later drops (07-01, 07-20, 08-04) make a sales organisation's
+  July and August (sales_org_landing).
 - Opportunity.csv: Data Export: 18-character Ids, owners by 15-character Id,
   a Name holding a comma, quotes and a line break, `usd` in lower case.
     O1 A1 U1 1000 EUR won  2025-05-10, created 2025-04-01T10:00Z      39 days
@@ -71,10 +73,13 @@ def sf(prefix: str, name: str) -> str:
     return salesforce_id_18(f"{prefix}AB000000{name:0>4}")
 
 
-U1, U2, U3, U4 = (sf("005", f"U{n}") for n in (1, 2, 3, 4))
+U1, U2, U3, U4, U5, U6, U7, U8, U9 = (sf("005", f"U{n}") for n in range(1, 10))
+NOT_A_USER = sf("005", "X1")
 A1, A2 = (sf("001", f"A{n}") for n in (1, 2))
 O1, O2, O3, O4, O5, O6, O7, O8, O9 = (sf("006", f"O{n}") for n in range(1, 10))
+O10, O11, O12, O13, O15, O16 = (sf("006", f"O{n}") for n in (10, 11, 12, 13, 15, 16))
 FEBRUARY, MARCH = "2025-02-01", "2025-03-01"
+JULY, AUGUST = "2025-07-01", "2025-08-01"
 
 
 def put(landing: Path, relative: str, text: str, *, crlf: bool = False, bom: bool = False) -> None:
@@ -93,7 +98,12 @@ def real_landing(landing: Path) -> None:
         f"{U1};Rep One;a@x;{U3[:15]};true;2024-01-01T00:00:00.000Z\n"
         f"{U2};Rep Two;b@x;{U3};true;2024-01-01T00:00:00.000Z\n"
         f"{U3};Boss;c@x;;true;2024-01-01T00:00:00.000Z\n"
-        f"{U4};Rep Gone;d@x;{U3};false;2024-01-01T00:00:00.000Z\n",
+        f"{U4};Rep Gone;d@x;{U3};false;2024-01-01T00:00:00.000Z\n"
+        f"{U5};Selling Manager;e@x;;true;2024-01-01T00:00:00.000Z\n"
+        f"{U6};Rep Six;f@x;{U5};true;2024-01-01T00:00:00.000Z\n"
+        f"{U7};Rep Mover;g@x;{U5};true;2024-01-01T00:00:00.000Z\n"
+        f"{U8};Rep Leaving;h@x;{U5};true;2024-01-01T00:00:00.000Z\n"
+        f"{U9};Rep Without Role;i@x;;true;2024-01-01T00:00:00.000Z\n",
         crlf=True,
         bom=True,
     )
@@ -220,13 +230,14 @@ def real_landing(landing: Path) -> None:
         f"{r[2]},{A1},{U1},2025-05-15,Buyer,Professional Peer,6,6,6,6,6\n"
         f"{r[3]},{A2},{U2},2025-06-01,Seller,Acquaintance,2,2,2,2,2\n",
     )
-    t = [sf("a02", f"T{n}") for n in range(1, 3)]
+    t = [sf("a02", f"T{n}") for n in range(1, 5)]
     put(
         landing,
         f"{crm}/Training_Completion__c.csv",
         "Id,User__c,Course_Name__c,Course_Type__c,Completed_Date__c\n"
         f"{t[0]},{U1},Hybrid 101,Hybrid Selling,2025-05-05\n"
-        f"{t[1]},{U2},Product 101,Product,2025-04-01\n",
+        f"{t[1]},{U2},Product 101,Product,2025-04-01\n"
+        f"{t[2]},{U5},Virtual 101,Virtual Selling,2025-03-01\n",
     )
     put(
         landing,
@@ -298,14 +309,187 @@ def real_landing(landing: Path) -> None:
         "F3,2025-05-01,2025-04-25,500,500,USD\n"
         "F4,2025-05-01,2025-05-01,9999,9999,EUR\n",
     )
+    sales_org_landing(landing, opportunity_header, quota_header)
 
 
-def built(root: Path, leave_out: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
-    """The landing set (less the files `leave_out`) loaded and built; a read-only connection."""
+def sales_org_landing(landing: Path, opportunity_header: str, quota_header: str) -> None:
+    """July and August: U5's team, a deal that changes hands before and one after its
+    close, U7 moving to U3's team, U8 deactivated with an open deal, U9 without a
+    manager or reports, a deal of an owner who is no User (see ORG_STORY)."""
+    crm1, crm2, crm3 = "crm/2025-07-01", "crm/2025-07-20", "crm/2025-08-04"
+    opportunity = (
+        "{id},{account},{owner},{name},{stage},{amount},EUR,{probability},{close},{category},"
+        "{closed},{won},2025-06-10T09:00:00.000Z,{modified},false\n"
+    )
+
+    def deal(id, owner, stage, amount, probability, close, category, modified, account=A1):
+        closed = str(stage.startswith("Closed")).lower()
+        won = str(stage == "Closed Won").lower()
+        return opportunity.format(
+            id=id,
+            account=account,
+            owner=owner,
+            name=f"Deal {id[-4:]}",
+            stage=stage,
+            amount=amount,
+            probability=probability,
+            close=close,
+            category=category,
+            closed=closed,
+            won=won,
+            modified=modified,
+        )
+
+    put(
+        landing,
+        f"{crm1}/Opportunity.csv",
+        opportunity_header
+        + deal(O10, U8, "Negotiation", 1000, 80, "2025-07-20", "Forecast", "2025-06-20T00:00:00Z")
+        + deal(O11, U7, "Negotiation", 2000, 70, "2025-07-15", "Forecast", "2025-06-20T00:00:00Z")
+        + deal(O12, U8, "Prospecting", 1500, 40, "2025-08-20", "Pipeline", "2025-06-20T00:00:00Z")
+        + deal(O13, U5, "Proposal", 3000, 60, "2025-07-10", "BestCase", "2025-06-20T00:00:00Z")
+        + deal(
+            O15,
+            NOT_A_USER,
+            "Prospecting",
+            800,
+            50,
+            "2025-07-30",
+            "Pipeline",
+            "2025-06-20T00:00:00Z",
+            A2,
+        )
+        + deal(
+            O16, U6, "Prospecting", 400, 30, "2025-07-05", "Pipeline", "2025-06-20T00:00:00Z", A2
+        ),
+    )
+    put(
+        landing,
+        f"{crm2}/Opportunity.csv",
+        opportunity_header
+        + deal(O11, U7, "Closed Won", 2000, 100, "2025-07-15", "Closed", "2025-07-15T00:00:00Z")
+        + deal(O13, U5, "Closed Won", 3000, 100, "2025-07-10", "Closed", "2025-07-10T00:00:00Z")
+        + deal(O16, U6, "Closed Lost", 400, 0, "2025-07-05", "Omitted", "2025-07-05T00:00:00Z", A2),
+    )
+    put(
+        landing,
+        f"{crm3}/Opportunity.csv",
+        opportunity_header
+        + deal(O10, U6, "Closed Won", 1000, 100, "2025-07-20", "Closed", "2025-07-20T00:00:00Z")
+        + deal(O11, U9, "Closed Won", 2000, 100, "2025-07-15", "Closed", "2025-07-25T00:00:00Z")
+        + deal(
+            O15,
+            NOT_A_USER,
+            "Closed Won",
+            800,
+            100,
+            "2025-07-30",
+            "Closed",
+            "2025-07-30T00:00:00Z",
+            A2,
+        ),
+    )
+    h = [sf("00k", f"J{n}") for n in range(1, 13)]
+    history = "{},{},{},{},{},{},{},{}\n"
+    put(
+        landing,
+        f"{crm1}/OpportunityHistory.csv",
+        "Id,OpportunityId,StageName,Amount,Probability,CloseDate,ForecastCategory,CreatedDate\n"
+        + history.format(
+            h[0], O10, "Negotiation", 1000, 80, "2025-07-20", "Forecast", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[1], O11, "Negotiation", 2000, 70, "2025-07-15", "Forecast", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[2], O12, "Prospecting", 1500, 40, "2025-08-20", "Pipeline", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[3], O13, "Proposal", 3000, 60, "2025-07-10", "BestCase", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[4], O15, "Prospecting", 800, 50, "2025-07-30", "Pipeline", "2025-06-10T09:00:00.000Z"
+        )
+        + history.format(
+            h[5], O16, "Prospecting", 400, 30, "2025-07-05", "Pipeline", "2025-06-10T09:00:00.000Z"
+        ),
+    )
+    put(
+        landing,
+        f"{crm3}/OpportunityHistory.csv",
+        "Id,OpportunityId,StageName,Amount,Probability,CloseDate,ForecastCategory,CreatedDate\n"
+        + history.format(
+            h[6], O16, "Closed Lost", 400, 0, "2025-07-05", "Omitted", "2025-07-05T10:00:00.000Z"
+        )
+        + history.format(
+            h[7], O13, "Closed Won", 3000, 100, "2025-07-10", "Closed", "2025-07-10T10:00:00.000Z"
+        )
+        + history.format(
+            h[8], O11, "Closed Won", 2000, 100, "2025-07-15", "Closed", "2025-07-15T10:00:00.000Z"
+        )
+        + history.format(
+            h[9], O10, "Closed Won", 1000, 100, "2025-07-20", "Closed", "2025-07-20T10:00:00.000Z"
+        )
+        + history.format(
+            h[10], O15, "Closed Won", 800, 100, "2025-07-30", "Closed", "2025-07-30T10:00:00.000Z"
+        ),
+    )
+    f = [sf("a01", f"G{n}") for n in range(1, 4)]
+    put(
+        landing,
+        f"{crm1}/Forecast_Submission__c.csv",
+        "Id,OwnerId,Period_Month__c,Forecast_Category__c,Amount__c,CurrencyIsoCode,"
+        "Submitted_Date__c,Scope__c\n"
+        f"{f[0]},{U5},2025-07-01,Commit,2500,EUR,2025-06-27,Own\n"
+        f"{f[1]},{U6},2025-07-01,Commit,1000,EUR,2025-06-27,Own\n"
+        f"{f[2]},{U7},2025-07-01,Commit,1500,EUR,2025-06-27,\n",
+    )
+    q = [sf("0J9", f"R{n}") for n in range(1, 5)]
+    put(
+        landing,
+        f"{crm1}/ForecastingQuota.csv",
+        quota_header + f"{q[0]},{U5},2025-07-01,4000,EUR\n{q[1]},{U6},2025-07-01,1000,EUR\n"
+        f"{q[2]},{U7},2025-07-01,2000,EUR\n{q[3]},{U8},2025-08-01,1500,EUR\n",
+    )
+    put(
+        landing,
+        f"{crm3}/User.csv",
+        "Id,Name,Email,ManagerId,IsActive,CreatedDate\n"
+        f"{U7},Rep Mover,g@x,{U3},true,2024-01-01T00:00:00.000Z\n"
+        f"{U8},Rep Leaving,h@x,{U5},false,2024-01-01T00:00:00.000Z\n",
+    )
+    e = [sf("00U", f"F{n}") for n in range(1, 8)]
+    put(
+        landing,
+        f"{crm3}/Event.csv",
+        "Id,AccountId,OwnerId,Subject,Meeting_Mode__c,ActivityDate,IsDeleted\n"
+        f"{e[0]},{A1},{U5},Call,Virtual,2025-07-02,false\n"
+        f"{e[1]},{A1},{U5},Visit,In Person,2025-07-03,false\n"
+        f"{e[2]},{A1},{U6},Call,Virtual,2025-07-04,false\n"
+        f"{e[3]},{A1},{U8},Call,Virtual,2025-07-05,false\n"
+        f"{e[4]},{A2},{NOT_A_USER},Call,Virtual,2025-07-06,false\n"
+        f"{e[5]},{A2},{U9},Lunch,,2025-07-07,false\n",
+    )
+    t = [sf("a02", f"V{n}") for n in range(1, 2)]
+    put(
+        landing,
+        f"{crm3}/Training_Completion__c.csv",
+        "Id,User__c,Course_Name__c,Course_Type__c,Completed_Date__c\n"
+        f"{t[0]},{U6},Hybrid 101,Hybrid Selling,2025-07-10\n",
+    )
+
+
+def built(
+    root: Path, leave_out: tuple[str, ...] = (), bookings_targets: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """The landing set (less the files `leave_out`, with the company's bookings
+    targets if given) loaded and built; a read-only connection."""
     landing = root / "landing"
     real_landing(landing)
     for relative in leave_out:
         (landing / relative).unlink()
+    if bookings_targets is not None:
+        put(root, "company/bookings_targets.csv", bookings_targets)
     warehouse = root / "warehouse.duckdb"
     results = load_landing(landing, warehouse, root / "company")
     assert {r.status for r in results} == {"loaded"}, [
@@ -545,7 +729,9 @@ def test_relationship_and_hybrid_kpis(con: duckdb.DuckDBPyConnection) -> None:
             "relationship_capital": (300 + 500 - 150) * 0.8,
             "assessed_account_share": 1 / 2,
             "virtual_meeting_share": 1 / 2,
-            "trained_rep_share": 1 / 3,
+            # active now: U1, U2, U3, U5, U6, U7, U9 (U4 and U8 left); trained by
+            # May 31: U1 (05-05) and U5 (Virtual Selling 03-01)
+            "trained_rep_share": 2 / 7,
             "win_rate_trained": 1 / 2,
             "win_rate_untrained": 1,
         },
@@ -594,17 +780,226 @@ def test_finance_and_cash_kpis(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# July and August (sales_org_landing), a sales organisation as real orgs have it:
+#   U3  Boss -- U1, U2, U4 (left), and from the 08-04 User delta U7
+#   U5  a manager who also sells (own quota 4000 for July, her team's) -- U6, U8,
+#       and U7 until the 08-04 delta moved her to U3 (teams by the current records)
+#   U8  deactivated in the 08-04 delta, still owns O12 (open, 1500, closes 08-20)
+#   U9  no manager and no reports
+#   X   owns O15 and a meeting, and is in no User row
+# Deals (EUR, opening pipeline as of July 1 from OpportunityHistory):
+#   O10 1000 p80 U8 -> U6 before it closed won 07-20 (08-04 delta): U6's
+#   O11 2000 p70 U7, closed won 07-15 (07-20 drop), then given to U9 (08-04 delta):
+#       a deal stays with the rep who owned it when it closed: U7's
+#   O13 3000 p60 U5 won 07-10; O16 400 p30 U6 lost 07-05; O15 800 p50 X won 07-30
+#   O12 1500 p40 U8, August
+# Own Commit calls for July: U5 2500, U6 1000, U7 1500 (no Scope: Own). Quotas: July
+# U5 4000, U6 1000, U7 2000; August U8 1500. Trainings: U5 Virtual Selling 03-01,
+# U6 Hybrid Selling 07-10 (after O16's close, before O10's).
+# Calibration for July: nobody but U1 and U2 has a past call; the company ratio over
+# the rep-months with a call (U1 February to May, U2 May) is bookings 600 + 400 + 500
+# + 1000 + 1800 = 4300 over calls 1000 + 1000 + 1000 + 1200 + 920 = 5120.
+K_JULY = 4300 / 5120
+CALIBRATED_JULY = {"U5": 2099.61, "U6": 839.84, "U7": 1259.77}  # 2500, 1000, 1500 x K_JULY
+REPS_JULY = {
+    "U5": {
+        "bookings": 3000,
+        "win_rate": 1,
+        "open_pipeline": 3000,
+        "weighted_pipeline": 1800,
+        "quota": 4000,
+        "quota_attainment": 3000 / 4000,
+        "sales_forecast": 2500,
+        "sales_forecast_best_case": None,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U5"],
+        "forecast_accuracy_sales": 1 - 500 / 3000,
+        "forecast_bias_sales": -500 / 3000,
+        "virtual_meeting_share": 1 / 2,
+    },
+    "U6": {
+        "bookings": 1000,
+        "win_rate": 1 / 2,
+        "open_pipeline": 1400,
+        "weighted_pipeline": 800 + 120,
+        "quota": 1000,
+        "quota_attainment": 1,
+        "sales_forecast": 1000,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U6"],
+        "forecast_accuracy_sales": 1,
+        "forecast_bias_sales": 0,
+        "virtual_meeting_share": 1,
+    },
+    "U7": {
+        "bookings": 2000,
+        "win_rate": 1,
+        "open_pipeline": 2000,
+        "weighted_pipeline": 1400,
+        "quota": 2000,
+        "quota_attainment": 1,
+        "sales_forecast": 1500,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U7"],
+        "forecast_accuracy_sales": 1 - 500 / 2000,
+        "forecast_bias_sales": -500 / 2000,
+        "virtual_meeting_share": None,
+    },
+    "U8": {
+        "bookings": 0,
+        "win_rate": None,
+        "open_pipeline": 0,
+        "quota": None,
+        "quota_attainment": None,
+        "sales_forecast": None,
+        "virtual_meeting_share": 1,
+    },
+    "U9": {
+        "bookings": 0,
+        "win_rate": None,
+        "open_pipeline": 0,
+        "weighted_pipeline": 0,
+        "quota": None,
+        "sales_forecast": None,
+        "virtual_meeting_share": None,  # one meeting of unknown mode
+    },
+    "X": {
+        "bookings": 800,
+        "win_rate": 1,
+        "open_pipeline": 800,
+        "weighted_pipeline": 400,
+        "quota": None,
+        "sales_forecast": None,
+        "virtual_meeting_share": 1,
+    },
+    # a manager without a quota of his own: his team's quota (U7's 2000) is not his
+    "U3": {"bookings": 0, "quota": None, "quota_attainment": None, "sales_forecast": None},
+}
+TEAMS_JULY = {
+    "U5": {  # U5, U6, U8
+        "bookings": 3000 + 1000,
+        "open_pipeline": 3000 + 1400,
+        "pipeline_flow_won": 4000,
+        "pipeline_flow_lost": 400,
+        "pipeline_flow_pushed": 0,
+        "pipeline_flow_still_open": 0,
+        "pipeline_flow_won_amount_change": 0,
+        "pipeline_flow_added": 0,
+        "quota": 4000,  # her own replaces the roll-up of U6's 1000
+        "quota_attainment": 1,
+        "sales_forecast": 2500 + 1000,
+        "sales_forecast_best_case": None,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U5"] + CALIBRATED_JULY["U6"],
+        "forecast_accuracy_sales": 1 - 500 / 4000,
+        "forecast_bias_sales": -500 / 4000,
+    },
+    "U3": {  # U1, U2, U4 and now U7
+        "bookings": 2000,
+        "open_pipeline": 2000,
+        "pipeline_flow_won": 2000,
+        "pipeline_flow_lost": 0,
+        "quota": 2000,
+        "quota_attainment": 1,
+        "sales_forecast": 1500,
+        "calibrated_sales_forecast": CALIBRATED_JULY["U7"],
+        "forecast_accuracy_sales": 1 - 500 / 2000,
+        "forecast_bias_sales": -500 / 2000,
+    },
+}
+USERS = {"U1": U1, "U3": U3, "U5": U5, "U6": U6, "U7": U7, "U8": U8, "U9": U9, "X": NOT_A_USER}
+
+
+def test_reps_and_teams_of_a_sales_organisation(con: duckdb.DuckDBPyConnection) -> None:
+    """Every rep and team KPI of July and August by hand. Before: O11's 2000 went to U9,
+    who was given it after the close (U7 and U3's team read 0 bookings, U7 an attainment
+    of 0), and a manager's rep row carried the roll-up of his reports' quotas (U3 2000 in
+    July, attainment 0; U5 1500 in August)."""
+    for name, expected in REPS_JULY.items():
+        check(by_user(con, "rep", JULY, USERS[name]), expected)
+    for name, expected in TEAMS_JULY.items():
+        check(by_user(con, "team", JULY, USERS[name]), expected)
+    # U9 heads no team, and a rep who is no User has none either
+    assert by_user(con, "team", JULY, U9) == {} and by_user(con, "team", JULY, NOT_A_USER) == {}
+    check(
+        company(con, JULY),
+        {
+            "bookings": 6800,
+            "open_pipeline": 7200,
+            "weighted_pipeline": 4520,
+            "quota": 2000 + 4000,  # top level: U3, U5, U9 (none) and X (none)
+            "sales_forecast": 1500 + 3500,
+            "calibrated_sales_forecast": sum(CALIBRATED_JULY.values()),
+            "virtual_meeting_share": 4 / 5,
+            "trained_rep_share": 3 / 7,
+            # trained before the close: O13 (U5), O10 (U6 since 07-10); not: O11, O15, O16
+            "win_rate_trained": 1,
+            "win_rate_untrained": 2 / 3,
+        },
+    )
+    # August: U8 left and still owns O12, with a quota
+    check(
+        by_user(con, "rep", AUGUST, U8),
+        {
+            "open_pipeline": 1500,
+            "weighted_pipeline": 600,
+            "bookings": 0,
+            "quota": 1500,
+            "quota_attainment": 0,
+        },
+    )
+    check(by_user(con, "rep", AUGUST, U5), {"quota": None, "quota_attainment": None})
+    check(
+        by_user(con, "team", AUGUST, U5),
+        {"open_pipeline": 1500, "pipeline_flow_still_open": 1500, "quota": 1500},
+    )
+    # May: U3 manages the May sellers without a quota of his own
+    check(by_user(con, "rep", MAY, U3), {"quota": None, "quota_attainment": None})
+
+
 # An ERP extract without payments and items (the finance system's cash and item
 # master were not exported): what needs them is NULL, not a number made up
 # from what is there (every invoice ever posted open; no revenue recurring).
+# Its CRM extract has no User file either (any drop), and the company has
+# bookings targets for May and July.
 WITHOUT_PAYMENTS_AND_ITEMS = ("erp/2025-06-03/payments.csv", "erp/2025-06-03/items.csv")
+WITHOUT_USER = ("crm/2025-06-03/User.csv", "crm/2025-08-04/User.csv")
+TARGETS = "month,bookings_target,currency\n2025-05-01,5000,EUR\n2025-07-01,6500,EUR\n"
 
 
 @pytest.fixture(scope="module")
 def partial(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Iterator:
-    connection = built(tmp_path_factory.mktemp("real_exports_partial"), WITHOUT_PAYMENTS_AND_ITEMS)
+    connection = built(
+        tmp_path_factory.mktemp("real_exports_partial"),
+        WITHOUT_PAYMENTS_AND_ITEMS + WITHOUT_USER,
+        TARGETS,
+    )
     yield connection
     connection.close()
+
+
+def test_reps_without_user(partial: duckdb.DuckDBPyConnection) -> None:
+    """Without User every owner is known by their Id alone: each rep value that needs
+    no hierarchy still shows (it all sat on one unknown rep), no team is known, and
+    the company's calls and quota are not rolled up a hierarchy nobody knows (U3's
+    Team call of 4000 would add to U1's and U2's own Best Case calls: 6720)."""
+    for name in ("U5", "U6", "U7", "X"):
+        check(by_user(partial, "rep", JULY, USERS[name]), REPS_JULY[name])
+    check(
+        by_user(partial, "rep", MAY, U1),
+        {"bookings": 1000, "quota": 2500, "sales_forecast": 1200, "open_pipeline": 4000},
+    )
+    with_team_rows = "select count(*) from marts.kpi_team_monthly"
+    assert partial.execute(with_team_rows).fetchone() == (0,)
+    check(
+        company(partial, MAY),
+        {
+            "trained_rep_share": None,  # active reps are Users
+            # the owners' trainings are known by their Ids: it read NULL and 2/3
+            "win_rate_trained": 1 / 2,
+            "win_rate_untrained": 1,
+            "sales_forecast": 1200 + 920,
+            "sales_forecast_best_case": 1800 + 920,  # the own calls; it read 4000
+            "quota": 5000,  # the company's target
+        },
+    )
+    check(company(partial, JULY), {"quota": 6500, "sales_forecast": 5000})
 
 
 def test_receivables_need_payments(partial: duckdb.DuckDBPyConnection) -> None:
@@ -651,7 +1046,10 @@ def test_recurring_revenue_needs_items(partial: duckdb.DuckDBPyConnection) -> No
 # A CRM extract without Opportunity (its history only): which deals are deleted
 # and which currency their amounts are in is unknown, so the pipeline KPIs are
 # NULL over the same set as open_pipeline's, never 0.
-WITHOUT_OPPORTUNITY = ("crm/2025-06-03/Opportunity.csv", "crm/2025-06-05/Opportunity.csv")
+WITHOUT_OPPORTUNITY = tuple(
+    f"crm/{drop}/Opportunity.csv"
+    for drop in ("2025-06-03", "2025-06-05", "2025-07-01", "2025-07-20", "2025-08-04")
+)
 
 
 @pytest.fixture(scope="module")
@@ -720,7 +1118,9 @@ def test_what_reads_the_opportunities_needs_them(history_only: duckdb.DuckDBPyCo
 NEVER_DELIVERED = (
     "erp/2025-06-03/customers.csv",
     "crm/2025-06-03/Event.csv",
+    "crm/2025-08-04/Event.csv",
     "crm/2025-06-03/Training_Completion__c.csv",
+    "crm/2025-08-04/Training_Completion__c.csv",
 )
 
 

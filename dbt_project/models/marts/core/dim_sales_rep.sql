@@ -1,11 +1,49 @@
 -- One row per CRM user (every user is a rep, docs/kpi-rules.md), with region, manager,
 -- active flag and a summary of their training history, plus the unknown member.
+-- A user Id that owns deals, meetings, calls or quotas but is in no User row
+-- (the User export left them out, or was never delivered) is a rep of its own
+-- (is_in_user_export false): what is known of them by their Id still shows
+-- at rep grain, under their Id, with no manager and not active.
 -- The e-mail address is PII and is not published.
 with
 
 users as (
 
     select * from {{ ref('stg_crm__users') }}
+
+),
+
+record_owners as (
+
+    select credited_owner_user_id as user_id
+    from {{ ref('stg_crm__opportunities') }}
+    where not is_deleted
+    union
+    select owner_user_id as user_id
+    from {{ ref('stg_crm__opportunities') }}
+    where not is_deleted
+    union
+    select owner_user_id as user_id
+    from {{ ref('stg_crm__events') }}
+    where not is_deleted
+    union
+    select owner_user_id as user_id
+    from {{ ref('stg_crm__forecast_submissions') }}
+    union
+    select quota_owner_user_id as user_id
+    from {{ ref('stg_crm__forecasting_quotas') }}
+
+),
+
+owners_not_in_users as (
+
+    select record_owners.user_id
+    from record_owners
+    left join users
+        on record_owners.user_id = users.user_id
+    where
+        record_owners.user_id is not null
+        and users.user_id is null
 
 ),
 
@@ -54,12 +92,40 @@ known_reps as (
         training_summary.first_hybrid_virtual_completed_date,
         training_summary.last_training_completed_date,
         coalesce(training_summary.hybrid_virtual_course_count, 0) > 0 as is_hybrid_virtual_trained,
+        true as is_in_user_export,
         false as is_unknown_member
     from users
     left join users as managers
         on users.manager_user_id = managers.user_id
     left join training_summary
         on users.user_id = training_summary.user_id
+
+),
+
+reps_known_by_their_records as (
+
+    select
+        {{ generate_surrogate_key(['owners_not_in_users.user_id']) }} as sales_rep_key,
+        owners_not_in_users.user_id,
+        -- no name is known: the Id stands in for it
+        owners_not_in_users.user_id as rep_name,
+        cast(null as {{ dbt.type_string() }}) as job_title,
+        cast(null as {{ dbt.type_string() }}) as region,
+        cast(null as {{ dbt.type_string() }}) as manager_user_id,
+        cast(null as {{ dbt.type_string() }}) as manager_name,
+        {{ unknown_member_key() }} as manager_sales_rep_key,
+        false as is_active,
+        cast(null as {{ dbt.type_timestamp() }}) as created_at,
+        coalesce(training_summary.training_course_count, 0) as training_course_count,
+        coalesce(training_summary.hybrid_virtual_course_count, 0) as hybrid_virtual_course_count,
+        training_summary.first_hybrid_virtual_completed_date,
+        training_summary.last_training_completed_date,
+        coalesce(training_summary.hybrid_virtual_course_count, 0) > 0 as is_hybrid_virtual_trained,
+        false as is_in_user_export,
+        false as is_unknown_member
+    from owners_not_in_users
+    left join training_summary
+        on owners_not_in_users.user_id = training_summary.user_id
 
 ),
 
@@ -81,6 +147,7 @@ unknown_member as (
         cast(null as date) as first_hybrid_virtual_completed_date,
         cast(null as date) as last_training_completed_date,
         false as is_hybrid_virtual_trained,
+        false as is_in_user_export,
         true as is_unknown_member
 
 ),
@@ -88,6 +155,8 @@ unknown_member as (
 unioned as (
 
     select * from known_reps
+    union all
+    select * from reps_known_by_their_records
     union all
     select * from unknown_member
 
@@ -111,6 +180,7 @@ final as (
         first_hybrid_virtual_completed_date,
         last_training_completed_date,
         is_hybrid_virtual_trained,
+        is_in_user_export,
         is_unknown_member
     from unioned
 

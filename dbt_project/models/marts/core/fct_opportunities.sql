@@ -75,7 +75,7 @@ final as (
             and not accounts.is_unknown_member
     left join sales_reps
         on
-            opportunities.owner_user_id = sales_reps.user_id
+            opportunities.credited_owner_user_id = sales_reps.user_id
             and not sales_reps.is_unknown_member
     left join fx_rates
         on

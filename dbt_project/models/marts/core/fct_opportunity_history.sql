@@ -58,7 +58,7 @@ versions as (
         opportunity_history.created_at as valid_from,
         opportunity_history.created_by_user_id,
         opportunities.account_id,
-        opportunities.owner_user_id,
+        opportunities.credited_owner_user_id,
         opportunities.currency_code,
         opportunity_history.drop_id,
         opportunities.opportunity_id is not null as is_opportunity_known,
@@ -126,7 +126,7 @@ final as (
             and not accounts.is_unknown_member
     left join sales_reps
         on
-            versions.owner_user_id = sales_reps.user_id
+            versions.credited_owner_user_id = sales_reps.user_id
             and not sales_reps.is_unknown_member
     left join fx_rates
         on

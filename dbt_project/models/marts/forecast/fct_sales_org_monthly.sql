@@ -12,7 +12,7 @@
 -- grain) has one metric that MetricFlow and the KPI tables compute at every
 -- grain by summing rows:
 --   rep rows (sales_rep_key set): the rep value of each KPI: the rep's own
---     calls (own(U)), quota(U), the bookings, pipeline, flows and calibrated
+--     calls (own(U)), own ForecastingQuota, the bookings, pipeline, flows and calibrated
 --     call of the rep's own opportunities and calls;
 --   team rows (team_key set, one per team of dim_sales_team): the team value
 --     over its whole subtree: call(T) and quota(T) by the roll-up rule
@@ -22,7 +22,8 @@
 --     manager's manager's team), so the company value is not a sum of teams;
 --     the balance rows make every row of a month sum to the company value
 --     (call(T) summed over top-level users, the quota of the targets seed
---     when ForecastingQuota has never been delivered). Group by team or rep
+--     when ForecastingQuota has never been delivered; while User has never
+--     been delivered the sum of the own calls and the targets seed). Group by team or rep
 --     and ignore the group without a key.
 -- Open pipeline sits on rows of its own per forecast category as of the
 -- month's first day (month_start_forecast_category); other rows have none.
@@ -66,6 +67,12 @@ calls as (
 
 ),
 
+quotas as (
+
+    select * from {{ ref('int_sales_org_quotas_converted') }}
+
+),
+
 opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
@@ -106,6 +113,16 @@ quota_delivery as (
 
 ),
 
+user_delivery as (
+
+    -- docs/kpi-rules.md team grain: without any User delivered nobody is known
+    -- to manage anybody: no team, and the company's calls and quota are not
+    -- rolled up a hierarchy (a Team call or a manager's quota would add to the
+    -- calls and quotas it stands for)
+    {{ kpi_objects_delivered(['crm/User'], 'has_users') }}
+
+),
+
 top_level as (
 
     select sales_reps.sales_rep_key
@@ -133,6 +150,19 @@ own_calls as (
     group by
         calls.month,
         coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }})
+
+),
+
+own_quotas as (
+
+    -- the rep value is U's own ForecastingQuota, like own(U) for the calls:
+    -- the roll-up of a manager without one is the team's quota, not theirs
+    select
+        month,
+        sales_rep_key,
+        sum(quota_amount) as quota_amount
+    from quotas
+    group by month, sales_rep_key
 
 ),
 
@@ -187,7 +217,7 @@ rep_rows as (
         own_calls.commit_amount as sales_forecast_amount,
         own_calls.best_case_amount as sales_forecast_best_case_amount,
         calibrated.calibrated_amount as calibrated_sales_forecast_amount,
-        case when quota_delivery.has_quotas then rolled_quota.rolled_value end as quota_amount,
+        case when quota_delivery.has_quotas then own_quotas.quota_amount end as quota_amount,
         coalesce(rep_bookings.bookings_amount, 0) as bookings_amount,
         coalesce(rep_flows.flow_won_amount, 0) as flow_won_amount,
         coalesce(rep_flows.flow_lost_amount, 0) as flow_lost_amount,
@@ -200,11 +230,8 @@ rep_rows as (
     cross join quota_delivery
     left join own_calls
         on months.month = own_calls.month and sales_reps.sales_rep_key = own_calls.sales_rep_key
-    left join rolled as rolled_quota
-        on
-            months.month = rolled_quota.month
-            and sales_reps.sales_rep_key = rolled_quota.team_key
-            and rolled_quota.kind = 'quota'
+    left join own_quotas
+        on months.month = own_quotas.month and sales_reps.sales_rep_key = own_quotas.sales_rep_key
     left join rep_bookings
         on months.month = rep_bookings.month and sales_reps.sales_rep_key = rep_bookings.sales_rep_key
     left join calibrated
@@ -280,20 +307,40 @@ top_level_rolled as (
 
 ),
 
+own_call_totals as (
+
+    select
+        month,
+        sum(commit_amount) as sales_forecast_amount,
+        sum(best_case_amount) as sales_forecast_best_case_amount
+    from own_calls
+    group by month
+
+),
+
 company_values as (
 
     select
         months.month,
-        top_level_rolled.sales_forecast_amount,
-        top_level_rolled.sales_forecast_best_case_amount,
         case
-            when quota_delivery.has_quotas then top_level_rolled.quota_amount
+            when user_delivery.has_users then top_level_rolled.sales_forecast_amount
+            else own_call_totals.sales_forecast_amount
+        end as sales_forecast_amount,
+        case
+            when user_delivery.has_users then top_level_rolled.sales_forecast_best_case_amount
+            else own_call_totals.sales_forecast_best_case_amount
+        end as sales_forecast_best_case_amount,
+        case
+            when quota_delivery.has_quotas and user_delivery.has_users then top_level_rolled.quota_amount
             else targets.bookings_target_amount
         end as quota_amount
     from months
     cross join quota_delivery
+    cross join user_delivery
     left join top_level_rolled
         on months.month = top_level_rolled.month
+    left join own_call_totals
+        on months.month = own_call_totals.month
     left join targets
         on months.month = targets.month
 

@@ -1,8 +1,8 @@
 -- One row per team and member: the team of a user is that user and everyone
 -- whose (resolved) manager chain reaches them (docs/kpi-rules.md, team grain). Every
--- user heads a team in this bridge, the unknown member (owner of records
--- whose owner is no User) a team of its own; dim_sales_team lists the teams
--- of users with reports, the ones the team KPIs are published for.
+-- user heads a team in this bridge; a rep known only by the records they own
+-- (no User row) and the unknown member a team of their own; dim_sales_team
+-- lists the teams of users with reports, the ones the team KPIs are published for.
 with
 
 closure as (
@@ -31,14 +31,14 @@ known_members as (
 
 ),
 
-unknown_member as (
+reps_without_user_row as (
 
     select
         sales_rep_key as team_key,
         sales_rep_key,
         0 as distance
     from sales_reps
-    where is_unknown_member
+    where not is_in_user_export
 
 ),
 
@@ -54,7 +54,7 @@ final as (
         cast(team_key as {{ dbt.type_string() }}) as team_key,
         cast(sales_rep_key as {{ dbt.type_string() }}) as sales_rep_key,
         cast(distance as integer) as distance
-    from unknown_member
+    from reps_without_user_row
 
 )
 
