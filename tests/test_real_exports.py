@@ -489,7 +489,9 @@ def sales_org_landing(landing: Path, opportunity_header: str, quota_header: str)
     )
 
 
-O20, O21, O22, O23, O24, O25, O26, O27, O28, O29, O30 = (sf("006", f"O{n}") for n in range(20, 31))
+O20, O21, O22, O23, O24, O25, O26, O27, O28, O29, O30, O31 = (
+    sf("006", f"O{n}") for n in range(20, 32)
+)
 PIPELINE_DROPS = ("2025-09-02", "2025-09-20", "2025-10-02", "2025-11-03")
 # The September and October deals (pipeline_quirks_landing): id, owner, account,
 # currency, created, and each Opportunity version by the drop that exports it.
@@ -505,6 +507,7 @@ QUIRK_DEALS = {
     O28: (U2, A2, "EUR", "2025-08-20T09:00:00.000Z"),
     O29: (U2, A2, "USD", "2025-08-25T09:00:00.000Z"),
     O30: (U6, A1, "EUR", "2025-08-01T09:00:00.000Z"),
+    O31: (U1, A1, "EUR", "2025-10-10T09:00:00.000Z"),
 }
 # (drop, opportunity, stage, amount, probability, close, category, deleted)
 QUIRK_VERSIONS = (
@@ -534,6 +537,7 @@ QUIRK_VERSIONS = (
     ("2025-10-02", O29, "Negotiation", "1000", 70, "2025-10-20", "Commit", False),
     ("2025-11-03", O22, "Closed Won", "1700", 100, "2025-10-20", "Closed", False),
     ("2025-11-03", O29, "Closed Won", "1100", 100, "2025-10-20", "Closed", False),
+    ("2025-11-03", O31, "Prospecting", "900", 30, "2025-11-20", "Pipeline", False),
 )
 # OpportunityHistory: (opportunity, stage, amount, probability, close, category, created),
 # Ids in this order; each row lands in the first drop after it was written, the
@@ -571,6 +575,7 @@ QUIRK_HISTORY = (
     (O30, "Prospecting", "300", 20, "2025-10-10", "Pipeline", "2025-08-25T09:00:00.000Z"),
     (O30, "Negotiation", "300", 80, "2025-09-15", "Commit", "2025-09-08T09:00:00.000Z"),
     (O30, "Closed Won", "300", 100, "2025-09-15", "Closed", "2025-09-15T09:00:00.000Z"),
+    (O31, "Prospecting", "900", 30, "2025-11-20", "Pipeline", "2025-10-10T09:00:00.000Z"),
 )
 
 
@@ -918,7 +923,8 @@ def test_forecast_kpis(con: duckdb.DuckDBPyConnection) -> None:
 # Quotas for September: U1 3000, U2 2000. Finance versions for September: 4000
 # (08-05), 3500 (08-20), 3800 dated 08-28 but delivered on 09-10, in-month
 # revisions 3300 (09-10) and 3100 (09-20); for October only one dated 10-03.
-SEPTEMBER, OCTOBER = "2025-09-01", "2025-10-01"
+# November: O31 U1 900 (A1), created 10-10, closes 11-20.
+SEPTEMBER, OCTOBER, NOVEMBER = "2025-09-01", "2025-10-01", "2025-11-01"
 OPENING_SEPTEMBER = 1200 + 2000 + 1500 + 800 + 900 + 0 + 900
 BOOKINGS_SEPTEMBER = 1200 + 2000 + 950 + 600 + 300
 BOOKINGS_OCTOBER = 1045 + 1700
@@ -1009,6 +1015,16 @@ def test_pipeline_flows_and_history_quirks(con: duckdb.DuckDBPyConnection) -> No
             "forecast_accuracy_sales": 1 - abs(BOOKINGS_OCTOBER - 2000) / BOOKINGS_OCTOBER,
             "forecast_accuracy_finance": None,
             "forecast_bias_sales": (2000 - BOOKINGS_OCTOBER) / BOOKINGS_OCTOBER,
+        },
+    )
+    # November: O31's 900 with A1, a Respected Advisor: of the tier's closes, O27 is
+    # none (open On Hold, a stage in no forecast); it read as lost: p = 8/9, 800
+    check(
+        company(con, NOVEMBER),
+        {
+            "open_pipeline": 900,
+            "relationship_forecast": 900,
+            "forecast_accuracy_relationship": None,  # nothing booked
         },
     )
     check(
