@@ -3,8 +3,10 @@
 -- the opportunities closed in the 12 months before M as known at 00:00 UTC on
 -- M's first day. Nothing dated in or after M enters:
 --   - each opportunity's state is its latest history row written strictly
---     before M (closed = forecast category Closed (won) or Omitted (lost)),
---     with its CloseDate then in [M - 12 months, M);
+--     before M (closed = forecast category Closed (won), or Omitted (lost) in
+--     a stage no version of any opportunity is open in: an open stage that is
+--     in no forecast, like On Hold, is no close), with its CloseDate then in
+--     [M - 12 months, M);
 --   - its tier is its account's ladder rung from the latest seller assessment
 --     dated strictly before that CloseDate ('Unassessed' if none).
 -- A close lands in the 12 months after its close month, so each closed
@@ -17,28 +19,49 @@ opportunity_history as (
 
 ),
 
+opportunity_versions as (
+
+    select * from {{ ref('stg_crm__opportunity_versions') }}
+
+),
+
 assessments as (
 
     select * from {{ ref('int_relationship_assessments_sequenced') }}
 
 ),
 
+open_stages as (
+
+    -- OpportunityHistory carries no IsClosed: a stage is known to be open
+    -- when an extracted version of an opportunity is open in it
+    select distinct stage_name
+    from opportunity_versions
+    where not is_closed
+
+),
+
 closed_history as (
 
     -- Closed as far as the history row says: forecast category Closed is a
-    -- win, Omitted a loss (docs/kpi-rules.md counts neither as open).
+    -- win, Omitted in a stage not known to be open a loss.
     select
-        opportunity_id,
-        account_key,
-        close_date,
-        {{ dbt.cast(dbt.date_trunc('month', 'close_date'), 'date') }} as close_month,
-        forecast_category = 'Closed' as is_won,
-        valid_from,
-        valid_to
+        opportunity_history.opportunity_id,
+        opportunity_history.account_key,
+        opportunity_history.close_date,
+        {{ dbt.cast(dbt.date_trunc('month', 'opportunity_history.close_date'), 'date') }} as close_month,
+        opportunity_history.forecast_category = 'Closed' as is_won,
+        opportunity_history.valid_from,
+        opportunity_history.valid_to
     from opportunity_history
+    left join open_stages
+        on opportunity_history.stage_name = open_stages.stage_name
     where
-        is_opportunity_known
-        and forecast_category in ('Closed', 'Omitted')
+        opportunity_history.is_opportunity_known
+        and (
+            opportunity_history.forecast_category = 'Closed'
+            or (opportunity_history.forecast_category = 'Omitted' and open_stages.stage_name is null)
+        )
 
 ),
 

@@ -1,6 +1,8 @@
 -- Every version of every opportunity as extracted (one row per raw row), for
 -- the reconciliation that follows each won amount of each drop to where it
--- ends up. Analyses of the current state use stg_crm__opportunities.
+-- ends up, and for the stages an opportunity was open in
+-- (int_tier_win_rates_trailed). Analyses of the current state use
+-- stg_crm__opportunities.
 with
 
 opportunity_versions as (
@@ -14,6 +16,7 @@ final as (
     select
         opportunity_version_id,
         opportunity_id,
+        stage_name,
         amount,
         currency_code,
         close_date,
