@@ -19,34 +19,9 @@ match_overrides as (
 
 ),
 
-match_crm_accounts as (
-
-    select * from {{ ref('stg_crm__accounts') }}
-
-),
-
--- An Id as it names an account now: a deleted account merged into another
--- (MasterRecordId) names the account that survived, followed through up to
--- three merges; any other Id names itself. An ERP hint or an override written
--- before a merge in Salesforce still finds its account.
 merged_ids as (
 
-    select
-        merged.account_id,
-        coalesce(third_master.master_account_id, second_master.master_account_id, merged.master_account_id)
-            as surviving_account_id
-    from match_crm_accounts as merged
-    left join match_crm_accounts as second_master
-        on
-            merged.master_account_id = second_master.account_id
-            and second_master.is_deleted
-    left join match_crm_accounts as third_master
-        on
-            second_master.master_account_id = third_master.account_id
-            and third_master.is_deleted
-    where
-        merged.is_deleted
-        and merged.master_account_id is not null
+    select * from {{ ref('int_crm_account_merges') }}
 
 ),
 

@@ -256,7 +256,8 @@
 
 
 {#- fct_meetings, per event: the event loaded or withdrawn since (deletes too); an account
-    or owner whose key stored differs from the one it resolves to now. -#}
+    (through a merge to the account that survived it) or owner whose key stored differs
+    from the one it resolves to now. -#}
 {% macro affected_units__fct_meetings() -%}
     with
 
@@ -286,9 +287,12 @@
 
         select stored_accounts.crm_account_id
         from stored_accounts
+        left join {{ ref('int_crm_account_merges') }} as account_merges
+            on stored_accounts.crm_account_id = account_merges.account_id
         left join {{ ref('dim_account') }} as accounts
             on
-                stored_accounts.crm_account_id = accounts.crm_account_id
+                coalesce(account_merges.surviving_account_id, stored_accounts.crm_account_id)
+                = accounts.crm_account_id
                 and not accounts.is_unknown_member
         where stored_accounts.account_key <> coalesce(accounts.account_key, {{ unknown_member_key() }})
 

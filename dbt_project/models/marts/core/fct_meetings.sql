@@ -20,6 +20,12 @@ accounts as (
 
 ),
 
+account_merges as (
+
+    select * from {{ ref('int_crm_account_merges') }}
+
+),
+
 sales_reps as (
 
     select * from {{ ref('dim_sales_rep') }}
@@ -48,9 +54,11 @@ final as (
         cast(events.duration_minutes as bigint) as duration_minutes,
         events.drop_id
     from events
+    left join account_merges
+        on events.account_id = account_merges.account_id
     left join accounts
         on
-            events.account_id = accounts.crm_account_id
+            coalesce(account_merges.surviving_account_id, events.account_id) = accounts.crm_account_id
             and not accounts.is_unknown_member
     left join sales_reps
         on

@@ -15,6 +15,12 @@ accounts as (
 
 ),
 
+account_merges as (
+
+    select * from {{ ref('int_crm_account_merges') }}
+
+),
+
 sales_reps as (
 
     select * from {{ ref('dim_sales_rep') }}
@@ -56,9 +62,11 @@ final as (
         ) as assessment_index,
         assessments.drop_id
     from assessments
+    left join account_merges
+        on assessments.account_id = account_merges.account_id
     left join accounts
         on
-            assessments.account_id = accounts.crm_account_id
+            coalesce(account_merges.surviving_account_id, assessments.account_id) = accounts.crm_account_id
             and not accounts.is_unknown_member
     left join sales_reps
         on
