@@ -177,7 +177,7 @@ final as (
         cast(invoiced_revenue_12m_amount as decimal(18, 2)) as invoiced_revenue_12m_amount,
         cast(gross_margin_12m_amount as decimal(18, 2)) as gross_margin_12m_amount,
         {{ double_to_decimal(
-            'case when is_assessed then cast(gross_margin_12m_amount * relationship_index as double) / 100 else 0 end',
+            'case when is_assessed then cast(gross_margin_12m_amount * relationship_index as double) / 100 end',
             18, 2
         ) }} as relationship_capital_amount,
         has_revenue_12m,
