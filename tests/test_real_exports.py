@@ -46,6 +46,9 @@ CRM (drop 2025-06-03, a delta 2025-06-05):
 - Relationship_Assessment__c: A1 seller 04-10 Professional Peer 50, seller
   05-31 Respected Advisor 80, buyer 05-15 60; A2 seller only on 06-01.
 - Training_Completion__c: U1 Hybrid Selling 05-05; U2 Product.
+- November (relationship_quirks_landing, CRM drops 11-20 and 11-28): assessments,
+  meetings and training courses as real exports have them, four rows of which
+  are rejected (RELATIONSHIP_REJECTS); see test_relationship_and_hybrid_kpis_of_real_exports.
 
 ERP (drop 2025-06-03, a delta 2025-06-05):
 - customers: C1 VAT `de 123.456.789` = A1's `DE123456789`; C2's hint is A2 in
@@ -320,6 +323,7 @@ def real_landing(landing: Path) -> None:
     )
     sales_org_landing(landing, opportunity_header, quota_header)
     pipeline_quirks_landing(landing, opportunity_header, quota_header)
+    relationship_quirks_landing(landing)
 
 
 def sales_org_landing(landing: Path, opportunity_header: str, quota_header: str) -> None:
@@ -659,6 +663,100 @@ def pipeline_quirks_landing(landing: Path, opportunity_header: str, quota_header
     )
 
 
+# November (relationship_quirks_landing, CRM drops 11-20 and 11-28): assessments,
+# meetings and training courses as real exports have them. A3 has meetings and a
+# buyer assessment but no invoices; A4 is merged into A2 on 11-28 (IsDeleted with
+# MasterRecordId) after its seller assessment and a meeting were exported; A5 is
+# deleted outright. Rejected (file, line, reason): RELATIONSHIP_REJECTS.
+A3, A4, A5 = (sf("001", f"A{n}") for n in (3, 4, 5))
+RELATIONSHIP_DROPS = ("crm/2025-11-20", "crm/2025-11-28")
+RELATIONSHIP_REJECTS = [
+    ("Event", "crm/2025-11-20", 6, "invalid_value"),
+    ("Relationship_Assessment__c", "crm/2025-11-20", 4, "missing_required"),
+    ("Relationship_Assessment__c", "crm/2025-11-20", 5, "invalid_value"),
+    ("Training_Completion__c", "crm/2025-11-20", 6, "missing_required"),
+]
+
+
+def relationship_quirks_landing(landing: Path) -> None:
+    first, second = RELATIONSHIP_DROPS
+    account_header = (
+        "Id,Name,BillingCountry,MasterRecordId,CreatedDate,LastModifiedDate,IsDeleted\n"
+    )
+    put(
+        landing,
+        f"{first}/Account.csv",
+        account_header
+        + f"{A3},Gamma,France,,2025-10-01T00:00:00.000Z,2025-10-01T00:00:00.000Z,false\n"
+        f"{A4},Beta Corp (duplicate),United States,,2025-10-01T00:00:00.000Z,"
+        "2025-10-01T00:00:00.000Z,false\n"
+        f"{A5},Delta,Spain,,2025-10-01T00:00:00.000Z,2025-10-01T00:00:00.000Z,false\n",
+    )
+    put(
+        landing,
+        f"{second}/Account.csv",
+        account_header + f"{A4},Beta Corp (duplicate),United States,{A2},2025-10-01T00:00:00.000Z,"
+        "2025-11-25T00:00:00.000Z,true\n"
+        f"{A5},Delta,Spain,,2025-10-01T00:00:00.000Z,2025-11-25T00:00:00.000Z,true\n",
+    )
+    r = [sf("a03", f"N{n}") for n in range(1, 11)]
+    assessment_header = (
+        "Id,Account__c,Assessed_By__c,Assessment_Date__c,Respondent__c,Ladder_Rung__c,"
+        "Strategy_Discussion__c,Personal_Trust__c,Extra_Time__c,Executive_Access__c,"
+        "Mutual_Value__c,IsDeleted\n"
+    )
+    put(
+        landing,
+        f"{first}/Relationship_Assessment__c.csv",
+        assessment_header
+        # the same day, the same respondent: the later Id (N2) is the later record
+        + f"{r[0]},{A1},{U1},2025-11-10,Seller,Professional Peer,6,6,6,6,6,false\n"
+        f"{r[1]},{A1},{U1},2025-11-10,Seller,Respected Advisor,9,9,9,9,7,false\n"
+        f"{r[2]},{A1},{U1},2025-11-11,Seller,Acquaintance,1,,1,1,1,false\n"
+        f"{r[3]},{A1},{U1},2025-11-12,Seller,Acquaintance,1,11,1,1,1,false\n"
+        f"{r[4]},{A3},{U2},2025-11-05,Buyer,Professional Peer,4,4,4,4,4,false\n"
+        f"{r[5]},{A4},{U2},2025-11-12,Seller,Professional Peer,3,3,3,3,3,false\n"
+        f"{r[6]},{A5},{U2},2025-11-08,Seller,Respected Advisor,10,10,10,10,10,false\n"
+        f"{r[7]},{A2},{U2},2025-11-15,Buyer,Professional Peer,5,5,5,5,5,false\n",
+    )
+    put(
+        landing,
+        f"{second}/Relationship_Assessment__c.csv",
+        assessment_header + f"{r[7]},{A2},{U2},2025-11-15,Buyer,Professional Peer,5,5,5,5,5,true\n"
+        f"{r[8]},{A2},{U2},2025-12-05,Seller,Respected Advisor,10,10,10,10,10,false\n",
+    )
+    e = [sf("00U", f"N{n}") for n in range(1, 10)]
+    event_header = "Id,AccountId,OwnerId,Subject,Meeting_Mode__c,ActivityDate,IsDeleted\n"
+    put(
+        landing,
+        f"{first}/Event.csv",
+        event_header + f"{e[0]},{A1},{U1},Call,Virtual,2025-11-03,false\n"
+        f"{e[1]},{A1},{U1},Call,virtual ,2025-11-04,false\n"
+        f"{e[2]},{A3},{U2},Visit,In Person,2025-11-05,false\n"
+        f"{e[3]},{A3},{U2},Lunch,,2025-11-06,false\n"
+        f"{e[4]},{A2},{U2},Call,Video Call,2025-11-06,false\n"
+        f"{e[5]},{A2},{U2},Call,Virtual,2025-11-07,false\n"
+        f"{e[6]},{A4},{U2},Call,Virtual,2025-11-12,false\n"
+        f"{e[7]},{A5},{U2},Visit,In Person,2025-11-09,false\n",
+    )
+    put(
+        landing,
+        f"{second}/Event.csv",
+        event_header + f"{e[5]},{A2},{U2},Call,Virtual,2025-11-07,true\n",
+    )
+    t = [sf("a02", f"N{n}") for n in range(1, 8)]
+    put(
+        landing,
+        f"{first}/Training_Completion__c.csv",
+        "Id,User__c,Course_Name__c,Course_Type__c,Completed_Date__c\n"
+        f"{t[0]},{U7},HYBRID  101 ,hybrid  selling,2025-10-15\n"
+        f"{t[1]},{U2},virtual 101,Virtual Selling,2025-10-25\n"
+        f"{t[2]},{U2},Virtual 101,Virtual Selling,2025-09-24\n"
+        f"{t[3]},{NOT_A_USER},Hybrid 101,Hybrid Selling,2025-08-01\n"
+        f"{t[4]},{U9},Hybrid 101,Hybrid Selling,\n",
+    )
+
+
 def built(
     root: Path, leave_out: tuple[str, ...] = (), bookings_targets: str | None = None
 ) -> duckdb.DuckDBPyConnection:
@@ -675,7 +773,13 @@ def built(
     assert {r.status for r in results} == {"loaded"}, [
         (r.landing_file.relative_path, r.status, r.error) for r in results
     ]
-    assert sum(r.rows_rejected for r in results) == 0
+    with duckdb.connect(str(warehouse), read_only=True) as loaded:
+        rejects = loaded.execute(
+            "select object, drop_id, line_number, reason from raw_meta.load_rejects order by all"
+        ).fetchall()
+    assert [(o, f"crm/{d}", n, r) for o, d, n, r in rejects] == [
+        (o, d, n, r) for o, d, n, r in RELATIONSHIP_REJECTS if f"{d}/{o}.csv" not in leave_out
+    ]
     run_dbt(BUILD_WITHOUT_TESTS, warehouse, target_path=root / "target")
     return duckdb.connect(str(warehouse), read_only=True)
 
@@ -1128,6 +1232,95 @@ def test_relationship_and_hybrid_kpis(con: duckdb.DuckDBPyConnection) -> None:
     check(company(con, APRIL), {"relationship_index": 50, "respected_advisor_share": 0})
 
 
+def test_relationship_and_hybrid_kpis_of_real_exports(con: duckdb.DuckDBPyConnection) -> None:
+    """relationship_quirks_landing by hand. September and October have no new
+    assessment: A1 seller 80 (05-31), buyer 60 (05-15); A2 seller 20 (06-01), no
+    buyer. Trailing gross margins: A1 300 + 500 - 150 = 650, A2 900. Active reps
+    now: U1, U2, U3, U5, U6, U7, U9; trained: U5 03-01, U1 05-05, U6 07-10, U2
+    09-24 (its first of two Virtual Selling courses), U7 10-15 (`hybrid  selling`);
+    the course of a user not in User counts for no rep, U9's without a date is
+    rejected."""
+    for month in (SEPTEMBER, OCTOBER):
+        check(
+            company(con, month),
+            {
+                "relationship_index": (80 + 20) / 2,
+                "relationship_potential_used": 0.5,
+                "relationship_perception_gap": 20,
+                "respected_advisor_share": 1 / 2,
+                "relationship_capital": 650 * 0.8 + 900 * 0.2,
+                "assessed_account_share": 1,
+                "virtual_meeting_share": None,  # no meeting
+            },
+        )
+    # September closes: U1 O20, O21, O24 and U6 O23, O30 won after training; U2's
+    # O25 lost on 09-24, the day of U2's course: not before the close
+    check(
+        company(con, SEPTEMBER),
+        {"trained_rep_share": 4 / 7, "win_rate_trained": 1, "win_rate_untrained": 0},
+    )
+    # October: U2 wins O22 and O29 after training; no untrained close
+    check(
+        company(con, OCTOBER),
+        {"trained_rep_share": 5 / 7, "win_rate_trained": 1, "win_rate_untrained": None},
+    )
+    # November: A1's two seller assessments of 11-10: the later Id, 86 (9, 9, 9, 9, 7),
+    # Respected Advisor; a blank and an 11 score are rejected. A4's 30 (Professional
+    # Peer) was merged into A2; A2's 100 of 12-05 is after the month; its buyer
+    # assessment was deleted, A3 only has a buyer's; A5's counts nowhere (deleted).
+    # Meetings: A1 2 virtual (`virtual `), A3 1 in person and 1 without a mode, A2 one
+    # deleted, one rejected (`Video Call`) and A4's virtual one, merged; A5's in person
+    # one was held, though its account is gone. No close in November.
+    check(
+        company(con, NOVEMBER),
+        {
+            "relationship_index": (86 + 30) / 2,
+            "relationship_potential_used": 0.58,
+            "relationship_perception_gap": 86 - 60,
+            "respected_advisor_share": 1 / 2,
+            "relationship_capital": 650 * 0.86 + 900 * 0.3,
+            "assessed_account_share": 1,
+            "virtual_meeting_share": 3 / 5,
+            "trained_rep_share": 5 / 7,
+            "win_rate_trained": None,
+            "win_rate_untrained": None,
+        },
+    )
+    check(
+        account(con, NOVEMBER, A1),
+        {
+            "relationship_index": 86,
+            "relationship_potential_used": 0.86,
+            "relationship_perception_gap": 26,
+            "relationship_capital": 650 * 0.86,
+            "virtual_meeting_share": 1,
+        },
+    )
+    check(
+        account(con, NOVEMBER, A2),
+        {
+            "relationship_index": 30,
+            "relationship_potential_used": 0.3,
+            "relationship_perception_gap": None,
+            "relationship_capital": 900 * 0.3,
+            "virtual_meeting_share": 1,
+        },
+    )
+    # A3: no seller view, no invoices: no index, no capital resting on it (not 0)
+    check(
+        account(con, NOVEMBER, A3),
+        {
+            "relationship_index": None,
+            "relationship_potential_used": None,
+            "relationship_perception_gap": None,
+            "relationship_capital": None,
+            "virtual_meeting_share": 0,
+        },
+    )
+    for merged_or_deleted in (A4, A5):
+        assert account(con, NOVEMBER, merged_or_deleted) == {}
+
+
 def test_finance_and_cash_kpis(con: duckdb.DuckDBPyConnection) -> None:
     check(
         company(con, MAY),
@@ -1517,6 +1710,9 @@ NEVER_DELIVERED = (
     "crm/2025-08-04/Event.csv",
     "crm/2025-06-03/Training_Completion__c.csv",
     "crm/2025-08-04/Training_Completion__c.csv",
+    "crm/2025-11-20/Event.csv",
+    "crm/2025-11-28/Event.csv",
+    "crm/2025-11-20/Training_Completion__c.csv",
 )
 
 
