@@ -185,13 +185,14 @@ def test_relationship_facts_of_february_and_march(baseline: tuple[Path, Path]) -
         # end (index 80) but not before its start: the forecast tier is still the
         # Acquaintance rung of 2024-06-15. Margin March 2024 - February 2025: I2
         # (2024-03-10, 400) + I1 (400); in March, I2 has left the 12-month window.
+        # A3 has no index, so no capital is known (NULL, not 0).
         ("A1", d("80.00"), d("60.00"), d("20.00"), d("800.00"), d("640.00"), "Acquaintance", 1),
         ("A2", d("56.00"), None, None, d("0.00"), d("0.00"), "Professional Peer", 0),
-        ("A3", None, None, None, d("0.00"), d("0.00"), "Unassessed", 0),
+        ("A3", None, None, None, d("0.00"), None, "Unassessed", 0),
         ("A1", d("80.00"), d("60.00"), d("20.00"), d("400.00"), d("320.00"), "Professional Peer", 1),
         # I3: 2000 - 1000 USD at 0.95 = 950 of margin, x 56 / 100.
         ("A2", d("56.00"), None, None, d("950.00"), d("532.00"), "Professional Peer", 1),
-        ("A3", None, None, None, d("0.00"), d("0.00"), "Unassessed", 0),
+        ("A3", None, None, None, d("0.00"), None, "Unassessed", 0),
     ]  # fmt: skip
 
 
