@@ -207,13 +207,15 @@
             coalesce(accounts.account_key, {{ unknown_member_key() }}) as account_key,
             coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }}) as sales_rep_key
         from {{ ref('stg_crm__opportunities') }} as opportunities
+        left join {{ ref('int_crm_account_merges') }} as account_merges
+            on opportunities.account_id = account_merges.account_id
         left join {{ ref('dim_account') }} as accounts
             on
-                opportunities.account_id = accounts.crm_account_id
+                coalesce(account_merges.surviving_account_id, opportunities.account_id) = accounts.crm_account_id
                 and not accounts.is_unknown_member
         left join {{ ref('dim_sales_rep') }} as sales_reps
             on
-                opportunities.owner_user_id = sales_reps.user_id
+                opportunities.credited_owner_user_id = sales_reps.user_id
                 and not sales_reps.is_unknown_member
 
     ),
@@ -560,9 +562,12 @@
 
         select stored_accounts.crm_account_id
         from stored_accounts
+        left join {{ ref('int_crm_account_merges') }} as account_merges
+            on stored_accounts.crm_account_id = account_merges.account_id
         left join {{ ref('dim_account') }} as accounts
             on
-                stored_accounts.crm_account_id = accounts.crm_account_id
+                coalesce(account_merges.surviving_account_id, stored_accounts.crm_account_id)
+                = accounts.crm_account_id
                 and not accounts.is_unknown_member
         where stored_accounts.account_key <> coalesce(accounts.account_key, {{ unknown_member_key() }})
 

@@ -1,7 +1,8 @@
 -- One row per opportunity, current state (latest version), deleted ones
 -- excluded. Amounts converted at the CloseDate rate; without a rate the
 -- reporting amount is NULL and is_missing_fx_rate is true (the opportunity
--- still counts for win rates; its amount counts in no amount KPI).
+-- still counts for win rates; its amount counts in no amount KPI). An account
+-- deleted by a merge is the account that survived it (int_crm_account_merges).
 -- Incremental per opportunity on DuckDB (macros/incremental).
 {{ config(incremental_config('opportunity_id', 'affected_units__fct_opportunities')) }}
 -- depends_on: {{ ref('stg_raw_meta__load_ledger') }}
@@ -18,6 +19,12 @@ opportunities as (
 accounts as (
 
     select * from {{ ref('dim_account') }}
+
+),
+
+account_merges as (
+
+    select * from {{ ref('int_crm_account_merges') }}
 
 ),
 
@@ -69,9 +76,11 @@ final as (
         fx_rates.rate_to_reporting is null as is_missing_fx_rate,
         opportunities.drop_id
     from opportunities
+    left join account_merges
+        on opportunities.account_id = account_merges.account_id
     left join accounts
         on
-            opportunities.account_id = accounts.crm_account_id
+            coalesce(account_merges.surviving_account_id, opportunities.account_id) = accounts.crm_account_id
             and not accounts.is_unknown_member
     left join sales_reps
         on

@@ -33,6 +33,12 @@ accounts as (
 
 ),
 
+account_merges as (
+
+    select * from {{ ref('int_crm_account_merges') }}
+
+),
+
 sales_reps as (
 
     select * from {{ ref('dim_sales_rep') }}
@@ -120,9 +126,11 @@ final as (
         versions.created_by_user_id,
         versions.drop_id
     from versions
+    left join account_merges
+        on versions.account_id = account_merges.account_id
     left join accounts
         on
-            versions.account_id = accounts.crm_account_id
+            coalesce(account_merges.surviving_account_id, versions.account_id) = accounts.crm_account_id
             and not accounts.is_unknown_member
     left join sales_reps
         on
