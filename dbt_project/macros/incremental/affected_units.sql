@@ -156,6 +156,51 @@
 {%- endmacro %}
 
 
+{#- The opportunities of an opportunity-grain model ({{ this }}: opportunity_id,
+    account_key, sales_rep_key) whose stored account or rep key differs from the
+    one it resolves to now, as fct_opportunities and fct_opportunity_history
+    resolve them: the account through a merge to the one that survived it, the
+    rep from the owner the deal is credited to (stg_crm__opportunities). -#}
+{% macro relinked_opportunities() -%}
+    with
+
+    stored_links as (
+
+        select distinct opportunity_id, account_key, sales_rep_key
+        from {{ this }}
+
+    ),
+
+    current_links as (
+
+        select
+            opportunities.opportunity_id,
+            coalesce(accounts.account_key, {{ unknown_member_key() }}) as account_key,
+            coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }}) as sales_rep_key
+        from {{ ref('stg_crm__opportunities') }} as opportunities
+        left join {{ ref('int_crm_account_merges') }} as account_merges
+            on opportunities.account_id = account_merges.account_id
+        left join {{ ref('dim_account') }} as accounts
+            on
+                coalesce(account_merges.surviving_account_id, opportunities.account_id) = accounts.crm_account_id
+                and not accounts.is_unknown_member
+        left join {{ ref('dim_sales_rep') }} as sales_reps
+            on
+                opportunities.credited_owner_user_id = sales_reps.user_id
+                and not sales_reps.is_unknown_member
+
+    )
+
+    select stored_links.opportunity_id
+    from stored_links
+    left join current_links
+        on stored_links.opportunity_id = current_links.opportunity_id
+    where
+        stored_links.account_key <> coalesce(current_links.account_key, {{ unknown_member_key() }})
+        or stored_links.sales_rep_key <> coalesce(current_links.sales_rep_key, {{ unknown_member_key() }})
+{%- endmacro %}
+
+
 {#- fct_opportunity_history, per opportunity (valid_to and version_number
     span all its rows): a history row loaded or withdrawn since, with the
     opportunity it belonged to before; the opportunity loaded since (deletes, account,
@@ -193,42 +238,9 @@
 
     ),
 
-    stored_links as (
-
-        select distinct opportunity_id, account_key, sales_rep_key
-        from {{ this }}
-
-    ),
-
-    current_links as (
-
-        select
-            opportunities.opportunity_id,
-            coalesce(accounts.account_key, {{ unknown_member_key() }}) as account_key,
-            coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }}) as sales_rep_key
-        from {{ ref('stg_crm__opportunities') }} as opportunities
-        left join {{ ref('int_crm_account_merges') }} as account_merges
-            on opportunities.account_id = account_merges.account_id
-        left join {{ ref('dim_account') }} as accounts
-            on
-                coalesce(account_merges.surviving_account_id, opportunities.account_id) = accounts.crm_account_id
-                and not accounts.is_unknown_member
-        left join {{ ref('dim_sales_rep') }} as sales_reps
-            on
-                opportunities.credited_owner_user_id = sales_reps.user_id
-                and not sales_reps.is_unknown_member
-
-    ),
-
     relinked_opportunities as (
 
-        select stored_links.opportunity_id
-        from stored_links
-        left join current_links
-            on stored_links.opportunity_id = current_links.opportunity_id
-        where
-            stored_links.account_key <> coalesce(current_links.account_key, {{ unknown_member_key() }})
-            or stored_links.sales_rep_key <> coalesce(current_links.sales_rep_key, {{ unknown_member_key() }})
+        {{ relinked_opportunities() }}
 
     )
 
@@ -530,8 +542,8 @@
 
 
 {#- fct_opportunities, per opportunity (its current version): the
-    opportunity loaded or withdrawn since (deletes too); an account or owner
-    whose key stored differs from the one it resolves to now; a currency and
+    opportunity loaded or withdrawn since (deletes too); one whose account or
+    rep key stored differs from the one it resolves to now; a currency and
     day whose rate differs; a reporting currency other than the one set now. -#}
 {% macro affected_units__fct_opportunities() -%}
     with
@@ -550,46 +562,9 @@
 
     ),
 
-    stored_accounts as (
+    relinked_opportunities as (
 
-        select distinct crm_account_id, account_key
-        from {{ this }}
-        where crm_account_id is not null
-
-    ),
-
-    relinked_accounts as (
-
-        select stored_accounts.crm_account_id
-        from stored_accounts
-        left join {{ ref('int_crm_account_merges') }} as account_merges
-            on stored_accounts.crm_account_id = account_merges.account_id
-        left join {{ ref('dim_account') }} as accounts
-            on
-                coalesce(account_merges.surviving_account_id, stored_accounts.crm_account_id)
-                = accounts.crm_account_id
-                and not accounts.is_unknown_member
-        where stored_accounts.account_key <> coalesce(accounts.account_key, {{ unknown_member_key() }})
-
-    ),
-
-    stored_owners as (
-
-        select distinct owner_user_id, sales_rep_key
-        from {{ this }}
-        where owner_user_id is not null
-
-    ),
-
-    relinked_owners as (
-
-        select stored_owners.owner_user_id
-        from stored_owners
-        left join {{ ref('dim_sales_rep') }} as sales_reps
-            on
-                stored_owners.owner_user_id = sales_reps.user_id
-                and not sales_reps.is_unknown_member
-        where stored_owners.sales_rep_key <> coalesce(sales_reps.sales_rep_key, {{ unknown_member_key() }})
+        {{ relinked_opportunities() }}
 
     )
 
@@ -597,15 +572,7 @@
     union
     select opportunity_id from withdrawn
     union
-    select stored_opportunities.opportunity_id
-    from {{ this }} as stored_opportunities
-    inner join relinked_accounts
-        on stored_opportunities.crm_account_id = relinked_accounts.crm_account_id
-    union
-    select stored_opportunities.opportunity_id
-    from {{ this }} as stored_opportunities
-    inner join relinked_owners
-        on stored_opportunities.owner_user_id = relinked_owners.owner_user_id
+    select opportunity_id from relinked_opportunities
     union
     {{ rerated_units('opportunity_id', 'close_date', 'fx_rate_to_reporting') }}
     union
