@@ -463,3 +463,63 @@ def test_the_run_status_names_the_failed_checks_of_the_run(tmp_path: Path) -> No
                 ).fetchone()
                 == expected
             ), folder
+
+
+# The tables finance and sales are promised in the published copy, beside every
+# finance_* and sales_* mart.
+PROMISED_TABLES = (
+    "kpi_definitions",
+    "kpi_company_monthly",
+    "kpi_account_monthly",
+    "dim_account",
+    "bridge_account_erp_customer",
+)
+
+
+def test_the_copy_holds_every_mart_with_the_rows_of_the_warehouse(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    publish_dir = tmp_path / "publish"
+    publication = publish(sample_warehouse, publish_dir)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{sample_warehouse}' as warehouse (read_only)")
+        con.execute(f"attach '{publication.database}' as copy (read_only)")
+        marts = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'warehouse' and table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        copied = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'copy' and table_schema = 'marts'"
+            ).fetchall()
+        }
+        assert set(PROMISED_TABLES) <= set(marts)
+        assert any(t.startswith("finance_") for t in marts)
+        assert any(t.startswith("sales_") for t in marts)
+        # every table and view of the marts, plus the KPI history and the run status
+        assert copied == {
+            *marts,
+            "kpi_refreshes",
+            "kpi_reported_months",
+            "kpi_reported_values",
+            "kpi_restatements",
+            "publication_status",
+        }
+        for table in marts:
+            counts = con.execute(
+                f'select (select count(*) from warehouse.marts."{table}"), '
+                f'(select count(*) from copy.marts."{table}")'
+            ).fetchone()
+            assert counts[0] == counts[1], table
+            differ = con.execute(
+                f'select count(*) from ((select * from warehouse.marts."{table}" '
+                f'except all select * from copy.marts."{table}") union all '
+                f'(select * from copy.marts."{table}" '
+                f'except all select * from warehouse.marts."{table}"))'
+            ).fetchone()[0]
+            assert differ == 0, table
