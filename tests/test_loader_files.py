@@ -247,6 +247,36 @@ def test_line_numbers_are_physical_whatever_column_holds_line_breaks(landing: Pa
     assert extra == {"Description": "a note\r\nover\r\nthree lines"}
 
 
+def test_a_file_with_line_breaks_of_every_kind_loads_line_by_line(landing: Path, con) -> None:
+    """CRLF, LF and a lone CR in one file (files appended to on different systems).
+
+    DuckDB's own reader refuses such a file (its state machine stops); every
+    line break ends a physical line, and the records load with those lines.
+    """
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\r\n"  # line 1
+        "2025-01-01,USD,0.9\n"  # line 2
+        "2025-01-02,USD,x\r"  # line 3: rejected
+        "2025-01-03,USD,0.8\r\n",  # line 4
+    )
+    [result] = load(landing, con).values()
+    assert (result.status, result.rows_in_file, result.rows_loaded, result.rows_rejected) == (
+        "loaded",
+        3,
+        2,
+        1,
+    )
+    assert rows(con, "select rate_date, rate_to_eur, _line_number from raw_erp.fx_rates") == [
+        (date(2025, 1, 1), Decimal("0.9"), 2),
+        (date(2025, 1, 3), Decimal("0.8"), 4),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (3, "invalid_type")
+    ]
+
+
 def test_huge_fields_are_loaded_or_rejected_never_lost(landing: Path, con) -> None:
     """3 MB (beyond DuckDB's line limit) loads; 6 MB (beyond the record limit) is rejected."""
     fields = {"A2": "x" * 3_000_000, "A4": "y" * 6_000_000}

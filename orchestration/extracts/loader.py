@@ -467,16 +467,25 @@ class ExtractLoader:
         column holds each record's physical line. Otherwise DuckDB read the
         file itself, which is right when every record is one line: when the
         records and malformed records do not add up to the file's physical
-        lines, this raises _RecordsDoNotAddUp before anything is written.
+        lines, or DuckDB cannot read the file as it is, this raises
+        _RecordsDoNotAddUp before anything is written.
         """
         validation = file.validation
         carry = (f"{quote(LINE_COLUMN)}::bigint as _source_line",) if exact else ()
-        self.con.execute(
-            f"""
-            create or replace temp table _staged as
-            {staged_select(validation, file.source, carry)}
-            """
-        )
+        try:
+            self.con.execute(
+                f"""
+                create or replace temp table _staged as
+                {staged_select(validation, file.source, carry)}
+                """
+            )
+        except duckdb.Error as error:
+            if exact or file_format != "csv" or is_disk_full(error):
+                raise
+            # DuckDB's reader gave up on the file as it is (line breaks of
+            # several kinds, `\r\n` and `\n` and `\r` in one file, stop its
+            # state machine): the split copy reads every record.
+            raise _RecordsDoNotAddUp from error
         if exact:
             self.con.execute(
                 "create or replace temp table _malformed as select * from _split_malformed"
