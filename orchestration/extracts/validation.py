@@ -260,9 +260,12 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
                 f"then coalesce({salesforce_id_sql(text)}, {raw}) else {raw} end"
             )
         case ColumnType.INTEGER:
+            # digits, or a number whose fraction is only zeros: `7.0` is 7 (a
+            # score column with a gap is a DOUBLE column in a Parquet file that
+            # pandas wrote, a NUMBER(10,2) in a warehouse export), `7.5` is no integer
             return (
-                f"case when regexp_full_match({text}, '[+-]?[0-9]+') "
-                f"then try_cast({text} as bigint) end"
+                f"case when regexp_full_match({text}, '[+-]?[0-9]+([.]0*)?') "
+                f"then try_cast(split_part({text}, '.', 1) as bigint) end"
             )
         case ColumnType.DECIMAL:
             return f"try_cast({text} as {column.warehouse_type})"
