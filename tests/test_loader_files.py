@@ -186,6 +186,24 @@ def test_a_file_in_no_known_encoding_is_refused_whole(landing: Path, con) -> Non
     assert rows(con, "select count(*) from raw_meta.load_rejects") == [(0,)]
 
 
+def test_a_file_of_utf8_and_windows_1252_lines_is_refused_not_garbled(landing: Path, con) -> None:
+    """Two exports appended into one file: line 2 UTF-8, line 3 Windows-1252.
+
+    Read as Windows-1252 (the file is not valid UTF-8) line 2's `ü` was
+    `Ã¼` in the warehouse; read as UTF-8 line 3 would not decode. Refused,
+    naming a line of each encoding.
+    """
+    content = f"Id,Name,CreatedDate,LastModifiedDate\nA1,Müller GmbH,{STAMP},{STAMP}\n".encode()
+    content += f"A2,Société Générale,{STAMP},{STAMP}\n".encode("cp1252")
+    content += f"A3,Plain Ltd,{STAMP},{STAMP}\n".encode()
+    write(landing, "crm/2025-01-31/Account.csv", content)
+    [result] = load(landing, con).values()
+    assert result.status == "refused"
+    assert "mixed encodings: line 2 is UTF-8 ('ü') and line 3 is not (byte 0xE9)" in result.error
+    assert rows(con, "select count(*) from raw_crm.account") == [(0,)]
+    # a file wholly in Windows-1252 still loads (test_windows_1252_file_loads_whole_and_says_so)
+
+
 def test_fallback_encoding_setting(landing: Path, con, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HANDSHAKE_FALLBACK_ENCODING", "iso-8859-7")  # Greek
     text = f"Id,Name,CreatedDate,LastModifiedDate\nA1,Αθήνα,{STAMP},{STAMP}\n"

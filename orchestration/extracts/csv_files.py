@@ -3,7 +3,8 @@
 * Encoding: UTF-8 (a BOM is allowed), UTF-16 with a BOM, and otherwise the
   fallback encoding (HANDSHAKE_FALLBACK_ENCODING, default cp1252, Excel's
   default on Windows). The whole file is decoded before anything of it
-  loads, so a file is never half loaded because of its encoding.
+  loads, so a file is never half loaded because of its encoding. A file with
+  UTF-8 lines and lines that are not UTF-8 is refused (mixed_encoding_problem).
 * Delimiter: comma, semicolon, tab or pipe, chosen from the header row (the
   one under which most contract columns are found).
 * Header: names match the contract case-insensitively and ignoring
@@ -100,6 +101,38 @@ def file_encoding(scan: FileScan, fallback: str) -> str:
     if scan.bom == "utf-16":
         return "utf-16"
     return "utf-8" if scan.utf8 else fallback
+
+
+def mixed_encoding_problem(path: Path, relative: str) -> str | None:
+    """Why a file that is not UTF-8 cannot be read in one encoding, or None.
+
+    A file some of whose lines are UTF-8 with non-ASCII characters and some
+    not UTF-8 at all (exports of two systems appended into one file) would be
+    garbled in whichever one encoding it is read: UTF-8's `ü` read as
+    Windows-1252 is `Ã¼`. Such a file is refused, naming a line of each.
+    """
+    utf8_line = other_line = None
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                if other_line is None:
+                    other_line = (number, line[error.start])
+            else:
+                if utf8_line is None:
+                    utf8_line = (number, next(c for c in text if not c.isascii()))
+            if utf8_line and other_line:
+                return (
+                    f"{relative}: mixed encodings: line {utf8_line[0]} is UTF-8 "
+                    f"({utf8_line[1]!r}) and line {other_line[0]} is not "
+                    f"(byte 0x{other_line[1]:02X}), so one of them would be garbled in "
+                    "either encoding: save the whole file in one encoding (UTF-8); "
+                    "nothing of it was loaded"
+                )
+    return None
 
 
 def _python_encoding(encoding: str) -> str:

@@ -36,6 +36,7 @@ from orchestration.extracts.csv_files import (
     FileScan,
     file_encoding,
     match_header,
+    mixed_encoding_problem,
     other_delimiter_hint,
     read_header,
     scan_file,
@@ -292,6 +293,10 @@ class ExtractLoader:
                 sources = [(self._parquet_source(landing_file, header), None)]
             else:
                 encoding = file_encoding(scan, self.fallback_encoding)
+                if not scan.utf8 and scan.bom is None:
+                    problem = mixed_encoding_problem(landing_file.path, landing_file.relative_path)
+                    if problem:
+                        raise FileRefused(problem)
                 delimiter, header = read_header(
                     landing_file.path, landing_file.relative_path, encoding, obj
                 )
