@@ -221,6 +221,21 @@ def test_utf16_with_bom_loads(landing: Path, con) -> None:
     assert rows(con, "select Name from raw_crm.account") == [("Zoë",)]
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_loads(landing: Path, con, codec: str) -> None:
+    """UTF-16 written without a BOM (.NET's Encoding.Unicode streams, some ETL tools).
+
+    Its ASCII bytes each come with a zero byte, so it is valid UTF-8 of letters
+    and NUL characters: it was read so and refused for a header of
+    `I\x00d\x00...` that matched no column.
+    """
+    text = f"Id\tName\tCreatedDate\tLastModifiedDate\r\nA1\tZoë\t{STAMP}\t{STAMP}\r\n"
+    write(landing, "crm/2025-01-31/Account.csv", text.encode(codec))
+    [result] = load(landing, con).values()
+    assert (result.status, result.delimiter, result.encoding) == ("loaded", "tab", codec)
+    assert rows(con, "select Id, Name, _line_number from raw_crm.account") == [("A1", "Zoë", 2)]
+
+
 def test_header_delimited_by_another_character_says_so(landing: Path, con) -> None:
     write(
         landing,

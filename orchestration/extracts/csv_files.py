@@ -1,6 +1,7 @@
 """How a landing CSV is written: encoding, delimiter, header, and its physical records.
 
-* Encoding: UTF-8 (a BOM is allowed), UTF-16 with a BOM, and otherwise the
+* Encoding: UTF-8 (a BOM is allowed), UTF-16 (with a BOM, or without one
+  when the header's ASCII letters each come with a zero byte), and otherwise the
   fallback encoding (HANDSHAKE_FALLBACK_ENCODING, default cp1252, Excel's
   default on Windows). The whole file is decoded before anything of it
   loads, so a file is never half loaded because of its encoding. A file with
@@ -60,7 +61,9 @@ class FileScan:
     digest: str
     physical_lines: int
     utf8: bool
-    bom: str | None  # "utf-8", "utf-16" or None
+    # "utf-8", "utf-16" (a BOM), "utf-16-le" or "utf-16-be" (no BOM: a header
+    # of ASCII letters each with a zero byte) or None
+    bom: str | None
 
 
 def scan_file(path: Path) -> FileScan:
@@ -93,13 +96,19 @@ def scan_file(path: Path) -> FileScan:
         bom = "utf-8"
     elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         bom, utf8 = "utf-16", False
+    elif len(first) == 4 and first[0] and first[2] and not first[1] and not first[3]:
+        # UTF-16 without a BOM (a header's ASCII letters each followed by a
+        # zero byte), which as UTF-8 would read as letters and NUL characters
+        bom, utf8 = "utf-16-le", False
+    elif len(first) == 4 and not first[0] and not first[2] and first[1] and first[3]:
+        bom, utf8 = "utf-16-be", False
     lines = newlines + (1 if last and last != b"\n" else 0)
     return FileScan(digest.hexdigest(), lines, utf8, bom)
 
 
 def file_encoding(scan: FileScan, fallback: str) -> str:
-    if scan.bom == "utf-16":
-        return "utf-16"
+    if scan.bom and scan.bom.startswith("utf-16"):
+        return scan.bom
     return "utf-8" if scan.utf8 else fallback
 
 

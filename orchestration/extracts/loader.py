@@ -84,7 +84,7 @@ class FileResult:
     status: str  # loaded | skipped_duplicate | refused | ignored
     content_hash: str | None = None
     delimiter: str | None = None  # comma, semicolon, tab, pipe (CSV)
-    encoding: str | None = None  # utf-8, utf-16 or the fallback encoding (CSV)
+    encoding: str | None = None  # utf-8, utf-16(-le/-be) or the fallback encoding (CSV)
     rows_in_file: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
