@@ -64,22 +64,25 @@ class FileScan:
     # "utf-8", "utf-16" (a BOM), "utf-16-le" or "utf-16-be" (no BOM: a header
     # of ASCII letters each with a zero byte) or None
     bom: str | None
+    nul_bytes: bool = False  # the file holds a zero byte (Parquet always does)
 
 
 def scan_file(path: Path) -> FileScan:
-    """SHA-256, physical lines and UTF-8 validity, in one streaming read."""
+    """SHA-256, physical lines, UTF-8 validity and zero bytes, in one streaming read."""
     digest = hashlib.sha256()
     newlines = 0
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8 = True
     first = b""
     last = b""
+    nul_bytes = False
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
             if not first:
                 first = chunk[:4]
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            nul_bytes = nul_bytes or b"\x00" in chunk
             last = chunk[-1:]
             if utf8:
                 try:
@@ -103,7 +106,7 @@ def scan_file(path: Path) -> FileScan:
     elif len(first) == 4 and not first[0] and not first[2] and first[1] and first[3]:
         bom, utf8 = "utf-16-be", False
     lines = newlines + (1 if last and last != b"\n" else 0)
-    return FileScan(digest.hexdigest(), lines, utf8, bom)
+    return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes)
 
 
 def file_encoding(scan: FileScan, fallback: str) -> str:

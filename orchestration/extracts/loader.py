@@ -322,7 +322,11 @@ class ExtractLoader:
                     )
                 )
             result.extra_columns = extra
-            validation = build_validation_sql(obj, present, extra, landing_file.drop_id, self.rules)
+            # a zero byte of a UTF-16 file is half of a character, not a NUL
+            nul_characters = scan.nul_bytes and not (result.encoding or "").startswith("utf-16")
+            validation = build_validation_sql(
+                obj, present, extra, landing_file.drop_id, self.rules, nul_characters
+            )
             started_at = datetime.now(UTC).replace(tzinfo=None)
             for source, split in sources:
                 exact = split is not None
