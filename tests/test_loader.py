@@ -375,6 +375,49 @@ def test_conflicting_duplicate_keys_are_all_rejected(landing: Path, con) -> None
     assert "rate_date, currency" in rejected[0][2]
 
 
+def test_a_key_given_twice_is_a_conflict_when_one_row_is_rejected(landing: Path, con) -> None:
+    """A1 twice with different content, one with a bad value: the file gives two
+    versions of A1 and neither is taken (the good one loaded as if it were the
+    only one). The bad row keeps its own reason and names the conflict too;
+    A2 twice with bad content is two rejects, nothing loads for it; A3 stays.
+    """
+    stamp = "2025-01-01T00:00:00Z"
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        "Id,Name,CreatedDate,LastModifiedDate\n"
+        f"A1,Acme,{stamp},{stamp}\n"  # line 2
+        f"A1,Acme Corp,{stamp},not-a-date\n"  # line 3
+        f"A2,Beta,{stamp},bad\n"  # line 4
+        f"A2,Beta,{stamp},worse\n"  # line 5
+        f"A3,Gamma,{stamp},{stamp}\n",  # line 6
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (1, 4, 0)
+    assert rows(con, "select Id from raw_crm.account") == [("A3",)]
+    conflict = "key (Id) = ({}) appears in 2 rows of this file with different content"
+    assert rows(
+        con, "select line_number, reason, detail from raw_meta.load_rejects order by 1"
+    ) == [
+        (2, "duplicate_key_conflict", conflict.format("A1")),
+        (
+            3,
+            "invalid_type",
+            "LastModifiedDate: 'not-a-date' is not a valid datetime; " + conflict.format("A1"),
+        ),
+        (
+            4,
+            "invalid_type",
+            "LastModifiedDate: 'bad' is not a valid datetime; " + conflict.format("A2"),
+        ),
+        (
+            5,
+            "invalid_type",
+            "LastModifiedDate: 'worse' is not a valid datetime; " + conflict.format("A2"),
+        ),
+    ]
+
+
 def test_composite_key_conflict_on_invoice_lines(landing: Path, con) -> None:
     header = "invoice_number,line_number,quantity,unit_price,net_amount,updated_at\n"
     write(

@@ -733,3 +733,29 @@ def test_rows_rejected_for_an_unmapped_category_are_readmitted_once_mapped(
     [again] = load(landing, con, extended)
     assert again.status == "skipped_duplicate"
     assert rows(con, "select count(*) from raw_crm.opportunity") == [(2,)]
+
+
+def test_a_rejected_row_in_a_key_conflict_is_not_readmitted(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """OPP_1 twice in one file, once with an unmapped category: both rejected, and
+    mapping the category later does not load that one version either."""
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + "\n"
+        + opportunity(OPP_1)
+        + opportunity(OPP_1, category="Upside")
+        + opportunity(OPP_2, category="Upside"),
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 3)
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [readmitted] = readmit_rejected_rows(con, extended)
+    assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
+    assert rows(con, "select Id, ForecastCategoryName from raw_crm.opportunity") == [
+        (sf(OPP_2), "Best Case")
+    ]

@@ -540,30 +540,36 @@ class ExtractLoader:
 
         Only the rows of keys that occur more than once are compared: one
         grouping pass finds them, and the comparisons touch just those rows.
+        A row rejected for a bad value is a version of its key too: beside it
+        the key's good row is no longer the only one the file gives, so it is
+        rejected as a conflict (the rejected row keeps its own reason, and its
+        detail names the conflict), rather than loaded as if it were.
         """
         key_columns = [f"_t{obj.columns.index(obj.column(k))}" for k in obj.key]
         key = ", ".join(key_columns)
         typed_columns = [f"_t{i}" for i in range(len(obj.columns))]
         # identical = same values (as typed) and same extra columns
         row_hash = "hash(" + ", ".join([*typed_columns, "_extra_json"]) + ")"
-        # Key columns are required, so rows without a reason have the whole key.
+        # rows whose whole key parsed (a row without it is rejected and has no key)
+        has_key = " and ".join(f"{k} is not null" for k in key_columns)
         self.con.execute(
             f"""
             create or replace temp table _repeated_keys as
-            select {key} from _staged where not _rejected
+            select {key} from _staged where {has_key}
             group by {key} having count(*) > 1
             """
         )
         if not self.con.execute("select count(*) from _repeated_keys").fetchone()[0]:
             return 0
+        # rejected rows are each a version of their own: their typed values
+        # lost what did not parse, so they are compared with nothing
         self.con.execute(
             f"""
             create or replace temp table _repeated_rows as
-            select _record, {key}, row_number() over (
-                partition by {key}, {row_hash} order by _record
-            ) as copy_number
+            select _record, {key}, _rejected, case when _rejected then 1 else row_number() over (
+                partition by {key}, _rejected, {row_hash} order by _record
+            ) end as copy_number
             from _staged_records semi join _repeated_keys using ({key})
-            where not _rejected
             """
         )
         self.con.execute(
@@ -574,14 +580,35 @@ class ExtractLoader:
             """
         )
         staged_key = ", ".join(f"_staged.{k}" for k in key_columns)
+        key_names = sql_literal(", ".join(obj.key))
+        conflict_text = (
+            f"'key (' || {key_names} || ') = (' "
+            f"|| concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies "
+            "|| ' rows of this file with different content'"
+        )
+        conflict_problem = sql_literal(
+            json.dumps(
+                {
+                    "field": ", ".join(obj.key),
+                    "reason": "duplicate_key_conflict",
+                    "action": "row_rejected",
+                    "value": None,
+                },
+                separators=(",", ":"),
+            )
+        )
         self.con.execute(
             f"""
             update _staged set
-                _rejected = true,
-                _reason = 'duplicate_key_conflict',
-                _detail = concat_ws('; ', 'key (' || {sql_literal(", ".join(obj.key))} || ') = ('
-                    || concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies
-                    || ' rows of this file with different content', _detail)
+                _reason = case when _staged._rejected then _reason else 'duplicate_key_conflict' end,
+                _detail = case when _staged._rejected then concat_ws('; ', _detail, {conflict_text})
+                    else concat_ws('; ', {conflict_text}, _detail) end,
+                -- a rejected row lists the conflict among its problems, so that
+                -- re-admitting it once its value is mapped cannot load one version
+                _problems = case when _staged._rejected then
+                    substr(_problems, 1, length(_problems) - 1) || ',' || {conflict_problem} || ']'
+                    else _problems end,
+                _rejected = true
             from (
                 select _record, count(*) over (partition by {key}) as copies
                 from _repeated_rows where copy_number = 1
