@@ -114,6 +114,19 @@ COLUMN_DESCRIPTIONS = {
 }
 
 
+# A load that counts (ledger alias `loaded`): loaded and not withdrawn since. The
+# warehouse judges its extraction date the same way (int_latest_extract): a
+# withdrawn drop, say one named after the wrong day, closes no month and is no
+# drop loaded since a value was reported.
+COUNTED_LOAD = f"""
+    loaded.status = 'loaded'
+    and not exists (
+        select 1 from warehouse.{LEDGER_TABLE} as withdrawal
+        where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
+    )
+"""
+
+
 @dataclass(frozen=True)
 class Recording:
     refresh_id: str
@@ -197,15 +210,16 @@ def _record(
         row[0]
         for row in con.execute(
             f"""
-            select distinct system || '/' || drop_id from warehouse.{LEDGER_TABLE}
-            where status = 'loaded' order by 1
+            select distinct system || '/' || drop_id from warehouse.{LEDGER_TABLE} as loaded
+            where {COUNTED_LOAD} order by 1
             """
         ).fetchall()
     ]
     extraction = con.execute(
         f"""
-        select max(cast(split_part(drop_id, 'T', 1) as date)) from warehouse.{LEDGER_TABLE}
-        where status = 'loaded'
+        select max(cast(split_part(drop_id, 'T', 1) as date))
+        from warehouse.{LEDGER_TABLE} as loaded
+        where {COUNTED_LOAD}
         """
     ).fetchone()[0]
     con.execute("begin transaction")
