@@ -36,6 +36,7 @@ from orchestration.extracts.csv_files import (
     FileScan,
     file_encoding,
     match_header,
+    mixed_encoding_problem,
     other_delimiter_hint,
     read_header,
     scan_file,
@@ -83,7 +84,7 @@ class FileResult:
     status: str  # loaded | skipped_duplicate | refused | ignored
     content_hash: str | None = None
     delimiter: str | None = None  # comma, semicolon, tab, pipe (CSV)
-    encoding: str | None = None  # utf-8, utf-16 or the fallback encoding (CSV)
+    encoding: str | None = None  # utf-8, utf-16(-le/-be) or the fallback encoding (CSV)
     rows_in_file: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -292,6 +293,10 @@ class ExtractLoader:
                 sources = [(self._parquet_source(landing_file, header), None)]
             else:
                 encoding = file_encoding(scan, self.fallback_encoding)
+                if not scan.utf8 and scan.bom is None:
+                    problem = mixed_encoding_problem(landing_file.path, landing_file.relative_path)
+                    if problem:
+                        raise FileRefused(problem)
                 delimiter, header = read_header(
                     landing_file.path, landing_file.relative_path, encoding, obj
                 )
@@ -317,7 +322,11 @@ class ExtractLoader:
                     )
                 )
             result.extra_columns = extra
-            validation = build_validation_sql(obj, present, extra, landing_file.drop_id, self.rules)
+            # a zero byte of a UTF-16 file is half of a character, not a NUL
+            nul_characters = scan.nul_bytes and not (result.encoding or "").startswith("utf-16")
+            validation = build_validation_sql(
+                obj, present, extra, landing_file.drop_id, self.rules, nul_characters
+            )
             started_at = datetime.now(UTC).replace(tzinfo=None)
             for source, split in sources:
                 exact = split is not None
@@ -467,16 +476,25 @@ class ExtractLoader:
         column holds each record's physical line. Otherwise DuckDB read the
         file itself, which is right when every record is one line: when the
         records and malformed records do not add up to the file's physical
-        lines, this raises _RecordsDoNotAddUp before anything is written.
+        lines, or DuckDB cannot read the file as it is, this raises
+        _RecordsDoNotAddUp before anything is written.
         """
         validation = file.validation
         carry = (f"{quote(LINE_COLUMN)}::bigint as _source_line",) if exact else ()
-        self.con.execute(
-            f"""
-            create or replace temp table _staged as
-            {staged_select(validation, file.source, carry)}
-            """
-        )
+        try:
+            self.con.execute(
+                f"""
+                create or replace temp table _staged as
+                {staged_select(validation, file.source, carry)}
+                """
+            )
+        except duckdb.Error as error:
+            if exact or file_format != "csv" or is_disk_full(error):
+                raise
+            # DuckDB's reader gave up on the file as it is (line breaks of
+            # several kinds, `\r\n` and `\n` and `\r` in one file, stop its
+            # state machine): the split copy reads every record.
+            raise _RecordsDoNotAddUp from error
         if exact:
             self.con.execute(
                 "create or replace temp table _malformed as select * from _split_malformed"
@@ -522,30 +540,36 @@ class ExtractLoader:
 
         Only the rows of keys that occur more than once are compared: one
         grouping pass finds them, and the comparisons touch just those rows.
+        A row rejected for a bad value is a version of its key too: beside it
+        the key's good row is no longer the only one the file gives, so it is
+        rejected as a conflict (the rejected row keeps its own reason, and its
+        detail names the conflict), rather than loaded as if it were.
         """
         key_columns = [f"_t{obj.columns.index(obj.column(k))}" for k in obj.key]
         key = ", ".join(key_columns)
         typed_columns = [f"_t{i}" for i in range(len(obj.columns))]
         # identical = same values (as typed) and same extra columns
         row_hash = "hash(" + ", ".join([*typed_columns, "_extra_json"]) + ")"
-        # Key columns are required, so rows without a reason have the whole key.
+        # rows whose whole key parsed (a row without it is rejected and has no key)
+        has_key = " and ".join(f"{k} is not null" for k in key_columns)
         self.con.execute(
             f"""
             create or replace temp table _repeated_keys as
-            select {key} from _staged where not _rejected
+            select {key} from _staged where {has_key}
             group by {key} having count(*) > 1
             """
         )
         if not self.con.execute("select count(*) from _repeated_keys").fetchone()[0]:
             return 0
+        # rejected rows are each a version of their own: their typed values
+        # lost what did not parse, so they are compared with nothing
         self.con.execute(
             f"""
             create or replace temp table _repeated_rows as
-            select _record, {key}, row_number() over (
-                partition by {key}, {row_hash} order by _record
-            ) as copy_number
+            select _record, {key}, _rejected, case when _rejected then 1 else row_number() over (
+                partition by {key}, _rejected, {row_hash} order by _record
+            ) end as copy_number
             from _staged_records semi join _repeated_keys using ({key})
-            where not _rejected
             """
         )
         self.con.execute(
@@ -556,14 +580,35 @@ class ExtractLoader:
             """
         )
         staged_key = ", ".join(f"_staged.{k}" for k in key_columns)
+        key_names = sql_literal(", ".join(obj.key))
+        conflict_text = (
+            f"'key (' || {key_names} || ') = (' "
+            f"|| concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies "
+            "|| ' rows of this file with different content'"
+        )
+        conflict_problem = sql_literal(
+            json.dumps(
+                {
+                    "field": ", ".join(obj.key),
+                    "reason": "duplicate_key_conflict",
+                    "action": "row_rejected",
+                    "value": None,
+                },
+                separators=(",", ":"),
+            )
+        )
         self.con.execute(
             f"""
             update _staged set
-                _rejected = true,
-                _reason = 'duplicate_key_conflict',
-                _detail = concat_ws('; ', 'key (' || {sql_literal(", ".join(obj.key))} || ') = ('
-                    || concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies
-                    || ' rows of this file with different content', _detail)
+                _reason = case when _staged._rejected then _reason else 'duplicate_key_conflict' end,
+                _detail = case when _staged._rejected then concat_ws('; ', _detail, {conflict_text})
+                    else concat_ws('; ', {conflict_text}, _detail) end,
+                -- a rejected row lists the conflict among its problems, so that
+                -- re-admitting it once its value is mapped cannot load one version
+                _problems = case when _staged._rejected then
+                    substr(_problems, 1, length(_problems) - 1) || ',' || {conflict_problem} || ']'
+                    else _problems end,
+                _rejected = true
             from (
                 select _record, count(*) over (partition by {key}) as copies
                 from _repeated_rows where copy_number = 1
