@@ -759,3 +759,27 @@ def test_a_rejected_row_in_a_key_conflict_is_not_readmitted(
     assert rows(con, "select Id, ForecastCategoryName from raw_crm.opportunity") == [
         (sf(OPP_2), "Best Case")
     ]
+
+
+def test_rows_of_a_file_headed_with_labels_are_readmitted(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """A report export headed with field labels (`Forecast Category Name`): the
+    loader matched the header ignoring spaces; re-admitting reads the raw values
+    the same way (it ignored underscores only and found no category)."""
+    header = OPPORTUNITY_HEADER.replace("ForecastCategoryName", "Forecast Category Name")
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        header.replace("CloseDate", "Close Date") + "\n" + opportunity(OPP_1, category="Upside"),
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 1)
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [readmitted] = readmit_rejected_rows(con, extended)
+    assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
+    assert rows(con, "select Id, CloseDate, ForecastCategoryName from raw_crm.opportunity") == [
+        (sf(OPP_1), date(2025, 3, 31), "Best Case")
+    ]
