@@ -343,7 +343,9 @@ def test_text_is_stored_in_composed_unicode(landing: Path, con) -> None:
         "C2,Müller GmbH,AT,2025-01-01,2025-01-01\n",
     )
     load(landing, con)
-    assert rows(con, "select customer_number, name, country_code from raw_erp.customers order by 1") == [
+    assert rows(
+        con, "select customer_number, name, country_code from raw_erp.customers order by 1"
+    ) == [
         ("C1", "Müller GmbH", "Österreich"),
         ("C2", "Müller GmbH", "AT"),
     ]
