@@ -272,6 +272,38 @@ def test_parquet_with_native_types_loads_like_its_values(landing: Path, con) -> 
     ) == [(2, "invalid_type", "Strategy_Discussion__c: '7.5' is not a valid integer")]
 
 
+def test_a_parquet_file_with_two_columns_for_one_contract_column_is_refused(
+    landing: Path, con
+) -> None:
+    """`rate_to_eur` and `Rate_To_EUR` (a case-sensitive writer: pyarrow, Spark):
+    DuckDB reads the second as `Rate_To_EUR_1`, and the file loaded the first as
+    the rate and kept the second as an extra column, a guess a CSV with that
+    header is refused for. Nested columns' children are no columns of their own."""
+    target = landing / "erp/2025-01-31/fx_rates.parquet"
+    target.parent.mkdir(parents=True)
+    duckdb.execute(
+        f"""copy (select date '2025-01-01' as rate_date, 'USD' as currency, 0.9 as rate_to_eur,
+            {{'currency': 'x', 'rate_date': [1]}} as details, 0.5 as Rate_To_EUQ)
+        to '{target}' (format parquet)"""
+    )
+    # the name as such a writer writes it (one byte changed in the footer)
+    target.write_bytes(target.read_bytes().replace(b"Rate_To_EUQ", b"Rate_To_EUR"))
+    [result] = load(landing, con)
+    assert (result.status, result.error) == (
+        "refused",
+        "erp/2025-01-31/fx_rates.parquet: column 'Rate_To_EUR' appears twice in the header",
+    )
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
+    # without the second column the nested one is an extra column like any other
+    duckdb.execute(
+        f"""copy (select date '2025-01-01' as rate_date, 'USD' as currency, 0.9 as rate_to_eur,
+            {{'currency': 'x', 'rate_date': [1]}} as details)
+        to '{target}' (format parquet)"""
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.extra_columns) == ("loaded", 1, ["details"])
+
+
 # --------------------------------------------------------------------------- versions and duplicates
 
 

@@ -204,6 +204,24 @@ def test_a_file_of_utf8_and_windows_1252_lines_is_refused_not_garbled(landing: P
     # a file wholly in Windows-1252 still loads (test_windows_1252_file_loads_whole_and_says_so)
 
 
+def test_a_blank_first_line_is_refused_as_such_not_as_an_empty_file(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "\r\nrate_date,currency,rate_to_eur\r\n2025-01-01,USD,0.9\r\n",
+    )
+    write(landing, "erp/2025-01-31/payments.csv", "")
+    results = load(landing, con)
+    assert results["erp/2025-01-31/fx_rates.csv"].error == (
+        "erp/2025-01-31/fx_rates.csv: the first line is blank, and the header row must be "
+        "the file's first line: remove the blank line(s) above the header; nothing of it "
+        "was loaded"
+    )
+    assert results["erp/2025-01-31/payments.csv"].error == (
+        "erp/2025-01-31/payments.csv: empty file, no header row"
+    )
+
+
 def test_fallback_encoding_setting(landing: Path, con, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HANDSHAKE_FALLBACK_ENCODING", "iso-8859-7")  # Greek
     text = f"Id,Name,CreatedDate,LastModifiedDate\nA1,Αθήνα,{STAMP},{STAMP}\n"

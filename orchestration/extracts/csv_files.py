@@ -180,6 +180,14 @@ def read_header(
     candidates = [(d, _first_record(text, d)) for d in DELIMITERS]
     delimiter, header = max(candidates, key=lambda item: (_matched(obj, item[1]), len(item[1])))
     if not header or all(not name for name in header):
+        if text.strip():
+            # a blank first line (an export that starts with an empty line, a
+            # title line deleted by hand): the file is not empty, say what is wrong
+            raise CsvFileError(
+                f"{relative}: the first line is blank, and the header row must be the "
+                "file's first line: remove the blank line(s) above the header; nothing of "
+                "it was loaded"
+            )
         raise CsvFileError(f"{relative}: empty file, no header row")
     # A column without a name (Excel's trailing delimiter, `Id,Name,`) is an
     # extra column like any other: kept under its position, reported, not fatal.

@@ -375,10 +375,18 @@ class ExtractLoader:
         return present, extra
 
     def _parquet_header(self, landing_file: LandingFile) -> list[str]:
-        rows = self.con.execute(
-            f"describe select * from read_parquet({sql_literal(str(landing_file.path))})"
-        ).fetchall()
+        path = sql_literal(str(landing_file.path))
+        rows = self.con.execute(f"describe select * from read_parquet({path})").fetchall()
         header = [row[0] for row in rows]
+        # DuckDB renames a column whose name another one has in another case
+        # (`Rate_To_EUR` beside `rate_to_eur` reads as `Rate_To_EUR_1`): the
+        # names as the file writes them are matched, as a CSV header's are, so
+        # two columns for one contract column refuse the file
+        match_header(
+            landing_file.relative_path,
+            landing_file.extract_object,
+            self._parquet_top_level_names(path),
+        )
         present, _ = match_header(landing_file.relative_path, landing_file.extract_object, header)
         missing = [n for n in landing_file.extract_object.required_columns if n not in present]
         if missing:
@@ -387,6 +395,25 @@ class ExtractLoader:
                 f"{', '.join(missing)} for {landing_file.system}/{landing_file.object_name}"
             )
         return header
+
+    def _parquet_top_level_names(self, path: str) -> list[str]:
+        """The file's top-level column names as written (parquet_schema lists the
+        schema tree depth first: the root, then each column and its children)."""
+        schema = self.con.execute(
+            f"select name, coalesce(num_children, 0) from parquet_schema({path})"
+        ).fetchall()
+        names: list[str] = []
+        pending = [schema[0][1]] if schema else []  # children still to visit, per level
+        for name, children in schema[1:]:
+            while pending and pending[-1] == 0:
+                pending.pop()
+            if not pending:
+                break
+            pending[-1] -= 1
+            if len(pending) == 1:
+                names.append(name)
+            pending.append(children)
+        return names
 
     def _parquet_source(self, landing_file: LandingFile, header: list[str]) -> str:
         path = sql_literal(str(landing_file.path))

@@ -244,11 +244,15 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
         case ColumnType.STRING if column.trimmed:
             # an identifier: without surrounding whitespace (`C1 ` is `C1`)
             return (
-                f"case when {_blank(raw)} then null else trim({raw}, {sql_literal(WHITESPACE)}) end"
+                f"case when {_blank(raw)} then null "
+                f"else nfc_normalize(trim({raw}, {sql_literal(WHITESPACE)})) end"
             )
         case ColumnType.STRING:
-            # text that is empty after trimming is missing; other text is kept as written
-            return f"case when {_blank(raw)} then null else {raw} end"
+            # text that is empty after trimming is missing; other text is kept
+            # as written, in Unicode's composed form (NFC): a `ü` written as `u`
+            # and a combining diaeresis (macOS, some ERPs) is the `ü` of every
+            # other system, so names compare, group and match as they read
+            return f"case when {_blank(raw)} then null else nfc_normalize({raw}) end"
         case ColumnType.SALESFORCE_ID:
             # 15 or 18 characters must be a valid Id; other values are no
             # Salesforce Id at all (test data, another CRM) and stay as written
