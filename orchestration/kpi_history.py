@@ -110,7 +110,8 @@ COLUMN_DESCRIPTIONS = {
     "new_value": "The value this refresh computed.",
     "difference": "new_value - reported_value.",
     "restated_at": "When the restatement was found (UTC).",
-    "drops_since": "The drop ids loaded since the value was reported.",
+    "drops_since": "The drop ids loaded since the value was reported (new drops, and older "
+    "drops a corrected file or re-admitted rows were loaded into since).",
 }
 
 
@@ -123,6 +124,27 @@ COUNTED_LOAD = f"""
     and not exists (
         select 1 from warehouse.{LEDGER_TABLE} as withdrawal
         where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
+    )
+"""
+# A load into a drop that was already loaded (ledger alias `loaded`), not withdrawn:
+# a corrected re-delivery of a file of the drop (it replaces the earlier load),
+# or rejected rows of the drop re-admitted later. Its drop id is no new drop, yet
+# it is loaded since a value was reported when it finished after that report.
+# (A deleted and rebuilt warehouse loads each file once: no reload.)
+RELOAD = f"""
+    not exists (
+        select 1 from warehouse.{LEDGER_TABLE} as withdrawal
+        where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
+    )
+    and (
+        loaded.status = 'readmitted'
+        or loaded.status = 'loaded' and exists (
+            select 1 from warehouse.{LEDGER_TABLE} as earlier
+            where earlier.system = loaded.system and earlier.drop_id = loaded.drop_id
+                and lower(earlier.object) = lower(loaded.object)
+                and earlier.status in ('loaded', 'readmitted')
+                and earlier.started_at < loaded.started_at
+        )
     )
 """
 
@@ -238,12 +260,22 @@ def _record(
             from warehouse.marts.kpi_account_monthly
             """
         )
+        con.execute(
+            f"""
+            create temporary table reloaded as
+            select distinct loaded.system || '/' || loaded.drop_id as drop_name,
+                loaded.finished_at as loaded_at
+            from warehouse.{LEDGER_TABLE} as loaded
+            where {RELOAD}
+            """
+        )
         restatements = _restatements(con, refresh_id, extraction)
         months = _report_closed_months(con, refresh_id, extraction, close_day)
         values = con.execute(
             "select count(*) from kpi_reported_values where refresh_id = ?", [refresh_id]
         ).fetchone()[0]
         con.execute("drop table current_values")
+        con.execute("drop table reloaded")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -359,7 +391,8 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
 
         reporting_drops as (
             select moved.month, moved.kpi_code, moved.grain, moved.grain_key,
-                coalesce(reporting_refresh.drops, []::varchar[]) as drops
+                coalesce(reporting_refresh.drops, []::varchar[]) as drops,
+                reporting_refresh.refreshed_at as reported_at
             from moved
             left join kpi_reported_months on moved.month = kpi_reported_months.month
             left join kpi_refreshes as reporting_refresh
@@ -378,9 +411,15 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
             {sql_literal(refresh_id)} as refresh_id,
             ? as extraction_date,
             now()::timestamp as restated_at,
-            array_to_string(list_sort(list_filter(
-                this_refresh.drops, lambda d: not list_contains(reporting_drops.drops, d)
-            )), ', ') as drops_since
+            array_to_string(list_sort(list_distinct(list_concat(
+                list_filter(
+                    this_refresh.drops, lambda d: not list_contains(reporting_drops.drops, d)
+                ),
+                coalesce((
+                    select list(reloaded.drop_name) from reloaded
+                    where reloaded.loaded_at > reporting_drops.reported_at
+                ), []::varchar[])
+            ))), ', ') as drops_since
         from moved
         inner join reporting_drops
             on moved.month = reporting_drops.month and moved.kpi_code = reporting_drops.kpi_code

@@ -39,15 +39,18 @@ class Company:
         self.history = root / "history" / "kpi_history.duckdb"
         self.warehouse.parent.mkdir(parents=True)
 
-    def drop(self, system_drop: str) -> None:
-        """Deliver and load a drop (`erp/<drop_id>`): one small fx_rates file."""
+    def drop(self, system_drop: str, rate: str = "0.9") -> None:
+        """Deliver and load a drop (`erp/<drop_id>`): one small fx_rates file.
+
+        Another `rate` for a drop already loaded is a corrected re-delivery of its file.
+        """
         system, drop_id = system_drop.split("/")
         assert system == "erp"
         day = drop_id.split("T")[0]
         write(
             self.landing,
             f"erp/{drop_id}/fx_rates.csv",
-            f"rate_date,currency,rate_to_eur\n{day},USD,0.9\n",
+            f"rate_date,currency,rate_to_eur\n{day},USD,{rate}\n",
         )
         results = load_landing(self.landing, self.warehouse)
         assert {r.status for r in results} <= {"loaded", "skipped_duplicate"}, [
@@ -252,3 +255,41 @@ def test_the_history_survives_a_deleted_and_rebuilt_warehouse(company: Company) 
     rebuilt = company.refresh("r2")
     assert (rebuilt.months_reported, rebuilt.restatements) == ([], 0)
     assert company.reported() == [(JAN, "invoiced_revenue", "company", None, 100.0, "r1")]
+
+
+def test_a_corrected_file_in_an_old_drop_is_a_drop_loaded_since(company: Company) -> None:
+    # January is reported on the drops of 2025-02-03 and 2025-02-06.
+    company.drop("erp/2025-02-03")
+    company.drop("erp/2025-02-06")
+    company.kpis({(JAN, "invoiced_revenue"): 100.0})
+    company.refresh("r1")
+    # The source re-delivers 2025-02-03's file corrected (same drop id, another
+    # content: it replaces the first load) and January's revenue moves. No new
+    # drop id, yet that drop was loaded since the value was reported.
+    company.drop("erp/2025-02-03", rate="0.95")
+    company.kpis({(JAN, "invoiced_revenue"): 90.0})
+    company.refresh("r2")
+    # The next refresh loads nothing: the value stays, nothing is restated again.
+    assert company.refresh("r3").restatements == 0
+    assert company.restatements() == [
+        (JAN, "invoiced_revenue", "company", None, 100.0, 90.0, -10.0, "r2", "erp/2025-02-03")
+    ]
+    # A re-delivery loaded before the report is no drop loaded since: February,
+    # reported by r4 after it, restated by r5 on a new drop names only that drop.
+    company.kpis({(JAN, "invoiced_revenue"): 90.0, (FEB, "invoiced_revenue"): 5.0})
+    company.drop("erp/2025-03-05")
+    company.refresh("r4")
+    company.drop("erp/2025-03-06")
+    company.kpis({(JAN, "invoiced_revenue"): 90.0, (FEB, "invoiced_revenue"): 6.0})
+    company.refresh("r5")
+    assert company.restatements()[-1] == (
+        FEB,
+        "invoiced_revenue",
+        "company",
+        None,
+        5.0,
+        6.0,
+        1.0,
+        "r5",
+        "erp/2025-03-06",
+    )
