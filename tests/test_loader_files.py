@@ -328,6 +328,32 @@ def test_a_file_with_line_breaks_of_every_kind_loads_line_by_line(landing: Path,
     ]
 
 
+def test_lines_of_only_spaces_and_a_dos_end_of_file_mark_are_no_records(landing: Path, con) -> None:
+    """A line of spaces left by a hand edit, a tab, and the Ctrl-Z (0x1A) legacy
+    DOS programs end a file with are blank lines, like an empty one: no record,
+    not a malformed one (each was rejected as 'MISSING COLUMNS')."""
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\r\n"  # line 1
+        "2025-01-01,USD,0.9\r\n"  # line 2
+        "   \r\n"  # line 3
+        "2025-01-02,USD,x\r\n"  # line 4: rejected
+        "\t\r\n"  # line 5
+        "2025-01-03,USD,0.8\r\n"  # line 6
+        "\x1a",  # line 7
+    )
+    [result] = load(landing, con).values()
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rows(con, "select rate_date, _line_number from raw_erp.fx_rates order by 1") == [
+        (date(2025, 1, 1), 2),
+        (date(2025, 1, 3), 6),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (4, "invalid_type")
+    ]
+
+
 def test_huge_fields_are_loaded_or_rejected_never_lost(landing: Path, con) -> None:
     """3 MB (beyond DuckDB's line limit) loads; 6 MB (beyond the record limit) is rejected."""
     fields = {"A2": "x" * 3_000_000, "A4": "y" * 6_000_000}

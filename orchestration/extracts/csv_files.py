@@ -44,6 +44,9 @@ MAX_RECORD_CHARS = 4 * 1024 * 1024
 # DuckDB's line limit when it reads the clean copy (UTF-8: up to 4 bytes a character).
 CLEAN_COPY_MAX_LINE_BYTES = 4 * MAX_RECORD_CHARS + 1024
 LINE_COLUMN = "_handshake_line"
+# A line of only these is blank, no record: spaces a hand edit left, and the
+# Ctrl-Z (0x1A) legacy DOS programs end a file with.
+BLANK_LINE_CHARACTERS = " \t\r\n\u00a0\x1a"
 RAW_TEXT_LIMIT = 10_000
 _SENTINEL = "\x00handshake-end-of-file\x00"
 
@@ -334,7 +337,9 @@ def split_records(
                     header_seen = True
                     line_number += len(consumed)
                     continue
-                if record == [] and error is None:  # a blank line
+                if (record == [] and error is None) or (
+                    len(consumed) == 1 and not consumed[0].strip(BLANK_LINE_CHARACTERS)
+                ):  # a blank line, or one of only spaces (or a DOS end-of-file mark)
                     line_number += len(consumed)
                     continue
                 size = sum(len(line) for line in consumed)

@@ -29,6 +29,7 @@ from orchestration.extracts.contract import (
     ExtractObject,
 )
 from orchestration.extracts.csv_files import (
+    BLANK_LINE_CHARACTERS,
     CLEAN_COPY_MAX_LINE_BYTES,
     DELIMITERS,
     LINE_COLUMN,
@@ -528,11 +529,14 @@ class ExtractLoader:
             )
         elif file_format == "csv":
             self.con.execute(
-                """
+                f"""
                 create or replace temp table _malformed as
                 select min(line) as line, any_value(csv_line) as csv_line,
                        string_agg(distinct error_type || ': ' || error_message, '; ') as error_message
                 from _csv_errors group by line
+                -- a line of only spaces is blank, no record: the records then do not
+                -- add up to the lines, and the split copy, which skips it, is read
+                having trim(any_value(csv_line), {sql_literal(BLANK_LINE_CHARACTERS)}) <> ''
                 """
             )
         else:
