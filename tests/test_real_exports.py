@@ -1705,6 +1705,45 @@ def test_finance_across_months(con: duckdb.DuckDBPyConnection) -> None:
     check(account(con, MAY_2026, A2), {"net_revenue_retention": 0})
     check(account(con, MAY_2026, A3), {"net_revenue_retention": None})
     check(company(con, JUNE_2026), {"net_revenue_retention": 1800 / 1300})
+    # June 2026, the month of the latest drop (06-02), has no fact dated in it: it is
+    # published, so an account without facts there reads 0 for its additive KPIs and
+    # the relationship KPIs of the assessments on or before June 30 (there was no row
+    # for A3 at all, and every relationship KPI of the company was NULL). A1 seller 86
+    # (11-10), buyer 60; A2 seller 100 (12-05, Respected Advisor). Trailing gross
+    # margin July 2025 to June 2026: A1 1200 + 1500 - 150 + 300 - 100, A2 950 + 1500
+    # + 400; A3 (only a buyer's assessment) has none resting on an index.
+    check(
+        account(con, JUNE_2026, A3),
+        {
+            "invoiced_revenue": 0,
+            "gross_margin": 0,
+            "gross_margin_pct": None,
+            "cash_collected": 0,
+            "recurring_revenue": 0,
+            "receivables_open": 0,
+            "receivables_overdue": 0,
+            "dso": None,
+            "booked_not_invoiced": 0,
+            "invoiced_on_bookings": 0,
+            "invoiced_without_opportunity": 0,
+            "net_revenue_retention": None,
+            "relationship_capital": None,
+        },
+    )
+    check(account(con, JUNE_2026, A1), {"invoiced_revenue": 0, "relationship_capital": 2750 * 0.86})
+    check(
+        company(con, JUNE_2026),
+        {
+            "invoiced_revenue": 0,
+            "relationship_index": (86 + 100) / 2,
+            "relationship_potential_used": 0.93,
+            "relationship_perception_gap": 26,
+            "respected_advisor_share": 1,
+            "relationship_capital": 2750 * 0.86 + 2850,
+            "assessed_account_share": 1,  # A1, A2, A3 invoiced and assessed in the window
+            "trained_rep_share": 5 / 7,
+        },
+    )
     # February 2026: A2's 500 of July 2024 is in March 2024 to February 2025, nothing since
     check(company(con, FEBRUARY_2026), {"net_revenue_retention": 0})
 
