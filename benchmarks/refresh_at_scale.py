@@ -6,17 +6,20 @@ peak memory is its own, read from the kernel with wait4):
   generate      sample extracts at --scale (skipped with --landing-dir)
   load floor    plain DuckDB `create table as select * from read_csv(file)`
   load          Handshake's loader (validation, rejects, ledger, lineage)
-  dbt build     full build: seeds, models, unit and data tests
+  dbt build     full build as the refresh runs it: seeds, models and data
+                tests (dbt's unit tests belong to CI, not to a refresh)
   SQL floor     the same compiled model and test SQL, executed directly in one
                 DuckDB session in dependency order (seeds loaded untimed)
   publish       the read-only copy for BI tools (one pass into a DuckDB file)
-  dagster       `dagster job execute -j refresh_warehouse` end to end on a
+  dagster       `dg launch --job refresh_warehouse` (as `make demo`) end to end on a
                 fresh warehouse (load, dbt build, publish)
   daily drop    one new daily delta drop (about 1 % new or changed rows) is
                 written, loaded, and built incrementally
 
 and it prints each step as a ratio to its floor, beside the targets of the
-performance issue. Nothing is timed inside a test: this is the benchmark.
+performance issue, with each step's CPU time (user + sys of its process tree)
+beside its wall time: on a shared machine the CPU ratio moves less with the
+load than the wall ratio. Nothing is timed inside a test: this is the benchmark.
 
     .venv/bin/python benchmarks/refresh_at_scale.py --scale 10
 """
@@ -38,12 +41,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 BIN = Path(sys.executable).parent
 
-TARGET_LOAD_RATIO = 1.25
+# The targets of the daily-refresh performance issue (ratios from one run).
+TARGET_LOAD_RATIO = 1.25  # load <= 1.25x its plain read
 TARGET_LOAD_SHARE_OF_FLOOR = 0.70
-TARGET_DBT_RATIO, TARGET_DBT_OVERHEAD_S = 1.2, 6.0
-TARGET_INCREMENTAL_RATIO = 0.2
-TARGET_END_TO_END_RATIO = 2.0
+TARGET_DBT_RATIO = 1.2  # full build <= 1.2x its SQL
+TARGET_INCREMENTAL_RATIO = 0.25  # incremental day <= 0.25x the full build ...
+TARGET_INCREMENTAL_RATIO_FROM_SCALE_50 = 0.15  # ... and <= 0.15x from generator scale 50
+TARGET_END_TO_END_RATIO = 1.6  # Dagster end to end <= 1.6x (load floor + SQL floor)
+TARGET_PUBLISH_SHARE_OF_BUILD = 0.25  # publish <= 25 % of the full dbt build
 TARGET_MEMORY_HEADROOM_BYTES = 1 << 30
+# What the refresh's dbt build runs (orchestration/defs/dbt.py): dbt's unit tests
+# check the SQL against inputs of their own and belong to CI, not to a refresh,
+# and the SQL floor has none of them.
+REFRESH_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
 
 @dataclass
@@ -52,6 +62,9 @@ class Step:
     seconds: float
     peak_rss_bytes: int
     output: str
+    # user + sys CPU of the step's process tree: on a shared machine wall
+    # time follows the load, CPU time much less
+    cpu_seconds: float = 0.0
 
 
 def run_step(name: str, command: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> Step:
@@ -75,8 +88,12 @@ def run_step(name: str, command: list[str], env: dict[str, str], cwd: Path = REP
     json_lines = [line for line in text.splitlines() if line.startswith('{"')]
     if json_lines and "seconds" in json.loads(json_lines[-1]):
         seconds = json.loads(json_lines[-1])["seconds"]
-    step = Step(name, seconds, usage.ru_maxrss * 1024, text)
-    print(f" {seconds:.1f} s, peak RSS {step.peak_rss_bytes / 2**30:.2f} GiB", flush=True)
+    cpu = usage.ru_utime + usage.ru_stime
+    step = Step(name, seconds, usage.ru_maxrss * 1024, text, cpu)
+    print(
+        f" {seconds:.1f} s ({cpu:.1f} CPU s), peak RSS {step.peak_rss_bytes / 2**30:.2f} GiB",
+        flush=True,
+    )
     return step
 
 
@@ -365,7 +382,16 @@ def main() -> None:
     loaded = last_json_line(steps["load"].output)
     floor_rows = last_json_line(steps["load floor"].output)["rows"]
     if args.load_only:
-        report(steps, files, size, loaded, floor_rows, memory_limit, settings.duckdb_memory_limit)
+        report(
+            steps,
+            files,
+            size,
+            loaded,
+            floor_rows,
+            memory_limit,
+            settings.duckdb_memory_limit,
+            args.scale,
+        )
         return
 
     # The SQL floor starts from the same loaded warehouse: copy it before dbt runs.
@@ -378,7 +404,9 @@ def main() -> None:
     # `make` parses the project before the job runs (dagster-dbt needs the
     # manifest), so the build starts with dbt's partial-parse state, as here.
     run_step("dbt parse (untimed)", dbt("parse", target=target), base_env)
-    steps["dbt build"] = run_step("dbt build (full)", dbt("build", target=target), base_env)
+    steps["dbt build"] = run_step(
+        "dbt build (full)", dbt(*REFRESH_BUILD_ARGS, target=target), base_env
+    )
     print_slowest_nodes(target / "run_results.json", "the full build")
     floor_env = environment(sql_floor_db, landing)
     run_step(
@@ -407,15 +435,13 @@ def main() -> None:
         )
         steps["dagster"] = run_step(
             "dagster refresh_warehouse",
+            # what `make demo` runs
             [
-                str(BIN / "dagster"),
-                "job",
-                "execute",
-                "-m",
-                "orchestration.definitions",
-                "-j",
+                str(BIN / "dg"),
+                "launch",
+                "--job",
                 "refresh_warehouse",
-                "-c",
+                "--config",
                 str(REPO_ROOT / "orchestration" / "run_config" / "quiet.yaml"),
             ],
             dagster_env,
@@ -446,14 +472,23 @@ def main() -> None:
                 "load the daily drop", this_script("load", landing, warehouse), base_env
             )
             steps["dbt incremental"] = run_step(
-                "dbt build (incremental day)", dbt("build", target=target), base_env
+                "dbt build (incremental day)", dbt(*REFRESH_BUILD_ARGS, target=target), base_env
             )
         finally:
             if args.landing_dir is not None:
                 for drop in set(landing.glob("*/*")) - drops_before:
                     shutil.rmtree(drop)
 
-    report(steps, files, size, loaded, floor_rows, memory_limit, settings.duckdb_memory_limit)
+    report(
+        steps,
+        files,
+        size,
+        loaded,
+        floor_rows,
+        memory_limit,
+        settings.duckdb_memory_limit,
+        args.scale,
+    )
     if "dbt incremental" in steps:
         print_slowest_nodes(target / "run_results.json", "the incremental day")
 
@@ -475,6 +510,7 @@ def report(
     floor_rows: int,
     memory_limit: int,
     memory_limit_text: str,
+    scale: float,
 ) -> None:
     print()
     print(f"extracts: {files} files, {size / 1e6:,.1f} MB, {floor_rows:,} rows read by the floor")
@@ -499,50 +535,59 @@ def report(
             + ", ".join(f"{n.split('.')[-1]} {s:.1f} s" for n, s in slowest[:5])
         )
 
-    def line(label: str, value: float, floor: float, target: str, met: bool) -> None:
+    def line(
+        label: str, step: Step, floor: Step | tuple[Step, ...], ratio: float, target: str
+    ) -> None:
+        floors = floor if isinstance(floor, tuple) else (floor,)
+        floor_seconds = sum(f.seconds for f in floors)
+        floor_cpu = sum(f.cpu_seconds for f in floors)
+        cpu_ratio = step.cpu_seconds / floor_cpu if floor_cpu else float("nan")
+        met = step.seconds <= ratio * floor_seconds
         print(
-            f"  {label:<34} {value:8.1f} s  floor {floor:8.1f} s  ratio {value / floor:5.2f}  target {target:<22} {'met' if met else 'MISSED'}"
+            f"  {label:<28} {step.seconds:7.1f} s {step.cpu_seconds:7.1f} cpu  "
+            f"floor {floor_seconds:7.1f} s {floor_cpu:7.1f} cpu  "
+            f"ratio {step.seconds / floor_seconds:5.2f} (cpu {cpu_ratio:5.2f})  "
+            f"target {target:<28} {'met' if met else 'MISSED'}"
         )
 
     print()
-    print("step                                  time          floor         ratio  target")
-    line(
-        "load",
-        load.seconds,
-        load_floor.seconds,
-        f"<= {TARGET_LOAD_RATIO}x",
-        load.seconds <= TARGET_LOAD_RATIO * load_floor.seconds,
-    )
+    print("step: wall seconds and CPU seconds (user + sys), its floor, the ratio of wall times")
+    line("load", load, load_floor, TARGET_LOAD_RATIO, f"<= {TARGET_LOAD_RATIO}x plain read")
     if "dbt build" in steps:
-        build, sql_floor = steps["dbt build"], steps["SQL floor"]
+        build = steps["dbt build"]
         line(
             "dbt build (full)",
-            build.seconds,
-            sql_floor.seconds,
-            f"<= {TARGET_DBT_RATIO}x + {TARGET_DBT_OVERHEAD_S:.0f} s",
-            build.seconds <= TARGET_DBT_RATIO * sql_floor.seconds + TARGET_DBT_OVERHEAD_S,
+            build,
+            steps["SQL floor"],
+            TARGET_DBT_RATIO,
+            f"<= {TARGET_DBT_RATIO}x its SQL",
         )
     if "dbt incremental" in steps:
-        incremental = steps["dbt incremental"]
+        ratio = TARGET_INCREMENTAL_RATIO_FROM_SCALE_50 if scale >= 50 else TARGET_INCREMENTAL_RATIO
         line(
             "dbt build (incremental day)",
-            incremental.seconds,
-            steps["dbt build"].seconds,
-            f"<= {TARGET_INCREMENTAL_RATIO}x full build",
-            incremental.seconds <= TARGET_INCREMENTAL_RATIO * steps["dbt build"].seconds,
+            steps["dbt incremental"],
+            steps["dbt build"],
+            ratio,
+            f"<= {ratio}x full build",
         )
-        print(f"  {'load of the daily drop':<34} {steps['daily load'].seconds:8.1f} s")
+        print(f"  {'load of the daily drop':<28} {steps['daily load'].seconds:7.1f} s")
     if "dagster" in steps:
-        end_to_end_floor = load_floor.seconds + steps["SQL floor"].seconds
         line(
             "dagster end to end",
-            steps["dagster"].seconds,
-            end_to_end_floor,
-            f"<= {TARGET_END_TO_END_RATIO}x (load+SQL floor)",
-            steps["dagster"].seconds <= TARGET_END_TO_END_RATIO * end_to_end_floor,
+            steps["dagster"],
+            (load_floor, steps["SQL floor"]),
+            TARGET_END_TO_END_RATIO,
+            f"<= {TARGET_END_TO_END_RATIO}x load+SQL floor",
         )
-    if "publish" in steps:
-        print(f"  {'publish':<34} {steps['publish'].seconds:8.1f} s")
+    if "publish" in steps and "dbt build" in steps:
+        line(
+            "publish",
+            steps["publish"],
+            steps["dbt build"],
+            TARGET_PUBLISH_SHARE_OF_BUILD,
+            f"<= {TARGET_PUBLISH_SHARE_OF_BUILD:.0%} of the full build",
+        )
     print()
     ceiling = memory_limit + TARGET_MEMORY_HEADROOM_BYTES
     print(

@@ -143,7 +143,12 @@ def _problems(
             f"select line_number from ({numbered}) where {condition} order by 1 limit 5"
         ).fetchall()
         problems += [f"{path}, line {row[0]}: {reason}" for row in rows]
-    key = ", ".join(quote(k) for k in settings.key)
+    # keys compare as the warehouse compares them: a text key trimmed and in
+    # upper case (account matching reads `kn-c005` and `KN-C005 ` as one customer)
+    types = {c.name: c.type for c in settings.columns}
+    key = ", ".join(
+        f"upper({quote(k)})" if types[k] == "varchar" else quote(k) for k in settings.key
+    )
     select = f"select {', '.join(typed)} from {read}"
     duplicates = con.execute(
         f"select {key}, count(*) from ({select}) group by all having count(*) > 1 limit 5"

@@ -4,7 +4,9 @@ A month is closed from its close day: by default the 5th calendar day of the
 next month (HANDSHAKE_CLOSE_DAY), judged on the extraction date of the drops
 (the latest drop id loaded), not on the clock. The first refresh after the
 close records every company and account KPI value of that month as reported;
-later refreshes never change those records. When a later refresh computes a
+later refreshes never change those records (a KPI added to the registry
+after the close is reported by the first refresh that computes it, not
+restated from nothing). When a later refresh computes a
 different value for a reported month, it records a restatement: month,
 kpi_code, grain, grain key, the reported value, the new value, the
 difference, the refresh that found it and the drops loaded since the value
@@ -87,7 +89,8 @@ TABLE_DESCRIPTIONS = {
     "kpi_reported_months": "The closed months whose KPI values are recorded as reported, "
     "and the refresh that reported them.",
     "kpi_reported_values": "Every company and account KPI value of a closed month as first "
-    "reported; later refreshes never change these rows.",
+    "reported (a KPI added to the registry later: as first computed); later refreshes never "
+    "change these rows.",
     "kpi_restatements": "A reported KPI value that a later refresh computed differently: "
     "reported, previous and new value, and the drops loaded since.",
 }
@@ -110,8 +113,43 @@ COLUMN_DESCRIPTIONS = {
     "new_value": "The value this refresh computed.",
     "difference": "new_value - reported_value.",
     "restated_at": "When the restatement was found (UTC).",
-    "drops_since": "The drop ids loaded since the value was reported.",
+    "drops_since": "The drop ids loaded since the value was reported (new drops, and older "
+    "drops a corrected file or re-admitted rows were loaded into since).",
 }
+
+
+# A load that counts (ledger alias `loaded`): loaded and not withdrawn since. The
+# warehouse judges its extraction date the same way (int_latest_extract): a
+# withdrawn drop, say one named after the wrong day, closes no month and is no
+# drop loaded since a value was reported.
+COUNTED_LOAD = f"""
+    loaded.status = 'loaded'
+    and not exists (
+        select 1 from warehouse.{LEDGER_TABLE} as withdrawal
+        where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
+    )
+"""
+# A load into a drop that was already loaded (ledger alias `loaded`), not withdrawn:
+# a corrected re-delivery of a file of the drop (it replaces the earlier load),
+# or rejected rows of the drop re-admitted later. Its drop id is no new drop, yet
+# it is loaded since a value was reported when it finished after that report.
+# (A deleted and rebuilt warehouse loads each file once: no reload.)
+RELOAD = f"""
+    not exists (
+        select 1 from warehouse.{LEDGER_TABLE} as withdrawal
+        where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
+    )
+    and (
+        loaded.status = 'readmitted'
+        or loaded.status = 'loaded' and exists (
+            select 1 from warehouse.{LEDGER_TABLE} as earlier
+            where earlier.system = loaded.system and earlier.drop_id = loaded.drop_id
+                and lower(earlier.object) = lower(loaded.object)
+                and earlier.status in ('loaded', 'readmitted')
+                and earlier.started_at < loaded.started_at
+        )
+    )
+"""
 
 
 @dataclass(frozen=True)
@@ -197,15 +235,16 @@ def _record(
         row[0]
         for row in con.execute(
             f"""
-            select distinct system || '/' || drop_id from warehouse.{LEDGER_TABLE}
-            where status = 'loaded' order by 1
+            select distinct system || '/' || drop_id from warehouse.{LEDGER_TABLE} as loaded
+            where {COUNTED_LOAD} order by 1
             """
         ).fetchall()
     ]
     extraction = con.execute(
         f"""
-        select max(cast(split_part(drop_id, 'T', 1) as date)) from warehouse.{LEDGER_TABLE}
-        where status = 'loaded'
+        select max(cast(split_part(drop_id, 'T', 1) as date))
+        from warehouse.{LEDGER_TABLE} as loaded
+        where {COUNTED_LOAD}
         """
     ).fetchone()[0]
     con.execute("begin transaction")
@@ -224,12 +263,23 @@ def _record(
             from warehouse.marts.kpi_account_monthly
             """
         )
+        con.execute(
+            f"""
+            create temporary table reloaded as
+            select distinct loaded.system || '/' || loaded.drop_id as drop_name,
+                loaded.finished_at as loaded_at
+            from warehouse.{LEDGER_TABLE} as loaded
+            where {RELOAD}
+            """
+        )
         restatements = _restatements(con, refresh_id, extraction)
         months = _report_closed_months(con, refresh_id, extraction, close_day)
+        _report_new_kpis(con, refresh_id)
         values = con.execute(
             "select count(*) from kpi_reported_values where refresh_id = ?", [refresh_id]
         ).fetchone()[0]
         con.execute("drop table current_values")
+        con.execute("drop table reloaded")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -275,6 +325,30 @@ def _report_closed_months(
     return [month for month, _ in closed]
 
 
+def _report_new_kpis(con: duckdb.DuckDBPyConnection, refresh_id: str) -> None:
+    """Report, in months reported before, the values of KPIs the month was not reported with.
+
+    A KPI added to the registry after a month was reported had no value then:
+    the first refresh that computes it reports its values of the month (every
+    grain), and later refreshes restate them like any other.
+    """
+    con.execute(
+        """
+        insert into kpi_reported_values
+        select
+            current_values.month, current_values.kpi_code, current_values.grain,
+            current_values.grain_key, current_values.value, ?, now()::timestamp
+        from current_values
+        inner join kpi_reported_months using (month)
+        where kpi_reported_months.refresh_id <> ?
+            and (current_values.month, current_values.kpi_code) not in (
+                select month, kpi_code from kpi_reported_values
+            )
+        """,
+        [refresh_id, refresh_id],
+    )
+
+
 def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: date | None) -> int:
     """Compare the reported months with the values now; log each value that moved since."""
     before = con.execute("select count(*) from kpi_restatements").fetchone()[0]
@@ -296,10 +370,14 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
             ) = 1
         ),
 
+        -- a KPI of a reported month that was not reported in it (added to the
+        -- registry since) is reported now (_report_new_kpis), not restated
         now_values as (
             select current_values.*
             from current_values
-            where current_values.month in (select month from kpi_reported_months)
+            where (current_values.month, current_values.kpi_code) in (
+                select month, kpi_code from kpi_reported_values
+            )
         ),
 
         keys as (
@@ -345,7 +423,8 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
 
         reporting_drops as (
             select moved.month, moved.kpi_code, moved.grain, moved.grain_key,
-                coalesce(reporting_refresh.drops, []::varchar[]) as drops
+                coalesce(reporting_refresh.drops, []::varchar[]) as drops,
+                reporting_refresh.refreshed_at as reported_at
             from moved
             left join kpi_reported_months on moved.month = kpi_reported_months.month
             left join kpi_refreshes as reporting_refresh
@@ -364,9 +443,15 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
             {sql_literal(refresh_id)} as refresh_id,
             ? as extraction_date,
             now()::timestamp as restated_at,
-            array_to_string(list_sort(list_filter(
-                this_refresh.drops, lambda d: not list_contains(reporting_drops.drops, d)
-            )), ', ') as drops_since
+            array_to_string(list_sort(list_distinct(list_concat(
+                list_filter(
+                    this_refresh.drops, lambda d: not list_contains(reporting_drops.drops, d)
+                ),
+                coalesce((
+                    select list(reloaded.drop_name) from reloaded
+                    where reloaded.loaded_at > reporting_drops.reported_at
+                ), []::varchar[])
+            ))), ', ') as drops_since
         from moved
         inner join reporting_drops
             on moved.month = reporting_drops.month and moved.kpi_code = reporting_drops.kpi_code

@@ -21,7 +21,7 @@ import os
 import shutil
 import stat
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +69,14 @@ PUBLICATION_STATUS_COLUMNS = {
     "refused_files": "One line per refused file: its path relative to the landing folder and why.",
     "objects_never_delivered": (
         "Contract objects no run ever loaded a file of (their KPIs are NULL), comma separated."
+    ),
+    "checks_failed": (
+        "Checks that run evaluated before publishing and that failed (count; the refresh "
+        "goes on past a refused file or a warning); NULL when published outside a run."
+    ),
+    "failed_checks": (
+        "One line per failed check: severity, asset, check and its figures (a refused "
+        "file fails its object's no_refused_files check)."
     ),
 }
 
@@ -181,6 +189,7 @@ def publish(
     lock_timeout_seconds: float = 3600.0,
     log: logging.Logger | None = None,
     kpi_history: Path | None = None,
+    failed_checks: Sequence[str] | None = None,
 ) -> Publication:
     """Copy the published schemas of `warehouse` into a new release and swap it in.
 
@@ -191,6 +200,8 @@ def publish(
     Settings.duckdb_config. Raises PublicationRefused when the gate refuses.
     `kpi_history`: the reported values and restatements (orchestration/kpi_history.py),
     published as marts.kpi_* beside the marts, for BI and as their backup.
+    `failed_checks`: a line per check the run evaluated before publishing that
+    failed (None outside a run), published in marts.publication_status.
     """
     publish_dir.mkdir(parents=True, exist_ok=True)
     _remove_unreleased(publish_dir)
@@ -211,6 +222,7 @@ def publish(
             lock_timeout_seconds,
             log or _log,
             kpi_history,
+            failed_checks,
         )
         new_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         _swap_in(publish_dir, release, parquet_dir is not None)
@@ -264,16 +276,32 @@ def _descriptions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[
     return statements
 
 
-def _run_status(run_id: str | None, landing_dir: Path | None) -> str:
-    """Rows for marts.publication_status: what the run that published loaded and refused."""
-    run = sql_literal(run_id) if run_id else "null::varchar"
-    # The loader's messages name the file by its path under the landing
-    # folder, but a DuckDB or OS error inside one may carry the absolute path.
-    error = "error"
+def _relative(text: str, landing_dir: Path | None) -> str:
+    """SQL: the text expression `text` with the landing folder cut from the paths it names."""
     if landing_dir is not None:
         prefixes = {str(landing_dir), str(landing_dir.resolve())}
         for prefix in sorted(prefixes, key=len, reverse=True):
-            error = f"replace({error}, {sql_literal(prefix.rstrip('/') + '/')}, '')"
+            text = f"replace({text}, {sql_literal(prefix.rstrip('/') + '/')}, '')"
+    return text
+
+
+def _run_status(
+    run_id: str | None, landing_dir: Path | None, failed_checks: Sequence[str] | None = None
+) -> str:
+    """Rows for marts.publication_status: what the run that published loaded, refused and failed."""
+    run = sql_literal(run_id) if run_id else "null::varchar"
+    # The loader's messages name the file by its path under the landing
+    # folder, but a DuckDB or OS error inside one may carry the absolute path.
+    error = _relative("error", landing_dir)
+    if failed_checks is None:
+        checks_failed, checks_text = "null::bigint", "null::varchar"
+    else:
+        checks_failed = str(len(failed_checks))
+        checks_text = (
+            _relative(sql_literal(chr(10).join(failed_checks)), landing_dir)
+            if failed_checks
+            else "null::varchar"
+        )
     return f"""
         select
             {run} as run_id,
@@ -287,7 +315,9 @@ def _run_status(run_id: str | None, landing_dir: Path | None) -> str:
                 else file_path || ': ' || {error} end,
                 chr(10) order by file_path
             ) filter (where status = 'refused') as refused_files,
-            ({_never_delivered()}) as objects_never_delivered
+            ({_never_delivered()}) as objects_never_delivered,
+            {checks_failed} as checks_failed,
+            {checks_text} as failed_checks
         from warehouse.{LEDGER_TABLE} where run_id = {run}
     """
 
@@ -324,6 +354,7 @@ def _write_release(
     lock_timeout_seconds: float,
     log: logging.Logger,
     kpi_history: Path | None = None,
+    failed_checks: Sequence[str] | None = None,
 ) -> tuple[list[str], int]:
     published: list[str] = []
     rows = 0
@@ -371,7 +402,7 @@ def _write_release(
                     f"[{done}/{len(tables)} tables] copied up to {schema}.{table}: {rows} rows"
                 )
         published += copy_into_publication(con)
-        status = _run_status(run_id, landing_dir)
+        status = _run_status(run_id, landing_dir, failed_checks)
         con.execute(
             f"create table release.marts.publication_status as "
             f"select {sql_literal(stamp.replace(tzinfo=None).isoformat(sep=' '))}::timestamp as published_at, "

@@ -90,6 +90,21 @@ def _encoding(raw: str) -> str:
         ) from None
 
 
+def _close_day(raw: str) -> int:
+    """A day of the month (1-31; past a short month's end its last day): checked when the
+    run starts, not after the build when the KPI history step would refuse it."""
+    try:
+        day = int(raw.strip())
+    except ValueError:
+        day = 0
+    if not 1 <= day <= 31:
+        raise ValueError(
+            f"{DEFAULTS['close_day'][0]}={raw!r} is not a day of the month (1-31): a month "
+            "closes on that day of the next month (31: its last day)"
+        )
+    return day
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -142,7 +157,7 @@ class Settings:
             kpi_history=resolve_path(
                 raw["kpi_history"] or warehouse.with_name("kpi_history.duckdb")
             ),
-            close_day=int(raw["close_day"]),
+            close_day=_close_day(raw["close_day"]),
             fallback_encoding=_encoding(raw["fallback_encoding"]),
             lock_timeout_seconds=float(raw["lock_timeout_seconds"]),
             publish_parquet=raw["publish_parquet"].strip().lower() in TRUE_WORDS,

@@ -104,28 +104,39 @@ def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> li
         return [f"Checks: no {job_name} run in this Dagster instance yet."]
     # The run that finished last (runs started together finish in their pool's order).
     run = max(records, key=lambda r: r.end_time or r.create_timestamp.timestamp()).dagster_run
+    evaluated, failed = run_checks(instance, run.run_id)
+    lines = [
+        f"Checks of the last {job_name} run ({run.run_id[:8]}, {run.status.value.lower()}): "
+        f"{evaluated - len(failed)} passed, {len(failed)} failed" + (":" if failed else ".")
+    ]
+    lines += [f"  {line}" for line in failed]
+    return lines
+
+
+def run_checks(instance: dg.DagsterInstance, run_id: str) -> tuple[int, list[str]]:
+    """How many checks a run evaluated so far, and a line per failed one, errors first.
+
+    A line: severity, asset, check name and the check's own figures. The
+    summary prints them and the publish step writes them into the published
+    run status (marts.publication_status.failed_checks).
+    """
     evaluations = [
         event.dagster_event.event_specific_data
-        for event in instance.all_logs(
-            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-        )
+        for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
         if event.dagster_event is not None
     ]
     failed = sorted(
         (e for e in evaluations if not e.passed),
         key=lambda e: (e.severity.value, e.asset_key.to_user_string(), e.check_name),
     )
-    lines = [
-        f"Checks of the last {job_name} run ({run.run_id[:8]}, {run.status.value.lower()}): "
-        f"{len(evaluations) - len(failed)} passed, {len(failed)} failed" + (":" if failed else ".")
-    ]
+    lines = []
     for evaluation in failed:
         figures = _metadata_text(dict(evaluation.metadata))
         lines.append(
-            f"  {evaluation.severity.value:<5} {evaluation.asset_key.to_user_string()} "
+            f"{evaluation.severity.value:<5} {evaluation.asset_key.to_user_string()} "
             f"{evaluation.check_name}" + (f": {figures}" if figures else "")
         )
-    return lines
+    return len(evaluations), lines
 
 
 def kpi_lines(con: duckdb.DuckDBPyConnection) -> list[str]:

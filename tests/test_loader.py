@@ -188,6 +188,122 @@ def test_parquet_file_loads_like_csv(landing: Path, con, tmp_path: Path) -> None
     ]
 
 
+def test_parquet_with_native_types_loads_like_its_values(landing: Path, con) -> None:
+    """Parquet as warehouses and dataframes write it: typed columns, not text.
+
+    A TIMESTAMP WITH TIME ZONE is its instant in UTC; TIMESTAMP_NS keeps its
+    microseconds; a date written as a midnight TIMESTAMP_NS is that date;
+    DECIMAL(38, 4) and DOUBLE amounts are their values; an integer column
+    with a gap is a DOUBLE column (pandas) and 7.0 in it is 7, as 3.00 in a
+    DECIMAL(10, 2) is 3, while 7.5 is no score; BOOLEAN is itself; column
+    names in another case match; an extra column is kept and reported.
+    """
+    account = landing / "crm/2025-03-01/Account.parquet"
+    assessment = landing / "crm/2025-03-01/Relationship_Assessment__c.parquet"
+    account.parent.mkdir(parents=True)
+    duckdb.execute(
+        f"""copy (
+            select 'A1' as ID, 'Acme' as NAME, 12::bigint as numberofemployees,
+                1234.5678::decimal(38, 4) as AnnualRevenue,
+                timestamptz '2025-01-01 10:00:00+02' as CreatedDate,
+                timestamp_ns '2025-01-02 10:00:00.123456789' as LastModifiedDate,
+                false as IsDeleted, 'x'::varchar as Region
+            union all
+            select 'A2', 'Beta', null, 0.25::double, timestamptz '2025-01-01 00:00:00-05',
+                timestamp_ns '2025-01-02 00:00:00', true, null
+        ) to '{account}' (format parquet)"""
+    )
+    duckdb.execute(
+        f"""copy (
+            select * from (values
+                ('R1', timestamp_ns '2025-02-01 00:00:00', 7.0::double, 3.00::decimal(10, 2), 5::bigint),
+                ('R2', timestamp_ns '2025-02-03 00:00:00', 7.5::double, 4.00::decimal(10, 2), 6::bigint)
+            ) as t(Id, Assessment_Date__c, Strategy_Discussion__c, Personal_Trust__c, Extra_Time__c)
+        ) to '{assessment}' (format parquet)"""
+    )
+    # the assessment's other columns as text, so that only the typed ones are in question
+    duckdb.execute(
+        f"""copy (
+            select *, 'A1' as Account__c, 'U1' as Assessed_By__c, 'Seller' as Respondent__c,
+                'Acquaintance' as Ladder_Rung__c, 2::bigint as Executive_Access__c,
+                10::bigint as Mutual_Value__c
+            from read_parquet('{assessment}')
+        ) to '{assessment}.tmp' (format parquet)"""
+    )
+    Path(f"{assessment}.tmp").replace(assessment)
+    results = by_file(load(landing, con))
+    accounts = results["crm/2025-03-01/Account.parquet"]
+    assert (accounts.status, accounts.rows_loaded, accounts.extra_columns) == (
+        "loaded",
+        2,
+        ["Region"],
+    )
+    assert rows(
+        con,
+        "select Id, NumberOfEmployees, AnnualRevenue, CreatedDate, LastModifiedDate, IsDeleted, "
+        "_line_number from raw_crm.account order by Id",
+    ) == [
+        (
+            "A1",
+            12,
+            Decimal("1234.5678"),
+            datetime(2025, 1, 1, 8),
+            datetime(2025, 1, 2, 10, 0, 0, 123456),
+            False,
+            1,
+        ),
+        ("A2", None, Decimal("0.25"), datetime(2025, 1, 1, 5), datetime(2025, 1, 2), True, 2),
+    ]
+    assessments = results["crm/2025-03-01/Relationship_Assessment__c.parquet"]
+    assert (assessments.status, assessments.rows_loaded, assessments.rows_rejected) == (
+        "loaded",
+        1,
+        1,
+    )
+    assert rows(
+        con,
+        "select Id, Assessment_Date__c, Strategy_Discussion__c, Personal_Trust__c, Extra_Time__c, "
+        "Executive_Access__c from raw_crm.relationship_assessment",
+    ) == [("R1", date(2025, 2, 1), 7, 3, 5, 2)]
+    assert rows(
+        con,
+        "select line_number, reason, detail from raw_meta.load_rejects "
+        "where object = 'Relationship_Assessment__c'",
+    ) == [(2, "invalid_type", "Strategy_Discussion__c: '7.5' is not a valid integer")]
+
+
+def test_a_parquet_file_with_two_columns_for_one_contract_column_is_refused(
+    landing: Path, con
+) -> None:
+    """`rate_to_eur` and `Rate_To_EUR` (a case-sensitive writer: pyarrow, Spark):
+    DuckDB reads the second as `Rate_To_EUR_1`, and the file loaded the first as
+    the rate and kept the second as an extra column, a guess a CSV with that
+    header is refused for. Nested columns' children are no columns of their own."""
+    target = landing / "erp/2025-01-31/fx_rates.parquet"
+    target.parent.mkdir(parents=True)
+    duckdb.execute(
+        f"""copy (select date '2025-01-01' as rate_date, 'USD' as currency, 0.9 as rate_to_eur,
+            {{'currency': 'x', 'rate_date': [1]}} as details, 0.5 as Rate_To_EUQ)
+        to '{target}' (format parquet)"""
+    )
+    # the name as such a writer writes it (one byte changed in the footer)
+    target.write_bytes(target.read_bytes().replace(b"Rate_To_EUQ", b"Rate_To_EUR"))
+    [result] = load(landing, con)
+    assert (result.status, result.error) == (
+        "refused",
+        "erp/2025-01-31/fx_rates.parquet: column 'Rate_To_EUR' appears twice in the header",
+    )
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
+    # without the second column the nested one is an extra column like any other
+    duckdb.execute(
+        f"""copy (select date '2025-01-01' as rate_date, 'USD' as currency, 0.9 as rate_to_eur,
+            {{'currency': 'x', 'rate_date': [1]}} as details)
+        to '{target}' (format parquet)"""
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.extra_columns) == ("loaded", 1, ["details"])
+
+
 # --------------------------------------------------------------------------- versions and duplicates
 
 
@@ -289,6 +405,49 @@ def test_conflicting_duplicate_keys_are_all_rejected(landing: Path, con) -> None
         (3, "duplicate_key_conflict"),
     ]
     assert "rate_date, currency" in rejected[0][2]
+
+
+def test_a_key_given_twice_is_a_conflict_when_one_row_is_rejected(landing: Path, con) -> None:
+    """A1 twice with different content, one with a bad value: the file gives two
+    versions of A1 and neither is taken (the good one loaded as if it were the
+    only one). The bad row keeps its own reason and names the conflict too;
+    A2 twice with bad content is two rejects, nothing loads for it; A3 stays.
+    """
+    stamp = "2025-01-01T00:00:00Z"
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        "Id,Name,CreatedDate,LastModifiedDate\n"
+        f"A1,Acme,{stamp},{stamp}\n"  # line 2
+        f"A1,Acme Corp,{stamp},not-a-date\n"  # line 3
+        f"A2,Beta,{stamp},bad\n"  # line 4
+        f"A2,Beta,{stamp},worse\n"  # line 5
+        f"A3,Gamma,{stamp},{stamp}\n",  # line 6
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (1, 4, 0)
+    assert rows(con, "select Id from raw_crm.account") == [("A3",)]
+    conflict = "key (Id) = ({}) appears in 2 rows of this file with different content"
+    assert rows(
+        con, "select line_number, reason, detail from raw_meta.load_rejects order by 1"
+    ) == [
+        (2, "duplicate_key_conflict", conflict.format("A1")),
+        (
+            3,
+            "invalid_type",
+            "LastModifiedDate: 'not-a-date' is not a valid datetime; " + conflict.format("A1"),
+        ),
+        (
+            4,
+            "invalid_type",
+            "LastModifiedDate: 'bad' is not a valid datetime; " + conflict.format("A2"),
+        ),
+        (
+            5,
+            "invalid_type",
+            "LastModifiedDate: 'worse' is not a valid datetime; " + conflict.format("A2"),
+        ),
+    ]
 
 
 def test_composite_key_conflict_on_invoice_lines(landing: Path, con) -> None:

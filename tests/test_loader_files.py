@@ -186,6 +186,42 @@ def test_a_file_in_no_known_encoding_is_refused_whole(landing: Path, con) -> Non
     assert rows(con, "select count(*) from raw_meta.load_rejects") == [(0,)]
 
 
+def test_a_file_of_utf8_and_windows_1252_lines_is_refused_not_garbled(landing: Path, con) -> None:
+    """Two exports appended into one file: line 2 UTF-8, line 3 Windows-1252.
+
+    Read as Windows-1252 (the file is not valid UTF-8) line 2's `ü` was
+    `Ã¼` in the warehouse; read as UTF-8 line 3 would not decode. Refused,
+    naming a line of each encoding.
+    """
+    content = f"Id,Name,CreatedDate,LastModifiedDate\nA1,Müller GmbH,{STAMP},{STAMP}\n".encode()
+    content += f"A2,Société Générale,{STAMP},{STAMP}\n".encode("cp1252")
+    content += f"A3,Plain Ltd,{STAMP},{STAMP}\n".encode()
+    write(landing, "crm/2025-01-31/Account.csv", content)
+    [result] = load(landing, con).values()
+    assert result.status == "refused"
+    assert "mixed encodings: line 2 is UTF-8 ('ü') and line 3 is not (byte 0xE9)" in result.error
+    assert rows(con, "select count(*) from raw_crm.account") == [(0,)]
+    # a file wholly in Windows-1252 still loads (test_windows_1252_file_loads_whole_and_says_so)
+
+
+def test_a_blank_first_line_is_refused_as_such_not_as_an_empty_file(landing: Path, con) -> None:
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "\r\nrate_date,currency,rate_to_eur\r\n2025-01-01,USD,0.9\r\n",
+    )
+    write(landing, "erp/2025-01-31/payments.csv", "")
+    results = load(landing, con)
+    assert results["erp/2025-01-31/fx_rates.csv"].error == (
+        "erp/2025-01-31/fx_rates.csv: the first line is blank, and the header row must be "
+        "the file's first line: remove the blank line(s) above the header; nothing of it "
+        "was loaded"
+    )
+    assert results["erp/2025-01-31/payments.csv"].error == (
+        "erp/2025-01-31/payments.csv: empty file, no header row"
+    )
+
+
 def test_fallback_encoding_setting(landing: Path, con, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HANDSHAKE_FALLBACK_ENCODING", "iso-8859-7")  # Greek
     text = f"Id,Name,CreatedDate,LastModifiedDate\nA1,Αθήνα,{STAMP},{STAMP}\n"
@@ -201,6 +237,21 @@ def test_utf16_with_bom_loads(landing: Path, con) -> None:
     [result] = load(landing, con).values()
     assert (result.status, result.delimiter, result.encoding) == ("loaded", "tab", "utf-16")
     assert rows(con, "select Name from raw_crm.account") == [("Zoë",)]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_loads(landing: Path, con, codec: str) -> None:
+    """UTF-16 written without a BOM (.NET's Encoding.Unicode streams, some ETL tools).
+
+    Its ASCII bytes each come with a zero byte, so it is valid UTF-8 of letters
+    and NUL characters: it was read so and refused for a header of
+    `I\x00d\x00...` that matched no column.
+    """
+    text = f"Id\tName\tCreatedDate\tLastModifiedDate\r\nA1\tZoë\t{STAMP}\t{STAMP}\r\n"
+    write(landing, "crm/2025-01-31/Account.csv", text.encode(codec))
+    [result] = load(landing, con).values()
+    assert (result.status, result.delimiter, result.encoding) == ("loaded", "tab", codec)
+    assert rows(con, "select Id, Name, _line_number from raw_crm.account") == [("A1", "Zoë", 2)]
 
 
 def test_header_delimited_by_another_character_says_so(landing: Path, con) -> None:
@@ -245,6 +296,62 @@ def test_line_numbers_are_physical_whatever_column_holds_line_breaks(landing: Pa
         rows(con, "select _extra_columns from raw_crm.account where Id = 'A2'")[0][0]
     )
     assert extra == {"Description": "a note\r\nover\r\nthree lines"}
+
+
+def test_a_file_with_line_breaks_of_every_kind_loads_line_by_line(landing: Path, con) -> None:
+    """CRLF, LF and a lone CR in one file (files appended to on different systems).
+
+    DuckDB's own reader refuses such a file (its state machine stops); every
+    line break ends a physical line, and the records load with those lines.
+    """
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\r\n"  # line 1
+        "2025-01-01,USD,0.9\n"  # line 2
+        "2025-01-02,USD,x\r"  # line 3: rejected
+        "2025-01-03,USD,0.8\r\n",  # line 4
+    )
+    [result] = load(landing, con).values()
+    assert (result.status, result.rows_in_file, result.rows_loaded, result.rows_rejected) == (
+        "loaded",
+        3,
+        2,
+        1,
+    )
+    assert rows(con, "select rate_date, rate_to_eur, _line_number from raw_erp.fx_rates") == [
+        (date(2025, 1, 1), Decimal("0.9"), 2),
+        (date(2025, 1, 3), Decimal("0.8"), 4),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (3, "invalid_type")
+    ]
+
+
+def test_lines_of_only_spaces_and_a_dos_end_of_file_mark_are_no_records(landing: Path, con) -> None:
+    """A line of spaces left by a hand edit, a tab, and the Ctrl-Z (0x1A) legacy
+    DOS programs end a file with are blank lines, like an empty one: no record,
+    not a malformed one (each was rejected as 'MISSING COLUMNS')."""
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\r\n"  # line 1
+        "2025-01-01,USD,0.9\r\n"  # line 2
+        "   \r\n"  # line 3
+        "2025-01-02,USD,x\r\n"  # line 4: rejected
+        "\t\r\n"  # line 5
+        "2025-01-03,USD,0.8\r\n"  # line 6
+        "\x1a",  # line 7
+    )
+    [result] = load(landing, con).values()
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rows(con, "select rate_date, _line_number from raw_erp.fx_rates order by 1") == [
+        (date(2025, 1, 1), 2),
+        (date(2025, 1, 3), 6),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (4, "invalid_type")
+    ]
 
 
 def test_huge_fields_are_loaded_or_rejected_never_lost(landing: Path, con) -> None:

@@ -8,6 +8,7 @@ DuckDB warehouse and asserts the raw rows, the rejects and the ledger.
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -280,6 +281,73 @@ def test_text_that_is_only_whitespace_is_missing(landing: Path, con) -> None:
     ) == [
         (2, "missing_required", "missing required value: Id"),
         (3, "missing_required", "missing required value: Name"),
+    ]
+
+
+def test_text_with_a_nul_character_is_not_stored(landing: Path, con) -> None:
+    """A NUL byte (a damaged export, a fixed-width file padded with zeros) in text.
+
+    It was stored as part of the text: `EU\\0R` as a currency without a rate,
+    a name with a NUL in it. A required field rejects the row, an optional
+    one is nulled, both with a reason; the same in a file read through the
+    split copy (a quoted line break).
+    """
+    path = landing / "erp/2025-01-31/customers.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        b"customer_number,name,city,created_at,updated_at\n"
+        b"C1,Acme,Berlin,2025-01-01,2025-01-01\n"
+        b"C2,Be\x00ta,Paris,2025-01-01,2025-01-01\n"
+        b'C3,"Gamma\nGmbH",Ro\x00me,2025-01-01,2025-01-01\n'
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert rows(con, "select customer_number, name, city from raw_erp.customers order by 1") == [
+        ("C1", "Acme", "Berlin"),
+        ("C3", "Gamma\nGmbH", None),
+    ]
+    assert rows(
+        con, "select line_number, reason, action, detail from raw_meta.load_rejects order by 1"
+    ) == [
+        (
+            3,
+            "invalid_value",
+            "row_rejected",
+            "name: 'Be<NUL>ta' holds a NUL character (byte 0): the file is damaged or not in "
+            "the encoding it was read in",
+        ),
+        (
+            4,
+            "invalid_value",
+            "field_nulled",
+            "city: 'Ro<NUL>me' holds a NUL character (byte 0): the file is damaged or not in "
+            "the encoding it was read in (loaded as NULL)",
+        ),
+    ]
+
+
+def test_text_is_stored_in_composed_unicode(landing: Path, con) -> None:
+    """`Müller` written decomposed (u + U+0308, as macOS and some ERPs write it) is
+    the `Müller` other systems write: stored composed (NFC). Decomposed, account
+    matching's normalized name (letters and digits only) dropped the combining
+    mark, so the ERP's `Müller GmbH` (`mullergmbh`) never equalled the CRM's
+    (`müllergmbh`), and `Österreich` found no country alias."""
+    decomposed = unicodedata.normalize("NFD", "Müller GmbH")
+    austria = unicodedata.normalize("NFD", "Österreich")
+    assert decomposed != "Müller GmbH"
+    write(
+        landing,
+        "erp/2025-01-31/customers.csv",
+        "customer_number,name,country_code,created_at,updated_at\n"
+        f"C1,{decomposed},{austria},2025-01-01,2025-01-01\n"
+        "C2,Müller GmbH,AT,2025-01-01,2025-01-01\n",
+    )
+    load(landing, con)
+    assert rows(
+        con, "select customer_number, name, country_code from raw_erp.customers order by 1"
+    ) == [
+        ("C1", "Müller GmbH", "Österreich"),
+        ("C2", "Müller GmbH", "AT"),
     ]
 
 
@@ -691,3 +759,53 @@ def test_rows_rejected_for_an_unmapped_category_are_readmitted_once_mapped(
     [again] = load(landing, con, extended)
     assert again.status == "skipped_duplicate"
     assert rows(con, "select count(*) from raw_crm.opportunity") == [(2,)]
+
+
+def test_a_rejected_row_in_a_key_conflict_is_not_readmitted(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """OPP_1 twice in one file, once with an unmapped category: both rejected, and
+    mapping the category later does not load that one version either."""
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + "\n"
+        + opportunity(OPP_1)
+        + opportunity(OPP_1, category="Upside")
+        + opportunity(OPP_2, category="Upside"),
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 3)
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [readmitted] = readmit_rejected_rows(con, extended)
+    assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
+    assert rows(con, "select Id, ForecastCategoryName from raw_crm.opportunity") == [
+        (sf(OPP_2), "Best Case")
+    ]
+
+
+def test_rows_of_a_file_headed_with_labels_are_readmitted(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """A report export headed with field labels (`Forecast Category Name`): the
+    loader matched the header ignoring spaces; re-admitting reads the raw values
+    the same way (it ignored underscores only and found no category)."""
+    header = OPPORTUNITY_HEADER.replace("ForecastCategoryName", "Forecast Category Name")
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        header.replace("CloseDate", "Close Date") + "\n" + opportunity(OPP_1, category="Upside"),
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 1)
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [readmitted] = readmit_rejected_rows(con, extended)
+    assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
+    assert rows(con, "select Id, CloseDate, ForecastCategoryName from raw_crm.opportunity") == [
+        (sf(OPP_1), date(2025, 3, 31), "Best Case")
+    ]

@@ -316,6 +316,18 @@ def test_company_settings_files_are_checked_and_replace_the_previous_ones(
         (company / "bookings_targets.csv").unlink()
         with pytest.raises(CompanySettingsError, match=r"missing column.*crm_account_id"):
             load_company_settings(con, company)
+        # one customer twice, written in two ways that account matching reads as one
+        # (it failed the warehouse's unique test later, or matched either account)
+        write(
+            company,
+            "account_match_overrides.csv",
+            "erp_customer_number,crm_account_id,reason,decided_by,decided_on\n"
+            "kn-c1,001000000000A01,,,\nKN-C1 ,001000000000A02,,,\n",
+        )
+        with pytest.raises(
+            CompanySettingsError, match=r"erp_customer_number \('KN-C1',\) appears 2 times"
+        ):
+            load_company_settings(con, company)
 
 
 def test_relationship_capital_needs_the_invoices_as_well(tmp_path: Path) -> None:

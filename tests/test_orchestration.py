@@ -233,6 +233,10 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
         assert con.execute("select count(*) from marts.publication_status").fetchone() == (1,)
         # the refused files of the landing folder are refused again, and say so
         assert con.execute("select files_refused from marts.publication_status").fetchone() == (2,)
+        # and the checks they failed, with the other failed checks of the run
+        failed_checks = con.execute("select failed_checks from marts.publication_status").fetchone()
+        assert "ERROR raw_erp/fx_rates no_refused_files: refused=" in failed_checks[0]
+        assert "ERROR raw_meta/load_ledger no_unknown_files" in failed_checks[0]
     assert any("blocked by limit for pool duckdb_warehouse" in out for out in outputs)
     # the waiting run says at INFO which run holds the slot
     assert any("waits for the duckdb_warehouse slot held by run" in out for out in outputs)

@@ -13,14 +13,17 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from orchestration import publish as publish_module
 from orchestration.extracts.raw_tables import LEDGER_TABLE, ensure_tables
 from orchestration.publish import CORE_OBJECTS, publish, published_database
+from orchestration.summary import run_checks
 
 # DuckDB 1.4 (Evidence's driver) reads storage versions 64 to 67 ("Trying to read a
 # database file with version number 999, but we can only read versions between 64 and 67").
@@ -384,3 +387,160 @@ def test_publish_logs_its_progress_a_line_per_tenth_of_the_tables(
     assert tables[-1].endswith(f": {sum(range(40)) + 2} rows")
     parquet_files = len(publication.tables) + 1  # and the publication status
     assert len(files) == 10 and files[-1].startswith(f"[{parquet_files}/{parquet_files} Parquet")
+
+
+def test_the_run_status_names_the_failed_checks_of_the_run(tmp_path: Path) -> None:
+    """A refused file or a warning does not stop the refresh: the published status says what failed."""
+
+    # The checks of a run as Dagster records them: one refused file (an ERROR
+    # check that does not block) and a warning, beside one that passed.
+    landing = tmp_path / "landing"
+    error = f"{landing}/erp/2025-01-31/fx_rates.csv: missing required column(s) rate_to_eur"
+
+    @dg.asset(
+        check_specs=[
+            dg.AssetCheckSpec("no_refused_files", asset="fx_rates"),
+            dg.AssetCheckSpec("rejected_row_rate", asset="fx_rates"),
+            dg.AssetCheckSpec("row_count_vs_previous_drop", asset="fx_rates"),
+        ]
+    )
+    def fx_rates() -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        yield dg.MaterializeResult()
+        yield dg.AssetCheckResult(
+            check_name="no_refused_files",
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"refused": error},
+        )
+        yield dg.AssetCheckResult(
+            check_name="rejected_row_rate",
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"rejected_rows": 3, "rows_in_files": 10},
+        )
+        yield dg.AssetCheckResult(check_name="row_count_vs_previous_drop", passed=True)
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        run = dg.materialize([fx_rates], instance=instance)
+        evaluated, failed = run_checks(instance, run.run_id)
+    assert evaluated == 3
+    assert failed == [
+        f"ERROR fx_rates no_refused_files: refused={error}",
+        "WARN  fx_rates rejected_row_rate: rejected_rows=3, rows_in_files=10",
+    ]
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    make_warehouse(warehouse, 100)
+    landing.mkdir()
+    (landing / "any.csv").write_text("a\n")
+    publish(
+        warehouse,
+        tmp_path / "publish",
+        run_id=run.run_id,
+        landing_dir=landing,
+        failed_checks=failed,
+    )
+    with duckdb.connect(str(published_database(tmp_path / "publish")), read_only=True) as con:
+        status = con.execute(
+            "select checks_failed, failed_checks from marts.publication_status"
+        ).fetchone()
+    # the landing folder's path is cut, as in refused_files
+    assert status == (
+        2,
+        "ERROR fx_rates no_refused_files: refused=erp/2025-01-31/fx_rates.csv: "
+        "missing required column(s) rate_to_eur\n"
+        "WARN  fx_rates rejected_row_rate: rejected_rows=3, rows_in_files=10",
+    )
+
+    # A run without failed checks: 0 and no lines; outside a run nothing is known (NULL).
+    publish(warehouse, tmp_path / "publish", run_id="run-2", failed_checks=[])
+    publish(warehouse, tmp_path / "publish-cli")
+    for folder, expected in (("publish", (0, None)), ("publish-cli", (None, None))):
+        with duckdb.connect(str(published_database(tmp_path / folder)), read_only=True) as con:
+            assert (
+                con.execute(
+                    "select checks_failed, failed_checks from marts.publication_status"
+                ).fetchone()
+                == expected
+            ), folder
+
+
+# The tables finance and sales are promised in the published copy, beside every
+# finance_* and sales_* mart.
+PROMISED_TABLES = (
+    "kpi_definitions",
+    "kpi_company_monthly",
+    "kpi_account_monthly",
+    "dim_account",
+    "bridge_account_erp_customer",
+)
+
+
+def test_the_copy_holds_every_mart_with_the_rows_of_the_warehouse(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    publish_dir = tmp_path / "publish"
+    publication = publish(sample_warehouse, publish_dir)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{sample_warehouse}' as warehouse (read_only)")
+        con.execute(f"attach '{publication.database}' as copy (read_only)")
+        marts = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'warehouse' and table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        copied = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'copy' and table_schema = 'marts'"
+            ).fetchall()
+        }
+        assert set(PROMISED_TABLES) <= set(marts)
+        assert any(t.startswith("finance_") for t in marts)
+        assert any(t.startswith("sales_") for t in marts)
+        # every table and view of the marts, plus the KPI history and the run status
+        assert copied == {
+            *marts,
+            "kpi_refreshes",
+            "kpi_reported_months",
+            "kpi_reported_values",
+            "kpi_restatements",
+            "publication_status",
+        }
+
+        # the columns the KPI tables and the glossary are promised with
+        def columns(table: str) -> list[str]:
+            return [
+                row[0]
+                for row in con.execute(
+                    "select column_name from duckdb_columns() where database_name = 'copy' "
+                    "and schema_name = 'marts' and table_name = ? order by column_index",
+                    [table],
+                ).fetchall()
+            ]
+
+        assert columns("kpi_company_monthly") == ["month", "kpi_code", "value"]
+        assert columns("kpi_account_monthly") == ["month", "account_key", "kpi_code", "value"]
+        assert {
+            *("kpi_code", "name", "description", "formula", "unit", "grains"),
+            *("finance_owner", "sales_owner", "version", "agreed_on"),
+        } <= set(columns("kpi_definitions"))
+        assert {"account_key", "erp_customer_number", "match_method", "match_confidence"} <= set(
+            columns("bridge_account_erp_customer")
+        )
+        for table in marts:
+            counts = con.execute(
+                f'select (select count(*) from warehouse.marts."{table}"), '
+                f'(select count(*) from copy.marts."{table}")'
+            ).fetchone()
+            assert counts[0] == counts[1], table
+            differ = con.execute(
+                f'select count(*) from ((select * from warehouse.marts."{table}" '
+                f'except all select * from copy.marts."{table}") union all '
+                f'(select * from copy.marts."{table}" '
+                f'except all select * from warehouse.marts."{table}"))'
+            ).fetchone()[0]
+            assert differ == 0, table

@@ -110,6 +110,11 @@ def test_a_bad_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> No
         Settings.from_env()
     with pytest.raises(ValueError, match="unknown settings: warehous"):
         Settings.from_values({"warehous": "x.duckdb"})
+    # a close day outside the month fails when the run starts, not after its build
+    for day in ("0", "32", "5th"):
+        with pytest.raises(ValueError, match=f"HANDSHAKE_CLOSE_DAY='{day}' is not a day"):
+            Settings.from_values({"close_day": day})
+    assert Settings.from_values({"close_day": " 31 "}).close_day == 31
 
 
 def test_publish_refuses_a_memory_limit_it_cannot_meet(tmp_path: Path) -> None:

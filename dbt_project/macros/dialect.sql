@@ -55,24 +55,33 @@
     {{ exceptions.raise_compiler_error("json_text_field is not implemented for " ~ adapter.type()) }}
 {%- endmacro %}
 
+{#- The key compares as the loader matches a header to a contract column
+    (orchestration/extracts/discovery.py name_key): ignoring case, spaces and
+    underscores, so that the raw values of a file headed `Net Amount` or
+    `is_won` (keyed as the file writes them) give `net_amount` and `IsWon`. -#}
+{% macro json_field_key(name_expression) -%}
+    translate(lower({{ name_expression }}), ' _', '')
+{%- endmacro %}
+
 {% macro duckdb__json_text_field(json_expression, field_name) -%}
     (
         select any_value(json_field.value ->> '$')
         from json_each(
             case when json_type({{ json_expression }}) = 'OBJECT' then {{ json_expression }} end
         ) as json_field
-        where lower(json_field.key) = lower('{{ field_name }}')
+        where {{ json_field_key('json_field.key') }} = '{{ field_name | lower | replace('_', '') | replace(' ', '') }}'
     )
 {%- endmacro %}
 
-{#- The value of the first key that matches case-insensitively (looking the
-    lowered name up in the map would miss keys such as "Id"). -#}
+{#- The value of the first key that matches (looking the lowered name up in
+    the map would miss keys such as "Id"). -#}
 {% macro spark__json_text_field(json_expression, field_name) -%}
     try_element_at(
         map_values(
             map_filter(
                 from_json({{ json_expression }}, 'map<string,string>'),
-                (json_key, json_value) -> lower(json_key) = lower('{{ field_name }}')
+                (json_key, json_value) -> {{ json_field_key('json_key') }}
+                    = '{{ field_name | lower | replace('_', '') | replace(' ', '') }}'
             )
         ),
         1

@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.defs.history import KPI_HISTORY_KEY, asset_keys
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.publish import PublicationRefused, publish
+from orchestration.summary import run_checks
 
 PUBLISHED_MARTS_KEY = dg.AssetKey(["publish", "published_marts"])
 
@@ -31,6 +32,10 @@ def published_marts_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinitio
         context: dg.AssetExecutionContext, handshake: HandshakeResource
     ) -> dg.MaterializeResult:
         settings = handshake.settings
+        # The checks this run evaluated so far (loads, dbt tests): the published run
+        # status names the failed ones, since a refused file or a warning does not
+        # stop the refresh.
+        evaluated, failed_checks = run_checks(context.instance, context.run.run_id)
         try:
             publication = publish(
                 settings.warehouse,
@@ -42,6 +47,7 @@ def published_marts_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinitio
                 lock_timeout_seconds=settings.lock_timeout_seconds,
                 log=context.log,
                 kpi_history=settings.kpi_history,
+                failed_checks=failed_checks,
             )
         except PublicationRefused as refusal:
             raise dg.Failure(
@@ -54,6 +60,8 @@ def published_marts_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinitio
             "database": dg.MetadataValue.path(str(publication.database)),
             "tables": len(publication.tables),
             "rows": publication.rows,
+            "checks_evaluated": evaluated,
+            "checks_failed": len(failed_checks),
         }
         if publication.parquet_dir is not None:
             metadata["parquet"] = dg.MetadataValue.path(str(publication.parquet_dir))

@@ -1,9 +1,11 @@
 """How a landing CSV is written: encoding, delimiter, header, and its physical records.
 
-* Encoding: UTF-8 (a BOM is allowed), UTF-16 with a BOM, and otherwise the
+* Encoding: UTF-8 (a BOM is allowed), UTF-16 (with a BOM, or without one
+  when the header's ASCII letters each come with a zero byte), and otherwise the
   fallback encoding (HANDSHAKE_FALLBACK_ENCODING, default cp1252, Excel's
   default on Windows). The whole file is decoded before anything of it
-  loads, so a file is never half loaded because of its encoding.
+  loads, so a file is never half loaded because of its encoding. A file with
+  UTF-8 lines and lines that are not UTF-8 is refused (mixed_encoding_problem).
 * Delimiter: comma, semicolon, tab or pipe, chosen from the header row (the
   one under which most contract columns are found).
 * Header: names match the contract case-insensitively and ignoring
@@ -42,6 +44,9 @@ MAX_RECORD_CHARS = 4 * 1024 * 1024
 # DuckDB's line limit when it reads the clean copy (UTF-8: up to 4 bytes a character).
 CLEAN_COPY_MAX_LINE_BYTES = 4 * MAX_RECORD_CHARS + 1024
 LINE_COLUMN = "_handshake_line"
+# A line of only these is blank, no record: spaces a hand edit left, and the
+# Ctrl-Z (0x1A) legacy DOS programs end a file with.
+BLANK_LINE_CHARACTERS = " \t\r\n\u00a0\x1a"
 RAW_TEXT_LIMIT = 10_000
 _SENTINEL = "\x00handshake-end-of-file\x00"
 
@@ -59,23 +64,28 @@ class FileScan:
     digest: str
     physical_lines: int
     utf8: bool
-    bom: str | None  # "utf-8", "utf-16" or None
+    # "utf-8", "utf-16" (a BOM), "utf-16-le" or "utf-16-be" (no BOM: a header
+    # of ASCII letters each with a zero byte) or None
+    bom: str | None
+    nul_bytes: bool = False  # the file holds a zero byte (Parquet always does)
 
 
 def scan_file(path: Path) -> FileScan:
-    """SHA-256, physical lines and UTF-8 validity, in one streaming read."""
+    """SHA-256, physical lines, UTF-8 validity and zero bytes, in one streaming read."""
     digest = hashlib.sha256()
     newlines = 0
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8 = True
     first = b""
     last = b""
+    nul_bytes = False
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
             if not first:
                 first = chunk[:4]
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            nul_bytes = nul_bytes or b"\x00" in chunk
             last = chunk[-1:]
             if utf8:
                 try:
@@ -92,14 +102,52 @@ def scan_file(path: Path) -> FileScan:
         bom = "utf-8"
     elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         bom, utf8 = "utf-16", False
+    elif len(first) == 4 and first[0] and first[2] and not first[1] and not first[3]:
+        # UTF-16 without a BOM (a header's ASCII letters each followed by a
+        # zero byte), which as UTF-8 would read as letters and NUL characters
+        bom, utf8 = "utf-16-le", False
+    elif len(first) == 4 and not first[0] and not first[2] and first[1] and first[3]:
+        bom, utf8 = "utf-16-be", False
     lines = newlines + (1 if last and last != b"\n" else 0)
-    return FileScan(digest.hexdigest(), lines, utf8, bom)
+    return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes)
 
 
 def file_encoding(scan: FileScan, fallback: str) -> str:
-    if scan.bom == "utf-16":
-        return "utf-16"
+    if scan.bom and scan.bom.startswith("utf-16"):
+        return scan.bom
     return "utf-8" if scan.utf8 else fallback
+
+
+def mixed_encoding_problem(path: Path, relative: str) -> str | None:
+    """Why a file that is not UTF-8 cannot be read in one encoding, or None.
+
+    A file some of whose lines are UTF-8 with non-ASCII characters and some
+    not UTF-8 at all (exports of two systems appended into one file) would be
+    garbled in whichever one encoding it is read: UTF-8's `ü` read as
+    Windows-1252 is `Ã¼`. Such a file is refused, naming a line of each.
+    """
+    utf8_line = other_line = None
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                if other_line is None:
+                    other_line = (number, line[error.start])
+            else:
+                if utf8_line is None:
+                    utf8_line = (number, next(c for c in text if not c.isascii()))
+            if utf8_line and other_line:
+                return (
+                    f"{relative}: mixed encodings: line {utf8_line[0]} is UTF-8 "
+                    f"({utf8_line[1]!r}) and line {other_line[0]} is not "
+                    f"(byte 0x{other_line[1]:02X}), so one of them would be garbled in "
+                    "either encoding: save the whole file in one encoding (UTF-8); "
+                    "nothing of it was loaded"
+                )
+    return None
 
 
 def _python_encoding(encoding: str) -> str:
@@ -135,6 +183,14 @@ def read_header(
     candidates = [(d, _first_record(text, d)) for d in DELIMITERS]
     delimiter, header = max(candidates, key=lambda item: (_matched(obj, item[1]), len(item[1])))
     if not header or all(not name for name in header):
+        if text.strip():
+            # a blank first line (an export that starts with an empty line, a
+            # title line deleted by hand): the file is not empty, say what is wrong
+            raise CsvFileError(
+                f"{relative}: the first line is blank, and the header row must be the "
+                "file's first line: remove the blank line(s) above the header; nothing of "
+                "it was loaded"
+            )
         raise CsvFileError(f"{relative}: empty file, no header row")
     # A column without a name (Excel's trailing delimiter, `Id,Name,`) is an
     # extra column like any other: kept under its position, reported, not fatal.
@@ -281,7 +337,9 @@ def split_records(
                     header_seen = True
                     line_number += len(consumed)
                     continue
-                if record == [] and error is None:  # a blank line
+                if (record == [] and error is None) or (
+                    len(consumed) == 1 and not consumed[0].strip(BLANK_LINE_CHARACTERS)
+                ):  # a blank line, or one of only spaces (or a DOS end-of-file mark)
                     line_number += len(consumed)
                     continue
                 size = sum(len(line) for line in consumed)

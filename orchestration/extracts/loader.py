@@ -29,6 +29,7 @@ from orchestration.extracts.contract import (
     ExtractObject,
 )
 from orchestration.extracts.csv_files import (
+    BLANK_LINE_CHARACTERS,
     CLEAN_COPY_MAX_LINE_BYTES,
     DELIMITERS,
     LINE_COLUMN,
@@ -36,6 +37,7 @@ from orchestration.extracts.csv_files import (
     FileScan,
     file_encoding,
     match_header,
+    mixed_encoding_problem,
     other_delimiter_hint,
     read_header,
     scan_file,
@@ -83,7 +85,7 @@ class FileResult:
     status: str  # loaded | skipped_duplicate | refused | ignored
     content_hash: str | None = None
     delimiter: str | None = None  # comma, semicolon, tab, pipe (CSV)
-    encoding: str | None = None  # utf-8, utf-16 or the fallback encoding (CSV)
+    encoding: str | None = None  # utf-8, utf-16(-le/-be) or the fallback encoding (CSV)
     rows_in_file: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -292,6 +294,10 @@ class ExtractLoader:
                 sources = [(self._parquet_source(landing_file, header), None)]
             else:
                 encoding = file_encoding(scan, self.fallback_encoding)
+                if not scan.utf8 and scan.bom is None:
+                    problem = mixed_encoding_problem(landing_file.path, landing_file.relative_path)
+                    if problem:
+                        raise FileRefused(problem)
                 delimiter, header = read_header(
                     landing_file.path, landing_file.relative_path, encoding, obj
                 )
@@ -317,7 +323,11 @@ class ExtractLoader:
                     )
                 )
             result.extra_columns = extra
-            validation = build_validation_sql(obj, present, extra, landing_file.drop_id, self.rules)
+            # a zero byte of a UTF-16 file is half of a character, not a NUL
+            nul_characters = scan.nul_bytes and not (result.encoding or "").startswith("utf-16")
+            validation = build_validation_sql(
+                obj, present, extra, landing_file.drop_id, self.rules, nul_characters
+            )
             started_at = datetime.now(UTC).replace(tzinfo=None)
             for source, split in sources:
                 exact = split is not None
@@ -366,10 +376,18 @@ class ExtractLoader:
         return present, extra
 
     def _parquet_header(self, landing_file: LandingFile) -> list[str]:
-        rows = self.con.execute(
-            f"describe select * from read_parquet({sql_literal(str(landing_file.path))})"
-        ).fetchall()
+        path = sql_literal(str(landing_file.path))
+        rows = self.con.execute(f"describe select * from read_parquet({path})").fetchall()
         header = [row[0] for row in rows]
+        # DuckDB renames a column whose name another one has in another case
+        # (`Rate_To_EUR` beside `rate_to_eur` reads as `Rate_To_EUR_1`): the
+        # names as the file writes them are matched, as a CSV header's are, so
+        # two columns for one contract column refuse the file
+        match_header(
+            landing_file.relative_path,
+            landing_file.extract_object,
+            self._parquet_top_level_names(path),
+        )
         present, _ = match_header(landing_file.relative_path, landing_file.extract_object, header)
         missing = [n for n in landing_file.extract_object.required_columns if n not in present]
         if missing:
@@ -378,6 +396,25 @@ class ExtractLoader:
                 f"{', '.join(missing)} for {landing_file.system}/{landing_file.object_name}"
             )
         return header
+
+    def _parquet_top_level_names(self, path: str) -> list[str]:
+        """The file's top-level column names as written (parquet_schema lists the
+        schema tree depth first: the root, then each column and its children)."""
+        schema = self.con.execute(
+            f"select name, coalesce(num_children, 0) from parquet_schema({path})"
+        ).fetchall()
+        names: list[str] = []
+        pending = [schema[0][1]] if schema else []  # children still to visit, per level
+        for name, children in schema[1:]:
+            while pending and pending[-1] == 0:
+                pending.pop()
+            if not pending:
+                break
+            pending[-1] -= 1
+            if len(pending) == 1:
+                names.append(name)
+            pending.append(children)
+        return names
 
     def _parquet_source(self, landing_file: LandingFile, header: list[str]) -> str:
         path = sql_literal(str(landing_file.path))
@@ -467,27 +504,39 @@ class ExtractLoader:
         column holds each record's physical line. Otherwise DuckDB read the
         file itself, which is right when every record is one line: when the
         records and malformed records do not add up to the file's physical
-        lines, this raises _RecordsDoNotAddUp before anything is written.
+        lines, or DuckDB cannot read the file as it is, this raises
+        _RecordsDoNotAddUp before anything is written.
         """
         validation = file.validation
         carry = (f"{quote(LINE_COLUMN)}::bigint as _source_line",) if exact else ()
-        self.con.execute(
-            f"""
-            create or replace temp table _staged as
-            {staged_select(validation, file.source, carry)}
-            """
-        )
+        try:
+            self.con.execute(
+                f"""
+                create or replace temp table _staged as
+                {staged_select(validation, file.source, carry)}
+                """
+            )
+        except duckdb.Error as error:
+            if exact or file_format != "csv" or is_disk_full(error):
+                raise
+            # DuckDB's reader gave up on the file as it is (line breaks of
+            # several kinds, `\r\n` and `\n` and `\r` in one file, stop its
+            # state machine): the split copy reads every record.
+            raise _RecordsDoNotAddUp from error
         if exact:
             self.con.execute(
                 "create or replace temp table _malformed as select * from _split_malformed"
             )
         elif file_format == "csv":
             self.con.execute(
-                """
+                f"""
                 create or replace temp table _malformed as
                 select min(line) as line, any_value(csv_line) as csv_line,
                        string_agg(distinct error_type || ': ' || error_message, '; ') as error_message
                 from _csv_errors group by line
+                -- a line of only spaces is blank, no record: the records then do not
+                -- add up to the lines, and the split copy, which skips it, is read
+                having trim(any_value(csv_line), {sql_literal(BLANK_LINE_CHARACTERS)}) <> ''
                 """
             )
         else:
@@ -522,30 +571,36 @@ class ExtractLoader:
 
         Only the rows of keys that occur more than once are compared: one
         grouping pass finds them, and the comparisons touch just those rows.
+        A row rejected for a bad value is a version of its key too: beside it
+        the key's good row is no longer the only one the file gives, so it is
+        rejected as a conflict (the rejected row keeps its own reason, and its
+        detail names the conflict), rather than loaded as if it were.
         """
         key_columns = [f"_t{obj.columns.index(obj.column(k))}" for k in obj.key]
         key = ", ".join(key_columns)
         typed_columns = [f"_t{i}" for i in range(len(obj.columns))]
         # identical = same values (as typed) and same extra columns
         row_hash = "hash(" + ", ".join([*typed_columns, "_extra_json"]) + ")"
-        # Key columns are required, so rows without a reason have the whole key.
+        # rows whose whole key parsed (a row without it is rejected and has no key)
+        has_key = " and ".join(f"{k} is not null" for k in key_columns)
         self.con.execute(
             f"""
             create or replace temp table _repeated_keys as
-            select {key} from _staged where not _rejected
+            select {key} from _staged where {has_key}
             group by {key} having count(*) > 1
             """
         )
         if not self.con.execute("select count(*) from _repeated_keys").fetchone()[0]:
             return 0
+        # rejected rows are each a version of their own: their typed values
+        # lost what did not parse, so they are compared with nothing
         self.con.execute(
             f"""
             create or replace temp table _repeated_rows as
-            select _record, {key}, row_number() over (
-                partition by {key}, {row_hash} order by _record
-            ) as copy_number
+            select _record, {key}, _rejected, case when _rejected then 1 else row_number() over (
+                partition by {key}, _rejected, {row_hash} order by _record
+            ) end as copy_number
             from _staged_records semi join _repeated_keys using ({key})
-            where not _rejected
             """
         )
         self.con.execute(
@@ -556,14 +611,35 @@ class ExtractLoader:
             """
         )
         staged_key = ", ".join(f"_staged.{k}" for k in key_columns)
+        key_names = sql_literal(", ".join(obj.key))
+        conflict_text = (
+            f"'key (' || {key_names} || ') = (' "
+            f"|| concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies "
+            "|| ' rows of this file with different content'"
+        )
+        conflict_problem = sql_literal(
+            json.dumps(
+                {
+                    "field": ", ".join(obj.key),
+                    "reason": "duplicate_key_conflict",
+                    "action": "row_rejected",
+                    "value": None,
+                },
+                separators=(",", ":"),
+            )
+        )
         self.con.execute(
             f"""
             update _staged set
-                _rejected = true,
-                _reason = 'duplicate_key_conflict',
-                _detail = concat_ws('; ', 'key (' || {sql_literal(", ".join(obj.key))} || ') = ('
-                    || concat_ws(', ', {staged_key}) || ') appears in ' || conflict.copies
-                    || ' rows of this file with different content', _detail)
+                _reason = case when _staged._rejected then _reason else 'duplicate_key_conflict' end,
+                _detail = case when _staged._rejected then concat_ws('; ', _detail, {conflict_text})
+                    else concat_ws('; ', {conflict_text}, _detail) end,
+                -- a rejected row lists the conflict among its problems, so that
+                -- re-admitting it once its value is mapped cannot load one version
+                _problems = case when _staged._rejected then
+                    substr(_problems, 1, length(_problems) - 1) || ',' || {conflict_problem} || ']'
+                    else _problems end,
+                _rejected = true
             from (
                 select _record, count(*) over (partition by {key}) as copies
                 from _repeated_rows where copy_number = 1

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from orchestration.extracts.contract import OBJECTS, ExtractObject
+from orchestration.extracts.discovery import name_key
 from orchestration.extracts.raw_tables import (
     LEDGER_TABLE,
     LINEAGE_COLUMNS,
@@ -51,16 +52,10 @@ class ReadmitResult:
     still_rejected: int
 
 
-def _match_key(name: str) -> str:
-    return name.lower().replace("_", "")
-
-
 def _present(obj: ExtractObject, keys: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Contract column -> key of the raw values (names match ignoring case and underscores)."""
-    by_key = {_match_key(key): key for key in keys}
-    present = {
-        c.name: by_key[_match_key(c.name)] for c in obj.columns if _match_key(c.name) in by_key
-    }
+    """Contract column -> key of the raw values (names match as the loader matched the header)."""
+    by_key = {name_key(key): key for key in keys}
+    present = {c.name: by_key[name_key(c.name)] for c in obj.columns if name_key(c.name) in by_key}
     used = set(present.values())
     return present, [key for key in keys if key not in used]
 

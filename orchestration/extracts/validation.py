@@ -244,11 +244,15 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
         case ColumnType.STRING if column.trimmed:
             # an identifier: without surrounding whitespace (`C1 ` is `C1`)
             return (
-                f"case when {_blank(raw)} then null else trim({raw}, {sql_literal(WHITESPACE)}) end"
+                f"case when {_blank(raw)} then null "
+                f"else nfc_normalize(trim({raw}, {sql_literal(WHITESPACE)})) end"
             )
         case ColumnType.STRING:
-            # text that is empty after trimming is missing; other text is kept as written
-            return f"case when {_blank(raw)} then null else {raw} end"
+            # text that is empty after trimming is missing; other text is kept
+            # as written, in Unicode's composed form (NFC): a `ü` written as `u`
+            # and a combining diaeresis (macOS, some ERPs) is the `ü` of every
+            # other system, so names compare, group and match as they read
+            return f"case when {_blank(raw)} then null else nfc_normalize({raw}) end"
         case ColumnType.SALESFORCE_ID:
             # 15 or 18 characters must be a valid Id; other values are no
             # Salesforce Id at all (test data, another CRM) and stay as written
@@ -260,9 +264,12 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
                 f"then coalesce({salesforce_id_sql(text)}, {raw}) else {raw} end"
             )
         case ColumnType.INTEGER:
+            # digits, or a number whose fraction is only zeros: `7.0` is 7 (a
+            # score column with a gap is a DOUBLE column in a Parquet file that
+            # pandas wrote, a NUMBER(10,2) in a warehouse export), `7.5` is no integer
             return (
-                f"case when regexp_full_match({text}, '[+-]?[0-9]+') "
-                f"then try_cast({text} as bigint) end"
+                f"case when regexp_full_match({text}, '[+-]?[0-9]+([.]0*)?') "
+                f"then try_cast(split_part({text}, '.', 1) as bigint) end"
             )
         case ColumnType.DECIMAL:
             return f"try_cast({text} as {column.warehouse_type})"
@@ -336,6 +343,14 @@ def _describe_rule(column: Column, window: tuple[date, date], rules: ValueRules)
 
 # --------------------------------------------------------------------------- the checks of a file
 
+# Columns whose values are text as written: a NUL character in one would be stored.
+_TEXT_TYPES = (
+    ColumnType.STRING,
+    ColumnType.CURRENCY,
+    ColumnType.SALESFORCE_ID,
+    ColumnType.SALESFORCE_ID_HINT,
+)
+
 
 @dataclass(frozen=True)
 class ValidationSql:
@@ -376,11 +391,14 @@ def build_validation_sql(
     extra: list[str],
     drop_id: str = "",
     rules: ValueRules | None = None,
+    nul_characters: bool = False,
 ) -> ValidationSql:
     """Typed values and rule checks for a file's rows.
 
     `present` maps contract column name -> column name as written in the file;
-    contract columns absent from the file are NULL.
+    contract columns absent from the file are NULL. `nul_characters`: the file
+    holds NUL bytes, so its text values are checked for NUL characters (the
+    typed ones do not parse with one).
     """
     rules = rules or ValueRules()
     window = rules.date_window(drop_id)
@@ -430,12 +448,25 @@ def build_validation_sql(
                     f"{quoted_value} || ' is not {rule}'",
                 )
             )
-            if not column.required:
-                typed_columns.append(
-                    f"case when coalesce({check}, false) then null else {parsed} end as _t{index}"
+        # a NUL character is no part of any text a source system holds: the
+        # file is damaged, or not in the encoding it was read in
+        nul_check = (
+            f"contains({raw}, chr(0))" if nul_characters and column.type in _TEXT_TYPES else None
+        )
+        if nul_check:
+            problems.append(
+                _Problem(
+                    column,
+                    "invalid_value",
+                    f"coalesce({nul_check}, false)",
+                    f"'{label}: ' || chr(39) || replace({raw}, chr(0), '<NUL>') || chr(39) "
+                    "|| ' holds a NUL character (byte 0): the file is damaged or not in the "
+                    "encoding it was read in'",
                 )
-            else:
-                typed_columns.append(f"{parsed} as _t{index}")
+            )
+        nulled = " or ".join(f"coalesce({c}, false)" for c in (check, nul_check) if c)
+        if nulled and not column.required:
+            typed_columns.append(f"case when {nulled} then null else {parsed} end as _t{index}")
         else:
             typed_columns.append(f"{parsed} as _t{index}")
         if column.type in (ColumnType.SALESFORCE_ID, ColumnType.SALESFORCE_ID_HINT):
