@@ -4,7 +4,9 @@ A month is closed from its close day: by default the 5th calendar day of the
 next month (HANDSHAKE_CLOSE_DAY), judged on the extraction date of the drops
 (the latest drop id loaded), not on the clock. The first refresh after the
 close records every company and account KPI value of that month as reported;
-later refreshes never change those records. When a later refresh computes a
+later refreshes never change those records (a KPI added to the registry
+after the close is reported by the first refresh that computes it, not
+restated from nothing). When a later refresh computes a
 different value for a reported month, it records a restatement: month,
 kpi_code, grain, grain key, the reported value, the new value, the
 difference, the refresh that found it and the drops loaded since the value
@@ -87,7 +89,8 @@ TABLE_DESCRIPTIONS = {
     "kpi_reported_months": "The closed months whose KPI values are recorded as reported, "
     "and the refresh that reported them.",
     "kpi_reported_values": "Every company and account KPI value of a closed month as first "
-    "reported; later refreshes never change these rows.",
+    "reported (a KPI added to the registry later: as first computed); later refreshes never "
+    "change these rows.",
     "kpi_restatements": "A reported KPI value that a later refresh computed differently: "
     "reported, previous and new value, and the drops loaded since.",
 }
@@ -271,6 +274,7 @@ def _record(
         )
         restatements = _restatements(con, refresh_id, extraction)
         months = _report_closed_months(con, refresh_id, extraction, close_day)
+        _report_new_kpis(con, refresh_id)
         values = con.execute(
             "select count(*) from kpi_reported_values where refresh_id = ?", [refresh_id]
         ).fetchone()[0]
@@ -321,6 +325,30 @@ def _report_closed_months(
     return [month for month, _ in closed]
 
 
+def _report_new_kpis(con: duckdb.DuckDBPyConnection, refresh_id: str) -> None:
+    """Report, in months reported before, the values of KPIs the month was not reported with.
+
+    A KPI added to the registry after a month was reported had no value then:
+    the first refresh that computes it reports its values of the month (every
+    grain), and later refreshes restate them like any other.
+    """
+    con.execute(
+        """
+        insert into kpi_reported_values
+        select
+            current_values.month, current_values.kpi_code, current_values.grain,
+            current_values.grain_key, current_values.value, ?, now()::timestamp
+        from current_values
+        inner join kpi_reported_months using (month)
+        where kpi_reported_months.refresh_id <> ?
+            and (current_values.month, current_values.kpi_code) not in (
+                select month, kpi_code from kpi_reported_values
+            )
+        """,
+        [refresh_id, refresh_id],
+    )
+
+
 def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: date | None) -> int:
     """Compare the reported months with the values now; log each value that moved since."""
     before = con.execute("select count(*) from kpi_restatements").fetchone()[0]
@@ -342,10 +370,14 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
             ) = 1
         ),
 
+        -- a KPI of a reported month that was not reported in it (added to the
+        -- registry since) is reported now (_report_new_kpis), not restated
         now_values as (
             select current_values.*
             from current_values
-            where current_values.month in (select month from kpi_reported_months)
+            where (current_values.month, current_values.kpi_code) in (
+                select month, kpi_code from kpi_reported_values
+            )
         ),
 
         keys as (

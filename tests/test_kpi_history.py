@@ -293,3 +293,34 @@ def test_a_corrected_file_in_an_old_drop_is_a_drop_loaded_since(company: Company
         "r5",
         "erp/2025-03-06",
     )
+
+
+def test_a_kpi_added_after_the_close_is_reported_not_restated(company: Company) -> None:
+    company.drop("erp/2025-02-06")
+    company.kpis({(JAN, "invoiced_revenue"): 100.0}, {(JAN, "A1", "invoiced_revenue"): 100.0})
+    company.refresh("r1")
+    # The registry gains cash_collected: January had no such value when it was
+    # reported. The first refresh that computes it reports it; nothing moved.
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 100.0, (JAN, "cash_collected"): 40.0},
+        {(JAN, "A1", "invoiced_revenue"): 100.0, (JAN, "A1", "cash_collected"): 40.0},
+    )
+    added = company.refresh("r2")
+    assert (added.months_reported, added.values_reported, added.restatements) == ([], 2, 0)
+    assert company.reported() == [
+        (JAN, "cash_collected", "account", "A1", 40.0, "r2"),
+        (JAN, "cash_collected", "company", None, 40.0, "r2"),
+        (JAN, "invoiced_revenue", "account", "A1", 100.0, "r1"),
+        (JAN, "invoiced_revenue", "company", None, 100.0, "r1"),
+    ]
+    # From then on it is restated like any other, with the drops since r2.
+    company.drop("erp/2025-02-07")
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 100.0, (JAN, "cash_collected"): 45.0},
+        {(JAN, "A1", "invoiced_revenue"): 100.0, (JAN, "A1", "cash_collected"): 45.0},
+    )
+    assert company.refresh("r3").restatements == 2
+    assert company.restatements() == [
+        (JAN, "cash_collected", "account", "A1", 40.0, 45.0, 5.0, "r3", "erp/2025-02-07"),
+        (JAN, "cash_collected", "company", None, 40.0, 45.0, 5.0, "r3", "erp/2025-02-07"),
+    ]

@@ -510,6 +510,27 @@ def test_the_copy_holds_every_mart_with_the_rows_of_the_warehouse(
             "kpi_restatements",
             "publication_status",
         }
+
+        # the columns the KPI tables and the glossary are promised with
+        def columns(table: str) -> list[str]:
+            return [
+                row[0]
+                for row in con.execute(
+                    "select column_name from duckdb_columns() where database_name = 'copy' "
+                    "and schema_name = 'marts' and table_name = ? order by column_index",
+                    [table],
+                ).fetchall()
+            ]
+
+        assert columns("kpi_company_monthly") == ["month", "kpi_code", "value"]
+        assert columns("kpi_account_monthly") == ["month", "account_key", "kpi_code", "value"]
+        assert {
+            *("kpi_code", "name", "description", "formula", "unit", "grains"),
+            *("finance_owner", "sales_owner", "version", "agreed_on"),
+        } <= set(columns("kpi_definitions"))
+        assert {"account_key", "erp_customer_number", "match_method", "match_confidence"} <= set(
+            columns("bridge_account_erp_customer")
+        )
         for table in marts:
             counts = con.execute(
                 f'select (select count(*) from warehouse.marts."{table}"), '

@@ -324,6 +324,7 @@ def real_landing(landing: Path) -> None:
     sales_org_landing(landing, opportunity_header, quota_header)
     pipeline_quirks_landing(landing, opportunity_header, quota_header)
     relationship_quirks_landing(landing)
+    finance_quirks_landing(landing)
 
 
 def sales_org_landing(landing: Path, opportunity_header: str, quota_header: str) -> None:
@@ -754,6 +755,134 @@ def relationship_quirks_landing(landing: Path) -> None:
         f"{t[2]},{U2},Virtual 101,Virtual Selling,2025-09-24\n"
         f"{t[3]},{NOT_A_USER},Hybrid 101,Hybrid Selling,2025-08-01\n"
         f"{t[4]},{U9},Hybrid 101,Hybrid Selling,\n",
+    )
+
+
+# December 2025 to May 2026 (finance_quirks_landing, ERP drops 2026-01-05, 03-04 and
+# 06-02, and 2024-08-05 for the retention a year and more before): invoices and
+# payments as an ERP writes them; see the comment above test_finance_across_months.
+# USD is worth 1.00 EUR from 2026-01-15 and 0.80 from 2026-02-27; CHF has no rate.
+# C4 is Gamma (A3) by its crm_account_id.
+UNKNOWN_OPPORTUNITY = sf("006", "Z9")
+FINANCE_PAYMENTS = (
+    "erp/2024-08-05/payments.csv",
+    "erp/2026-01-05/payments.csv",
+    "erp/2026-03-04/payments.csv",
+    "erp/2026-06-02/payments.csv",
+)
+FINANCE_CUSTOMERS = ("erp/2026-01-05/customers.csv",)
+
+
+def finance_quirks_landing(landing: Path) -> None:
+    invoice_header = (
+        "invoice_number,customer_number,document_type,invoice_date,due_date,currency,status,"
+        "crm_opportunity_id,updated_at\n"
+    )
+    line_header = (
+        "invoice_number,line_number,item_code,quantity,unit_price,net_amount,cost_amount,"
+        "updated_at\n"
+    )
+    payment_header = "payment_id,invoice_number,payment_date,amount,currency\n"
+    put(
+        landing,
+        "erp/2024-08-05/invoices.csv",
+        invoice_header + "I24,C2,invoice,2024-07-10,2024-08-09,EUR,posted,,2024-07-10T00:00:00Z\n",
+    )
+    put(
+        landing,
+        "erp/2024-08-05/invoice_lines.csv",
+        line_header + "I24,1,SUB,1,500,500,100,2024-07-10T00:00:00Z\n",
+    )
+    put(landing, "erp/2024-08-05/payments.csv", payment_header + "P24,I24,2024-08-01,500,EUR\n")
+    first, second, third = "erp/2026-01-05", "erp/2026-03-04", "erp/2026-06-02"
+    put(
+        landing,
+        f"{first}/customers.csv",
+        "customer_number,name,vat_number,country_code,crm_account_id,created_at,updated_at\n"
+        f"C4,Gamma SARL,,FR,{A3},2025-11-01T00:00:00Z,2025-11-01T00:00:00Z\n",
+    )
+    put(
+        landing,
+        f"{first}/invoices.csv",
+        invoice_header
+        + f"I10,C1,invoice,2025-12-05,2026-01-04,EUR,posted,{O13[:15]},2025-12-05T00:00:00Z\n"
+        f"I11,C2,invoice,2025-12-10,2026-01-09,usd,posted,{O3},2025-12-10T00:00:00Z\n"
+        "I13,C1,invoice,2025-12-15,2026-01-14,EUR,posted,,2025-12-15T00:00:00Z\n"
+        "I14,C1,invoice,2025-12-20,2026-01-19,EUR,draft,,2025-12-20T00:00:00Z\n"
+        "I15,C3,invoice,2025-12-22,,EUR,posted,,2025-12-22T00:00:00Z\n"
+        "I16,C1,invoice,2025-12-28,2026-01-27,CHF,posted,,2025-12-28T00:00:00Z\n"
+        "I23,C1,invoice,2025-12-23,2026-01-22,EUR,draft,,2025-12-23T00:00:00Z\n",
+    )
+    put(
+        landing,
+        f"{first}/invoice_lines.csv",
+        line_header + "I10,1,SUB,1,1000,1000,300,2025-12-05T00:00:00Z\n"
+        "I10,2,HW,1,-100,-100,,2025-12-05T00:00:00Z\n"
+        "I11,1,HW,1,1000,1000,,2025-12-10T00:00:00Z\n"
+        "I13,1,HW,1,2000,2000,500,2025-12-15T00:00:00Z\n"
+        "I14,1,HW,1,700,700,100,2025-12-20T00:00:00Z\n"
+        "I15,1,SUB,1,400,400,100,2025-12-22T00:00:00Z\n"
+        "I16,1,HW,1,5000,5000,1000,2025-12-28T00:00:00Z\n"
+        "I23,1,HW,1,800,800,200,2025-12-23T00:00:00Z\n",
+    )
+    put(landing, f"{first}/payments.csv", payment_header + "P10,I10,2025-12-31,400,EUR\n")
+    put(
+        landing,
+        f"{second}/invoices.csv",
+        invoice_header
+        + f"I12,C1,invoice,2026-01-12,2026-02-11,EUR,posted,{O13},2026-01-12T00:00:00Z\n"
+        f"I17,C2,invoice,2026-01-20,2026-02-19,USD,posted,{O4},2026-01-20T00:00:00Z\n"
+        f"I18,C1,invoice,2026-01-25,2026-02-24,EUR,posted,{UNKNOWN_OPPORTUNITY},"
+        "2026-01-25T00:00:00Z\n"
+        f"CN10,C1,credit_note,2026-02-10,,EUR,posted,{O13.lower()},2026-02-10T00:00:00Z\n"
+        "I19,C4,invoice,2026-02-14,,EUR,posted,,2026-02-14T00:00:00Z\n"
+        "I20,C3,invoice,2026-02-20,2026-03-22,EUR,posted,,2026-02-20T00:00:00Z\n"
+        "I13,C1,invoice,2025-12-15,2026-01-14,EUR,cancelled,,2026-01-20T00:00:00Z\n"
+        "I23,C1,invoice,2025-12-23,2026-01-22,EUR,posted,,2026-01-10T00:00:00Z\n",
+    )
+    put(
+        landing,
+        f"{second}/invoice_lines.csv",
+        line_header + "I12,1,HW,1,1500,1500,600,2026-01-12T00:00:00Z\n"
+        "I17,1,HW,1,2000,2000,500,2026-01-20T00:00:00Z\n"
+        "I18,1,SUB,1,600,600,,2026-01-25T00:00:00Z\n"
+        "CN10,1,HW,1,200,200,50,2026-02-10T00:00:00Z\n"
+        "I19,1,SUB,1,400,400,100,2026-02-14T00:00:00Z\n"
+        "I20,1,HW,1,300,300,,2026-02-20T00:00:00Z\n"
+        "I20,2,HW,1,-50,-50,,2026-02-20T00:00:00Z\n",
+    )
+    put(
+        landing,
+        f"{second}/payments.csv",
+        payment_header + "P11,I10,2026-02-01,500,EUR\nP12,I11,2026-01-10,475,EUR\n"
+        "P14,I12,2026-02-10,1000,EUR\nP16,I23,2026-01-20,800,EUR\n"
+        "P18,I16,2026-01-30,1000,CHF\nP19,I17,2026-02-27,1900,USD\n"
+        "P20,I19,2026-02-14,400,EUR\n",
+    )
+    put(
+        landing,
+        f"{second}/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\n2026-01-15,USD,1.00\n2026-02-27,USD,0.80\n",
+    )
+    put(
+        landing,
+        f"{third}/invoices.csv",
+        invoice_header + "I21,C1,invoice,2026-03-05,2026-04-04,EUR,posted,,2026-03-05T00:00:00Z\n"
+        "CN11,C1,credit_note,2026-04-10,,EUR,posted,,2026-04-10T00:00:00Z\n"
+        "I22,C2,invoice,2026-05-05,2026-06-04,USD,posted,,2026-05-05T00:00:00Z\n",
+    )
+    put(
+        landing,
+        f"{third}/invoice_lines.csv",
+        line_header + "I21,1,SUB,1,300,300,0,2026-03-05T00:00:00Z\n"
+        "CN11,1,SUB,1,100,100,,2026-04-10T00:00:00Z\n"
+        "I22,1,HW,1,500,500,,2026-05-05T00:00:00Z\n",
+    )
+    put(
+        landing,
+        f"{third}/payments.csv",
+        payment_header + "P13,I11,2026-03-02,600,USD\nP17,I15,2026-03-15,400,EUR\n"
+        "P21,I20,2026-03-22,250,EUR\nP22,I21,2026-04-04,300,EUR\n",
     )
 
 
@@ -1362,6 +1491,263 @@ def test_finance_and_cash_kpis(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# December 2025 to May 2026 (finance_quirks_landing), EUR unless said:
+#   I10 C1 12-05 due 01-04 names O13 in 15 characters: SUB 1000 (cost 300), HW -100 (no cost)
+#   I11 C2 12-10 due 01-09 names O3 (lost): HW 1000 usd (no cost) at 0.95 = 950
+#   I13 C1 12-15 2000 posted, cancelled in the 03-04 drop; I14 C1 12-20 700 draft
+#   I15 C3 12-22 no due date: SUB 400 (cost 100), unmatched
+#   I16 C1 12-28 CHF 5000: no rate, missing-FX bucket (and its CHF payment P18 too)
+#   I23 C1 12-23 due 01-22 HW 800 (cost 200): a draft in the 01-05 drop, posted in 03-04's
+#   I12 C1 01-12 due 02-11 names O13 in 18 characters: HW 1500 (cost 600)
+#   I17 C2 01-20 due 02-19 names O4 (deleted): HW 2000 USD (cost 500) at 1.00
+#   I18 C1 01-25 due 02-24 names an unknown Id: SUB 600 (no cost)
+#   CN10 C1 02-10 credit note, no due date, names O13 in lower case: HW 200 (cost 50)
+#   I19 C4 (A3) 02-14 no due date: SUB 400 (cost 100); I20 C3 02-20 due 03-22: HW 300, -50
+#   I21 C1 03-05 due 04-04 SUB 300 (cost 0); CN11 C1 04-10 SUB 100 (no cost), no due date
+#   I22 C2 05-05 due 06-04 HW 500 USD (no cost) at 0.80 = 400
+#   I24 C2 2024-07-10 SUB 500 (cost 100), paid 08-01: A2's recurring revenue a year before
+# Payments: I10 400 on 12-31 and 500 on 02-01; I11 475 EUR on 01-10 (at 0.95: 500 USD)
+# and 600 USD on 03-02 (100 USD overpaid, due 03-02); I12 1000 on 02-10; I23 800 on
+# 01-20; I17 1900 USD on 02-27 (0.80: 1520 EUR); I19 400 on 02-14; I15 400 on 03-15;
+# I20 250 on 03-22; I21 300 on 04-04. Open since May 2025 in every month: I1 100, CN1
+# -200 and I2's overpayment of -111.11 USD (at the month end's rate), all over 90 days.
+OLD_OPEN = {"2025-12-31": 100 - 200 - 105.55, "2026-01-31": 100 - 200 - 111.11}
+OLD_OPEN_AT_080 = 100 - 200 - 88.89
+DECEMBER, JANUARY_2026, FEBRUARY_2026 = "2025-12-01", "2026-01-01", "2026-02-01"
+MARCH_2026, APRIL_2026, MAY_2026, JUNE_2026 = "2026-03-01", "2026-04-01", "2026-05-01", "2026-06-01"
+# Won deals (not deleted) by their close, in EUR: O6 600, O7 400, O8 500, O1 1000,
+# O2 1800; July O10 1000, O11 2000, O13 3000, O15 800 (A2); September O20 1200, O21
+# 2000, O23 950, O24 600, O30 300; October O22 1700 (A2), O29 1100 USD = 1045 (A2).
+BOOKED_BY_NOVEMBER = 1500 + 2800 + 6800 + 5050 + 2745
+BACKLOG_A2 = 800 + 1700 + 1045
+
+
+def test_finance_across_months(con: duckdb.DuckDBPyConnection) -> None:
+    """The finance and cash KPIs of December 2025 to May 2026 by hand."""
+    # invoiced on O1 700 (I1 900, CN1 -200) and O2 1800 (I2)
+    check(company(con, NOVEMBER), {"booked_not_invoiced": BOOKED_BY_NOVEMBER - 700 - 1800})
+    december_open = OLD_OPEN["2025-12-31"] + 500 + 950 + 800 + 400
+    check(
+        company(con, DECEMBER),
+        {
+            "invoiced_revenue": 900 + 950 + 400 + 800,
+            "gross_margin": 600 + 950 + 300 + 600,
+            "gross_margin_pct": 2450 / 3050,
+            "unmatched_revenue": 400,
+            "recurring_revenue": 1000 + 400,
+            "invoiced_on_bookings": 900,
+            "invoiced_without_opportunity": 950 + 400 + 800,
+            "booked_not_invoiced": BOOKED_BY_NOVEMBER - 2500 - 900,
+            "cash_collected": 400,
+            # I10 500, I11 1000 USD at 0.95, I23 800 not due; I15 9 days past due
+            "receivables_open": december_open,
+            "receivables_overdue": OLD_OPEN["2025-12-31"] + 400,
+            "receivables_overdue_1_30": 400,
+            "receivables_overdue_31_60": 0,
+            "receivables_overdue_61_90": 0,
+            "receivables_overdue_over_90": OLD_OPEN["2025-12-31"],
+            "dso": december_open / 3050 * 92,  # nothing invoiced in October and November
+        },
+    )
+    check(
+        account(con, DECEMBER, A1),
+        {
+            "invoiced_revenue": 1700,
+            "gross_margin": 1200,
+            "recurring_revenue": 1000,
+            "invoiced_on_bookings": 900,
+            "invoiced_without_opportunity": 800,
+            "cash_collected": 400,
+            "booked_not_invoiced": BOOKED_BY_NOVEMBER - BACKLOG_A2 - 2500 - 900,
+        },
+    )
+    check(
+        account(con, DECEMBER, A2),
+        {
+            "invoiced_revenue": 950,
+            "gross_margin": 950,
+            "invoiced_on_bookings": 0,
+            "invoiced_without_opportunity": 950,
+            "booked_not_invoiced": BACKLOG_A2,
+        },
+    )
+    # January 31 (USD 1.00): I10 500 and I11 500 USD 1-30 days past due, I15 40 days;
+    # I12, I17 and I18 not due; I23 paid
+    january_open = OLD_OPEN["2026-01-31"] + 500 + 500 + 400 + 1500 + 2000 + 600
+    check(
+        company(con, JANUARY_2026),
+        {
+            "invoiced_revenue": 1500 + 2000 + 600,
+            "gross_margin": 900 + 1500 + 600,
+            "unmatched_revenue": 0,
+            "recurring_revenue": 600,
+            "invoiced_on_bookings": 1500,
+            "invoiced_without_opportunity": 2000 + 600,
+            "booked_not_invoiced": BOOKED_BY_NOVEMBER - 2500 - 900 - 1500,
+            "cash_collected": 475 + 800,
+            "receivables_open": january_open,
+            "receivables_overdue": OLD_OPEN["2026-01-31"] + 500 + 500 + 400,
+            "receivables_overdue_1_30": 1000,
+            "receivables_overdue_31_60": 400,
+            "receivables_overdue_61_90": 0,
+            "receivables_overdue_over_90": OLD_OPEN["2026-01-31"],
+            "dso": january_open / (3050 + 4100) * 92,
+        },
+    )
+    # February 28 (USD 0.80): I11 400 (50 days), I15 400 (68), I12 500, I17 100 USD,
+    # I18 600 and CN10 -200 (1 to 30 days), I20 250 not due
+    february_open = OLD_OPEN_AT_080 + 400 + 400 + 500 + 80 + 600 - 200 + 250
+    check(
+        company(con, FEBRUARY_2026),
+        {
+            "invoiced_revenue": -200 + 400 + 250,
+            "gross_margin": -150 + 300 + 250,
+            "unmatched_revenue": 250,
+            "recurring_revenue": 400,
+            "invoiced_on_bookings": -200,
+            "invoiced_without_opportunity": 400 + 250,
+            "booked_not_invoiced": BOOKED_BY_NOVEMBER - 2500 - 900 - 1500 + 200,
+            "cash_collected": 500 + 1000 + 1520 + 400,
+            "receivables_open": february_open,
+            "receivables_overdue": february_open - 250,
+            "receivables_overdue_1_30": 500 + 80 + 600 - 200,
+            "receivables_overdue_31_60": 400,
+            "receivables_overdue_61_90": 400,
+            "receivables_overdue_over_90": OLD_OPEN_AT_080,
+            "dso": february_open / (3050 + 4100 + 450) * 90,
+        },
+    )
+    check(
+        account(con, FEBRUARY_2026, A1),
+        {
+            "invoiced_revenue": -200,
+            "gross_margin_pct": 150 / 200,
+            "receivables_open": 100 - 200 + 500 + 600 - 200,
+            "receivables_overdue": 800,
+            "dso": 800 / (1700 + 2100 - 200) * 90,
+            "booked_not_invoiced": BOOKED_BY_NOVEMBER - BACKLOG_A2 - 2500 - 900 - 1500 + 200,
+        },
+    )
+    check(
+        account(con, FEBRUARY_2026, A2),
+        {
+            "invoiced_revenue": 0,
+            "gross_margin_pct": None,
+            "receivables_open": -88.89 + 400 + 80,
+            "dso": 391.11 / (950 + 2000) * 90,
+            "cash_collected": 1520,
+        },
+    )
+    check(
+        account(con, FEBRUARY_2026, A3),
+        {
+            "invoiced_revenue": 400,
+            "gross_margin": 300,
+            "recurring_revenue": 400,
+            "cash_collected": 400,
+        },
+    )
+    # March 31: I11 overpaid -100 USD (29 days after 03-02); I12, I17, I18, CN10 31-60
+    # days; I21 not due; I15 and I20 paid
+    check(
+        company(con, MARCH_2026),
+        {
+            "invoiced_revenue": 300,
+            "gross_margin": 300,
+            "recurring_revenue": 300,
+            "cash_collected": 480 + 400 + 250,
+            "receivables_open": OLD_OPEN_AT_080 - 80 + 500 + 80 + 600 - 200 + 300,
+            "receivables_overdue": OLD_OPEN_AT_080 - 80 + 980,
+            "receivables_overdue_1_30": -80,
+            "receivables_overdue_31_60": 980,
+            "receivables_overdue_61_90": 0,
+            "receivables_overdue_over_90": OLD_OPEN_AT_080,
+            "dso": 1011.11 / (4100 + 450 + 300) * 90,
+        },
+    )
+    check(
+        company(con, APRIL_2026),
+        {
+            "invoiced_revenue": -100,
+            "gross_margin": -100,
+            "gross_margin_pct": 1,
+            "recurring_revenue": -100,
+            "cash_collected": 300,
+            "receivables_open": OLD_OPEN_AT_080 - 80 + 980 - 100,
+            "receivables_overdue_1_30": -100,
+            "receivables_overdue_31_60": -80,
+            "receivables_overdue_61_90": 980,
+            "receivables_overdue_over_90": OLD_OPEN_AT_080,
+        },
+    )
+    # May 31: I11's overpayment 90 days past due, I22 400 not due. Retention: A1 had
+    # 800 recurring in June 2024 to May 2025 and 1000 + 600 + 300 - 100 since; A2 500
+    # (I24) and nothing since; A3 is new, C3 no account
+    may_open = OLD_OPEN_AT_080 - 80 + 980 - 100 + 400
+    check(
+        company(con, MAY_2026),
+        {
+            "invoiced_revenue": 400,
+            "gross_margin": 400,
+            "recurring_revenue": 0,
+            "cash_collected": 0,
+            "receivables_open": may_open,
+            "receivables_overdue": may_open - 400,
+            "receivables_overdue_1_30": 0,
+            "receivables_overdue_31_60": -100,
+            "receivables_overdue_61_90": -80,
+            "receivables_overdue_over_90": OLD_OPEN_AT_080 + 980,
+            "dso": may_open / (300 - 100 + 400) * 92,
+            "net_revenue_retention": 1800 / (800 + 500),
+        },
+    )
+    check(account(con, MAY_2026, A1), {"net_revenue_retention": 1800 / 800})
+    check(account(con, MAY_2026, A2), {"net_revenue_retention": 0})
+    check(account(con, MAY_2026, A3), {"net_revenue_retention": None})
+    check(company(con, JUNE_2026), {"net_revenue_retention": 1800 / 1300})
+    # June 2026, the month of the latest drop (06-02), has no fact dated in it: it is
+    # published, so an account without facts there reads 0 for its additive KPIs and
+    # the relationship KPIs of the assessments on or before June 30 (there was no row
+    # for A3 at all, and every relationship KPI of the company was NULL). A1 seller 86
+    # (11-10), buyer 60; A2 seller 100 (12-05, Respected Advisor). Trailing gross
+    # margin July 2025 to June 2026: A1 1200 + 1500 - 150 + 300 - 100, A2 950 + 1500
+    # + 400; A3 (only a buyer's assessment) has none resting on an index.
+    check(
+        account(con, JUNE_2026, A3),
+        {
+            "invoiced_revenue": 0,
+            "gross_margin": 0,
+            "gross_margin_pct": None,
+            "cash_collected": 0,
+            "recurring_revenue": 0,
+            "receivables_open": 0,
+            "receivables_overdue": 0,
+            "dso": None,
+            "booked_not_invoiced": 0,
+            "invoiced_on_bookings": 0,
+            "invoiced_without_opportunity": 0,
+            "net_revenue_retention": None,
+            "relationship_capital": None,
+        },
+    )
+    check(account(con, JUNE_2026, A1), {"invoiced_revenue": 0, "relationship_capital": 2750 * 0.86})
+    check(
+        company(con, JUNE_2026),
+        {
+            "invoiced_revenue": 0,
+            "relationship_index": (86 + 100) / 2,
+            "relationship_potential_used": 0.93,
+            "relationship_perception_gap": 26,
+            "respected_advisor_share": 1,
+            "relationship_capital": 2750 * 0.86 + 2850,
+            "assessed_account_share": 1,  # A1, A2, A3 invoiced and assessed in the window
+            "trained_rep_share": 5 / 7,
+        },
+    )
+    # February 2026: A2's 500 of July 2024 is in March 2024 to February 2025, nothing since
+    check(company(con, FEBRUARY_2026), {"net_revenue_retention": 0})
+
+
 # July and August (sales_org_landing), a sales organisation as real orgs have it:
 #   U3  Boss -- U1, U2, U4 (left), and from the 08-04 User delta U7
 #   U5  a manager who also sells (own quota 4000 for July, her team's) -- U6, U8,
@@ -1540,7 +1926,11 @@ def test_reps_and_teams_of_a_sales_organisation(con: duckdb.DuckDBPyConnection) 
 # from what is there (every invoice ever posted open; no revenue recurring).
 # Its CRM extract has no User file either (any drop), and the company has
 # bookings targets for May and July.
-WITHOUT_PAYMENTS_AND_ITEMS = ("erp/2025-06-03/payments.csv", "erp/2025-06-03/items.csv")
+WITHOUT_PAYMENTS_AND_ITEMS = (
+    "erp/2025-06-03/payments.csv",
+    "erp/2025-06-03/items.csv",
+    *FINANCE_PAYMENTS,
+)
 WITHOUT_USER = ("crm/2025-06-03/User.csv", "crm/2025-08-04/User.csv")
 TARGETS = "month,bookings_target,currency\n2025-05-01,5000,EUR\n2025-07-01,6500,EUR\n"
 
@@ -1706,6 +2096,7 @@ def test_what_reads_the_opportunities_needs_them(history_only: duckdb.DuckDBPyCo
 # every account, and relationship capital 0.
 NEVER_DELIVERED = (
     "erp/2025-06-03/customers.csv",
+    *FINANCE_CUSTOMERS,
     "crm/2025-06-03/Event.csv",
     "crm/2025-08-04/Event.csv",
     "crm/2025-06-03/Training_Completion__c.csv",

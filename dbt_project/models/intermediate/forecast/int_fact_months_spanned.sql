@@ -2,7 +2,8 @@
 -- from the first month with a dated fact (history row, booking, forecast
 -- period, assessment, invoice, meeting, training) to the last month with a
 -- fact or a forecast for it: forecast periods and open pipeline (CloseDates
--- ahead) reach into months not yet observed. The data is known as of the
+-- ahead) reach into months not yet observed; and at least to the month of the
+-- as-of date below. The data is known as of the
 -- latest extract (drop id of the latest loaded file), or of the latest date
 -- recorded in it (history written, forecast submitted or versioned, deal
 -- won, assessment, invoice, meeting, course) when that is later.
@@ -188,11 +189,18 @@ month_bounds as (
 
 ),
 
+-- The month of the as-of date is covered too, with or without a fact dated in
+-- it: it is published (int_kpi_months_published), and an account or rep
+-- without facts there reads 0 for its additive KPIs, not no row at all.
 bounds as (
 
     select
         month_bounds.first_month,
-        month_bounds.last_month,
+        case
+            when {{ dbt.cast(dbt.date_trunc('month', 'as_of.as_of_date'), 'date') }} > month_bounds.last_month
+                then {{ dbt.cast(dbt.date_trunc('month', 'as_of.as_of_date'), 'date') }}
+            else month_bounds.last_month
+        end as last_month,
         as_of.as_of_date
     from month_bounds
     cross join as_of
