@@ -46,6 +46,17 @@ def test_definitions_name_one_graph_from_file_to_model(dbt_manifest: None) -> No
     assert {"no_refused_files", "rejected_row_rate", "row_count_vs_previous_drop"} <= checks
     assert any(name.startswith("unique_") for name in checks), "dbt tests surface as checks"
 
+    # The publish step runs after the missing-FX check (a warning, which blocks
+    # nothing), so that the published run status can name it when it fails.
+    upstream = {
+        output.node_name
+        for outputs in job.graph.dependency_structure.input_to_upstream_outputs_for_node(
+            "publish__published_marts"
+        ).values()
+        for output in outputs
+    }
+    assert "marts__fct_missing_fx_monthly_missing_fx_amounts" in upstream
+
 
 def test_dbt_sources_are_generated_from_the_contract() -> None:
     from orchestration.extracts.dbt_sources import rendered_files

@@ -54,7 +54,9 @@ def missing_fx_result(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
 @dg.asset_check(
     asset=MISSING_FX_KEY,
     name="missing_fx_amounts",
-    blocking=False,
+    # Blocking makes the KPI history and the publish steps wait for it, so that the
+    # published run status lists it when it fails; a WARN result blocks nothing.
+    blocking=True,
     pool=WAREHOUSE_POOL,
     description=(
         "No month has amounts that no FX rate converts (they count in no KPI); warns with "
