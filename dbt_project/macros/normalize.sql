@@ -1,9 +1,15 @@
 {#- Normalizations of the account matching rules (docs/kpi-rules.md). Each lives here
     once, so the matching rules, the review model and the tests agree. -#}
 
-{#- VAT number: upper-case, letters and digits only; empty becomes NULL. -#}
+{#- VAT number: upper-case, letters and digits only; empty becomes NULL. A
+    value without a digit is no VAT number but a placeholder (`N/A`, `none`,
+    `pending`): NULL, so that it matches nothing (one CRM account holding `N/A`
+    would otherwise be the match of every ERP customer written `n/a`). -#}
 {% macro normalize_vat(expression) -%}
-    nullif({{ regexp_replace_all('upper(' ~ expression ~ ')', '[^\\p{L}\\p{N}]', '') }}, '')
+    case
+        when {{ dbt.length(regexp_replace_all(expression, '[^0-9]', '')) }} > 0
+            then nullif({{ regexp_replace_all('upper(' ~ expression ~ ')', '[^\\p{L}\\p{N}]', '') }}, '')
+    end
 {%- endmacro %}
 
 {#- Company name: lower-case, letters and digits only; empty becomes NULL. -#}
