@@ -21,7 +21,7 @@ import os
 import shutil
 import stat
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +94,19 @@ class Publication:
     tables: list[str]
     rows: int
     published_at: datetime
+
+
+def published_relations(manifest: Path) -> set[str] | None:
+    """`schema.relation` of every model of the dbt manifest in a published schema; None without one."""
+    if not manifest.exists():
+        return None
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    return {
+        f"{node['schema']}.{node.get('alias') or node['name']}"
+        for node in nodes
+        if node["resource_type"] in ("model", "seed", "snapshot")
+        and node["schema"] in PUBLISHED_SCHEMAS
+    }
 
 
 def published_database(publish_dir: Path) -> Path:
@@ -190,6 +203,7 @@ def publish(
     log: logging.Logger | None = None,
     kpi_history: Path | None = None,
     failed_checks: Sequence[str] | None = None,
+    relations: Collection[str] | None = None,
 ) -> Publication:
     """Copy the published schemas of `warehouse` into a new release and swap it in.
 
@@ -202,6 +216,10 @@ def publish(
     published as marts.kpi_* beside the marts, for BI and as their backup.
     `failed_checks`: a line per check the run evaluated before publishing that
     failed (None outside a run), published in marts.publication_status.
+    `relations`: the tables and views of the published schemas that the dbt
+    project builds (published_relations); any other one, left by an earlier
+    version of the project and no longer refreshed, is not published. None
+    publishes every one.
     """
     publish_dir.mkdir(parents=True, exist_ok=True)
     _remove_unreleased(publish_dir)
@@ -223,6 +241,7 @@ def publish(
             log or _log,
             kpi_history,
             failed_checks,
+            relations,
         )
         new_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         _swap_in(publish_dir, release, parquet_dir is not None)
@@ -355,6 +374,7 @@ def _write_release(
     log: logging.Logger,
     kpi_history: Path | None = None,
     failed_checks: Sequence[str] | None = None,
+    relations: Collection[str] | None = None,
 ) -> tuple[list[str], int]:
     published: list[str] = []
     rows = 0
@@ -380,6 +400,14 @@ def _write_release(
             order by table_schema, table_name
             """
         ).fetchall()
+        if relations is not None:
+            stale = [f"{s}.{t}" for s, t in tables if f"{s}.{t}" not in relations]
+            if stale:
+                log.warning(
+                    f"not published: {', '.join(stale)} (no model of the dbt project builds "
+                    "them any more: left by an earlier version, their rows are not refreshed)"
+                )
+            tables = [(s, t) for s, t in tables if f"{s}.{t}" in relations]
         descriptions = _descriptions(con)
         attach_for_publication(kpi_history, con)
         log.info(f"publishing {len(tables)} tables of {warehouse.name} into {new_database}")

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import re
+import shutil
 import stat
 import struct
 import subprocess
@@ -22,7 +23,12 @@ import pytest
 
 from orchestration import publish as publish_module
 from orchestration.extracts.raw_tables import LEDGER_TABLE, ensure_tables
-from orchestration.publish import CORE_OBJECTS, publish, published_database
+from orchestration.publish import (
+    CORE_OBJECTS,
+    publish,
+    published_database,
+    published_relations,
+)
 from orchestration.summary import run_checks
 
 # DuckDB 1.4 (Evidence's driver) reads storage versions 64 to 67 ("Trying to read a
@@ -477,18 +483,34 @@ PROMISED_TABLES = (
 
 
 def test_the_copy_holds_every_mart_with_the_rows_of_the_warehouse(
-    sample_warehouse: Path, tmp_path: Path
+    sample_warehouse: Path, dbt_manifest: None, tmp_path: Path
 ) -> None:
+    from orchestration.defs.dbt import dbt_project
+
+    # A mart an earlier version of the project built, and no model builds any
+    # more: dbt leaves its table in the warehouse, frozen. It is not published.
+    warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(sample_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table marts.finance_retired_monthly as "
+            "select month, value as invoiced_revenue from marts.kpi_company_monthly "
+            "where kpi_code = 'invoiced_revenue'"
+        )
     publish_dir = tmp_path / "publish"
-    publication = publish(sample_warehouse, publish_dir)
+    relations = published_relations(dbt_project.manifest_path)
+    assert relations is not None
+    publication = publish(warehouse, publish_dir, relations=relations)
     with duckdb.connect() as con:
-        con.execute(f"attach '{sample_warehouse}' as warehouse (read_only)")
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
         con.execute(f"attach '{publication.database}' as copy (read_only)")
         marts = [
             row[0]
             for row in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_catalog = 'warehouse' and table_schema = 'marts' order by 1"
+                "where table_catalog = 'warehouse' and table_schema = 'marts' "
+                "and table_name <> 'finance_retired_monthly' order by 1"
             ).fetchall()
         ]
         copied = {
@@ -501,7 +523,9 @@ def test_the_copy_holds_every_mart_with_the_rows_of_the_warehouse(
         assert set(PROMISED_TABLES) <= set(marts)
         assert any(t.startswith("finance_") for t in marts)
         assert any(t.startswith("sales_") for t in marts)
-        # every table and view of the marts, plus the KPI history and the run status
+        # every table and view of the marts the project builds, plus the KPI
+        # history and the run status; not the retired one
+        assert "finance_retired_monthly" not in copied
         assert copied == {
             *marts,
             "kpi_refreshes",

@@ -2,9 +2,10 @@
 
 import dagster as dg
 
+from orchestration.defs.dbt import dbt_project
 from orchestration.defs.history import KPI_HISTORY_KEY, asset_keys
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
-from orchestration.publish import PublicationRefused, publish
+from orchestration.publish import PublicationRefused, publish, published_relations
 from orchestration.summary import run_checks
 
 PUBLISHED_MARTS_KEY = dg.AssetKey(["publish", "published_marts"])
@@ -48,6 +49,8 @@ def published_marts_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinitio
                 log=context.log,
                 kpi_history=settings.kpi_history,
                 failed_checks=failed_checks,
+                # only what the project builds: a mart an earlier version left is stale
+                relations=published_relations(dbt_project.manifest_path),
             )
         except PublicationRefused as refusal:
             raise dg.Failure(
