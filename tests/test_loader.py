@@ -776,18 +776,24 @@ def test_one_quota_per_owner_and_month_in_a_file(landing: Path, con) -> None:
         "Q3,U2,2025-02-01,500,EUR\n"
         "Q3,U2,2025-02-01,500,EUR\n"  # identical copy: counts once
         "Q4,U1,2025-03-01,900,EUR\n"
-        "Q5,U3,2025-02-01,-1,EUR\n",  # a negative quota is not a quota
+        "Q5,U3,2025-02-01,-1,EUR\n"  # a negative quota is not a quota
+        "Q6,U3,2025-02-01,700,EUR\n",  # beside Q5 the file gives U3 two February quotas
     )
     [result] = load(landing, con)
-    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (2, 3, 1)
+    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (2, 4, 1)
     assert rows(con, "select Id from raw_crm.forecasting_quota order by Id") == [("Q3",), ("Q4",)]
     rejected = rows(con, "select line_number, reason, detail from raw_meta.load_rejects order by 1")
     assert [(line, reason) for line, reason, _ in rejected] == [
         (2, "duplicate_key_conflict"),
         (3, "duplicate_key_conflict"),
         (7, "invalid_value"),
+        (8, "duplicate_key_conflict"),
     ]
     assert "QuotaOwnerId, StartDate" in rejected[0][2] and "U1" in rejected[0][2]
+    assert rejected[2][2].endswith(
+        "; (QuotaOwnerId, StartDate) = (U3, 2025-02-01) appears in 2 rows of this file; "
+        "one row per QuotaOwnerId, StartDate is allowed"
+    )
 
 
 def test_quotas_of_a_later_drop_win_and_the_object_is_optional(landing: Path, con) -> None:

@@ -655,22 +655,47 @@ class ExtractLoader:
         )
 
     def _mark_unique_conflicts(self, obj: ExtractObject, columns: tuple[str, ...]) -> None:
-        """Rows (not identical copies) that share a unique_together column set: all rejected."""
+        """Rows (not identical copies) that share a unique_together column set: all rejected.
+
+        As for keys (_mark_duplicates), a row rejected for a bad value counts
+        when the set's values parsed: beside it, the other row is rejected too,
+        and it keeps its own reason with the conflict named in its detail.
+        """
         typed = [f"_t{obj.columns.index(obj.column(name))}" for name in columns]
         group = ", ".join(typed)
+        names = sql_literal(", ".join(columns))
+        conflict_text = (
+            f"'(' || {names} || ') = (' || concat_ws(', ', "
+            f"{', '.join(f'_staged.{t}' for t in typed)}) || ') appears in ' "
+            f"|| conflict.copies || ' rows of this file; one row per ' || {names} "
+            "|| ' is allowed'"
+        )
+        conflict_problem = sql_literal(
+            json.dumps(
+                {
+                    "field": ", ".join(columns),
+                    "reason": "duplicate_key_conflict",
+                    "action": "row_rejected",
+                    "value": None,
+                },
+                separators=(",", ":"),
+            )
+        )
+        has_values = " and ".join(f"{t} is not null" for t in typed)
         self.con.execute(
             f"""
             update _staged set
-                _rejected = true,
-                _reason = 'duplicate_key_conflict',
-                _detail = '(' || {sql_literal(", ".join(columns))} || ') = ('
-                    || concat_ws(', ', {", ".join(f"_staged.{t}" for t in typed)}) || ') appears in '
-                    || conflict.copies || ' rows of this file; one row per '
-                    || {sql_literal(", ".join(columns))} || ' is allowed'
+                _reason = case when _staged._rejected then _reason else 'duplicate_key_conflict' end,
+                _detail = case when _staged._rejected then concat_ws('; ', _detail, {conflict_text})
+                    else {conflict_text} end,
+                _problems = case when _staged._rejected then
+                    substr(_problems, 1, length(_problems) - 1) || ',' || {conflict_problem} || ']'
+                    else _problems end,
+                _rejected = true
             from (
                 select _record, count(*) over (partition by {group}) as copies
                 from _staged_records
-                where not _rejected and not _identical_duplicate
+                where {has_values} and not _identical_duplicate
                 qualify copies > 1
             ) as conflict
             where _staged.rowid + 1 = conflict._record
