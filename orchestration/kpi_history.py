@@ -240,9 +240,11 @@ def _record(
             """
         ).fetchall()
     ]
+    # A drop id that is no date (`2026-02-30`, loaded before drop ids were checked,
+    # waiting to be withdrawn) dates nothing, as in the warehouse (int_latest_extract).
     extraction = con.execute(
         f"""
-        select max(cast(split_part(drop_id, 'T', 1) as date))
+        select max(try_cast(split_part(drop_id, 'T', 1) as date))
         from warehouse.{LEDGER_TABLE} as loaded
         where {COUNTED_LOAD}
         """

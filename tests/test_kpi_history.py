@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.extracts.raw_tables import LEDGER_TABLE
 from orchestration.extracts.withdraw import withdraw_drop
 from orchestration.kpi_history import Recording, record_refresh
 from tests.pipeline import load_landing, write
@@ -324,3 +325,20 @@ def test_a_kpi_added_after_the_close_is_reported_not_restated(company: Company) 
         (JAN, "cash_collected", "account", "A1", 40.0, 45.0, 5.0, "r3", "erp/2025-02-07"),
         (JAN, "cash_collected", "company", None, 40.0, 45.0, 5.0, "r3", "erp/2025-02-07"),
     ]
+
+
+def test_a_drop_id_that_is_no_date_dates_nothing(company: Company) -> None:
+    # A drop loaded under an impossible date before drop ids were checked (the
+    # loader refuses such a folder now): the history step neither fails on it
+    # nor takes it as the extraction date, like the warehouse.
+    company.drop("erp/2025-02-06")
+    with duckdb.connect(str(company.warehouse)) as con:
+        con.execute(
+            f"insert into {LEDGER_TABLE} (load_id, system, object, drop_id, file_path, status, "
+            "rows_in_file, rows_loaded, rows_rejected, duplicate_rows, started_at, finished_at) "
+            "values ('old-load', 'crm', 'Account', '2025-02-30', 'crm/2025-02-30/Account.csv', "
+            "'loaded', 1, 1, 0, 0, now()::timestamp, now()::timestamp)"
+        )
+    company.kpis({(JAN, "invoiced_revenue"): 100.0})
+    recording = company.refresh("r1")
+    assert recording.extraction_date == date(2025, 2, 6) and recording.months_reported == [JAN]
