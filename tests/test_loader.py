@@ -917,6 +917,31 @@ def test_a_header_column_without_a_name_is_an_extra_column(landing: Path, con) -
     ]
 
 
+def test_a_header_ending_with_a_delimiter_over_rows_that_do_not(landing: Path, con) -> None:
+    """`...,IsDeleted,` over rows without the trailing delimiter: each row lacks only
+    the unnamed column's field and loads with it empty (every row was rejected as
+    'MISSING COLUMNS'). A row lacking a named column's field is still malformed,
+    and a row with the trailing delimiter is read as written."""
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER},\n"
+        "A1,Acme GmbH,DE,DE123,2024-01-01T09:30:00Z,2025-01-02T00:00:00Z,false\n"  # line 2
+        "A2,Beta,FR,,2024-02-01T00:00:00Z,2025-01-03T00:00:00Z\n"  # line 3: two short
+        "A3,Gamma,FR,,2024-02-01T00:00:00Z,2025-01-03T00:00:00Z,true,note\n",  # line 4
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 1)
+    extras = rows(con, "select Id, IsDeleted, _extra_columns, _line_number from raw_crm.account")
+    assert [(i, d, json.loads(e), n) for i, d, e, n in extras] == [
+        ("A1", False, {"unnamed_8": None}, 2),
+        ("A3", True, {"unnamed_8": "note"}, 4),
+    ]
+    assert rows(con, "select line_number, reason, detail from raw_meta.load_rejects") == [
+        (3, "malformed_record", "expected 8 fields, found 6")
+    ]
+
+
 def test_currency_codes_and_datetimes_in_lower_case(landing: Path, con) -> None:
     write(
         landing,

@@ -55,6 +55,11 @@ _SENTINEL = "\x00handshake-end-of-file\x00"
 UNNAMED_COLUMN = "unnamed_"
 
 
+def trailing_unnamed_column(header: list[str]) -> bool:
+    """The header ends with a delimiter (`Id,Name,`): its last column has no name."""
+    return bool(header) and header[-1] == f"{UNNAMED_COLUMN}{len(header)}"
+
+
 class CsvFileError(Exception):
     """The file cannot be read as CSV at all; the message says why and what to do."""
 
@@ -343,6 +348,15 @@ def split_records(
                     line_number += len(consumed)
                     continue
                 size = sum(len(line) for line in consumed)
+                if (
+                    error is None
+                    and record is not None
+                    and len(record) == expected - 1
+                    and trailing_unnamed_column(header)
+                ):
+                    # the header ends with a delimiter and the rows do not: the one
+                    # field the row lacks is that unnamed column's, empty
+                    record.append("")
                 if error is None and record is not None and len(record) != expected:
                     error = f"expected {expected} fields, found {len(record)}"
                 if error is not None and len(consumed) > 1:

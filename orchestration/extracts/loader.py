@@ -42,6 +42,7 @@ from orchestration.extracts.csv_files import (
     read_header,
     scan_file,
     split_records,
+    trailing_unnamed_column,
 )
 from orchestration.extracts.discovery import (
     IGNORED,
@@ -117,6 +118,9 @@ class _FileLoad:
     digest: str
     validation: ValidationSql
     source: str
+    # the header ends with a delimiter: rows without one lack only that
+    # unnamed column's field, which the split copy gives them (see split_records)
+    trailing_unnamed_column: bool = False
 
 
 class ExtractLoader:
@@ -336,7 +340,15 @@ class ExtractLoader:
                     records = split()
                     source = self._clean_copy_source(records.clean_copy, header)
                     self._set_malformed_aside(records.malformed)
-                file = _FileLoad(landing_file, obj, load_id, scan.digest, validation, source)
+                file = _FileLoad(
+                    landing_file,
+                    obj,
+                    load_id,
+                    scan.digest,
+                    validation,
+                    source,
+                    file_format == "csv" and trailing_unnamed_column(header),
+                )
                 try:
                     counts = self._load_staged(file, file_format, scan.physical_lines, exact)
                 except _RecordsDoNotAddUp:
@@ -548,6 +560,10 @@ class ExtractLoader:
             "select count(*), (select count(*) from _malformed) from _staged"
         ).fetchone()
         if file_format == "csv" and not exact and records + malformed + 1 != physical_lines:
+            raise _RecordsDoNotAddUp
+        if not exact and malformed and file.trailing_unnamed_column:
+            # DuckDB rejects a row one field short of a header that ends with a
+            # delimiter; the split copy reads it with that empty last field
             raise _RecordsDoNotAddUp
         # The stage keeps the file's order (DuckDB preserves insertion order),
         # so rowid + 1 is the record number: cheaper than numbering the scan.
