@@ -165,6 +165,12 @@ def _first_text(path: Path, encoding: str, size: int = 1 << 16) -> str:
     return codecs.decode(data, _python_encoding(encoding), errors="replace")
 
 
+def first_line(path: Path, encoding: str) -> str:
+    """The file's first physical line, without its line break."""
+    text = _first_text(path, encoding, 1 << 12).lstrip("\ufeff")
+    return text.splitlines()[0] if text else ""
+
+
 def _first_record(text: str, delimiter: str) -> list[str]:
     try:
         record = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])

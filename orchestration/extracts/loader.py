@@ -36,6 +36,7 @@ from orchestration.extracts.csv_files import (
     CsvFileError,
     FileScan,
     file_encoding,
+    first_line,
     match_header,
     mixed_encoding_problem,
     other_delimiter_hint,
@@ -380,6 +381,12 @@ class ExtractLoader:
         missing = [name for name in obj.required_columns if name not in present]
         if missing:
             hint = other_delimiter_hint(landing_file.path, encoding, obj)
+            first = first_line(landing_file.path, encoding)
+            if first.strip().lower().startswith("sep="):
+                hint = (
+                    f"the first line is {first.strip()!r}, a spreadsheet's delimiter hint, not "
+                    "the header: remove that line (the header row must be the file's first line)"
+                )
             raise FileRefused(
                 f"{landing_file.relative_path}: missing required column(s) "
                 f"{', '.join(missing)} for {obj.system}/{obj.name}"
