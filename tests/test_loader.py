@@ -776,18 +776,24 @@ def test_one_quota_per_owner_and_month_in_a_file(landing: Path, con) -> None:
         "Q3,U2,2025-02-01,500,EUR\n"
         "Q3,U2,2025-02-01,500,EUR\n"  # identical copy: counts once
         "Q4,U1,2025-03-01,900,EUR\n"
-        "Q5,U3,2025-02-01,-1,EUR\n",  # a negative quota is not a quota
+        "Q5,U3,2025-02-01,-1,EUR\n"  # a negative quota is not a quota
+        "Q6,U3,2025-02-01,700,EUR\n",  # beside Q5 the file gives U3 two February quotas
     )
     [result] = load(landing, con)
-    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (2, 3, 1)
+    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (2, 4, 1)
     assert rows(con, "select Id from raw_crm.forecasting_quota order by Id") == [("Q3",), ("Q4",)]
     rejected = rows(con, "select line_number, reason, detail from raw_meta.load_rejects order by 1")
     assert [(line, reason) for line, reason, _ in rejected] == [
         (2, "duplicate_key_conflict"),
         (3, "duplicate_key_conflict"),
         (7, "invalid_value"),
+        (8, "duplicate_key_conflict"),
     ]
     assert "QuotaOwnerId, StartDate" in rejected[0][2] and "U1" in rejected[0][2]
+    assert rejected[2][2].endswith(
+        "; (QuotaOwnerId, StartDate) = (U3, 2025-02-01) appears in 2 rows of this file; "
+        "one row per QuotaOwnerId, StartDate is allowed"
+    )
 
 
 def test_quotas_of_a_later_drop_win_and_the_object_is_optional(landing: Path, con) -> None:
@@ -908,6 +914,31 @@ def test_a_header_column_without_a_name_is_an_extra_column(landing: Path, con) -
     assert [(i, json.loads(e)) for i, e in extras] == [
         ("A1", {"unnamed_8": None}),
         ("A2", {"unnamed_8": "note"}),
+    ]
+
+
+def test_a_header_ending_with_a_delimiter_over_rows_that_do_not(landing: Path, con) -> None:
+    """`...,IsDeleted,` over rows without the trailing delimiter: each row lacks only
+    the unnamed column's field and loads with it empty (every row was rejected as
+    'MISSING COLUMNS'). A row lacking a named column's field is still malformed,
+    and a row with the trailing delimiter is read as written."""
+    write(
+        landing,
+        "crm/2025-01-31/Account.csv",
+        f"{ACCOUNT_HEADER},\n"
+        "A1,Acme GmbH,DE,DE123,2024-01-01T09:30:00Z,2025-01-02T00:00:00Z,false\n"  # line 2
+        "A2,Beta,FR,,2024-02-01T00:00:00Z,2025-01-03T00:00:00Z\n"  # line 3: two short
+        "A3,Gamma,FR,,2024-02-01T00:00:00Z,2025-01-03T00:00:00Z,true,note\n",  # line 4
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 1)
+    extras = rows(con, "select Id, IsDeleted, _extra_columns, _line_number from raw_crm.account")
+    assert [(i, d, json.loads(e), n) for i, d, e, n in extras] == [
+        ("A1", False, {"unnamed_8": None}, 2),
+        ("A3", True, {"unnamed_8": "note"}, 4),
+    ]
+    assert rows(con, "select line_number, reason, detail from raw_meta.load_rejects") == [
+        (3, "malformed_record", "expected 8 fields, found 6")
     ]
 
 

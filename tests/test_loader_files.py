@@ -222,6 +222,22 @@ def test_a_blank_first_line_is_refused_as_such_not_as_an_empty_file(landing: Pat
     )
 
 
+def test_a_spreadsheet_delimiter_hint_above_the_header_is_named(landing: Path, con) -> None:
+    """`sep=;` on the first line (a hint for Excel): refused, saying what that line is
+    (it read 'header read: sep=;', as if the columns were missing)."""
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "sep=;\r\nrate_date;currency;rate_to_eur\r\n2025-01-01;USD;0.9\r\n",
+    )
+    [result] = load(landing, con).values()
+    assert result.status == "refused"
+    assert result.error.endswith(
+        "; the first line is 'sep=;', a spreadsheet's delimiter hint, not the header: remove "
+        "that line (the header row must be the file's first line)"
+    )
+
+
 def test_fallback_encoding_setting(landing: Path, con, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HANDSHAKE_FALLBACK_ENCODING", "iso-8859-7")  # Greek
     text = f"Id,Name,CreatedDate,LastModifiedDate\nA1,Αθήνα,{STAMP},{STAMP}\n"

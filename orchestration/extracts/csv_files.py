@@ -55,6 +55,11 @@ _SENTINEL = "\x00handshake-end-of-file\x00"
 UNNAMED_COLUMN = "unnamed_"
 
 
+def trailing_unnamed_column(header: list[str]) -> bool:
+    """The header ends with a delimiter (`Id,Name,`): its last column has no name."""
+    return bool(header) and header[-1] == f"{UNNAMED_COLUMN}{len(header)}"
+
+
 class CsvFileError(Exception):
     """The file cannot be read as CSV at all; the message says why and what to do."""
 
@@ -158,6 +163,12 @@ def _first_text(path: Path, encoding: str, size: int = 1 << 16) -> str:
     with path.open("rb") as handle:
         data = handle.read(size)
     return codecs.decode(data, _python_encoding(encoding), errors="replace")
+
+
+def first_line(path: Path, encoding: str) -> str:
+    """The file's first physical line, without its line break."""
+    text = _first_text(path, encoding, 1 << 12).lstrip("\ufeff")
+    return text.splitlines()[0] if text else ""
 
 
 def _first_record(text: str, delimiter: str) -> list[str]:
@@ -343,6 +354,15 @@ def split_records(
                     line_number += len(consumed)
                     continue
                 size = sum(len(line) for line in consumed)
+                if (
+                    error is None
+                    and record is not None
+                    and len(record) == expected - 1
+                    and trailing_unnamed_column(header)
+                ):
+                    # the header ends with a delimiter and the rows do not: the one
+                    # field the row lacks is that unnamed column's, empty
+                    record.append("")
                 if error is None and record is not None and len(record) != expected:
                     error = f"expected {expected} fields, found {len(record)}"
                 if error is not None and len(consumed) > 1:

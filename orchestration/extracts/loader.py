@@ -36,12 +36,14 @@ from orchestration.extracts.csv_files import (
     CsvFileError,
     FileScan,
     file_encoding,
+    first_line,
     match_header,
     mixed_encoding_problem,
     other_delimiter_hint,
     read_header,
     scan_file,
     split_records,
+    trailing_unnamed_column,
 )
 from orchestration.extracts.discovery import (
     IGNORED,
@@ -117,6 +119,9 @@ class _FileLoad:
     digest: str
     validation: ValidationSql
     source: str
+    # the header ends with a delimiter: rows without one lack only that
+    # unnamed column's field, which the split copy gives them (see split_records)
+    trailing_unnamed_column: bool = False
 
 
 class ExtractLoader:
@@ -336,7 +341,15 @@ class ExtractLoader:
                     records = split()
                     source = self._clean_copy_source(records.clean_copy, header)
                     self._set_malformed_aside(records.malformed)
-                file = _FileLoad(landing_file, obj, load_id, scan.digest, validation, source)
+                file = _FileLoad(
+                    landing_file,
+                    obj,
+                    load_id,
+                    scan.digest,
+                    validation,
+                    source,
+                    file_format == "csv" and trailing_unnamed_column(header),
+                )
                 try:
                     counts = self._load_staged(file, file_format, scan.physical_lines, exact)
                 except _RecordsDoNotAddUp:
@@ -368,6 +381,12 @@ class ExtractLoader:
         missing = [name for name in obj.required_columns if name not in present]
         if missing:
             hint = other_delimiter_hint(landing_file.path, encoding, obj)
+            first = first_line(landing_file.path, encoding)
+            if first.strip().lower().startswith("sep="):
+                hint = (
+                    f"the first line is {first.strip()!r}, a spreadsheet's delimiter hint, not "
+                    "the header: remove that line (the header row must be the file's first line)"
+                )
             raise FileRefused(
                 f"{landing_file.relative_path}: missing required column(s) "
                 f"{', '.join(missing)} for {obj.system}/{obj.name}"
@@ -549,6 +568,10 @@ class ExtractLoader:
         ).fetchone()
         if file_format == "csv" and not exact and records + malformed + 1 != physical_lines:
             raise _RecordsDoNotAddUp
+        if not exact and malformed and file.trailing_unnamed_column:
+            # DuckDB rejects a row one field short of a header that ends with a
+            # delimiter; the split copy reads it with that empty last field
+            raise _RecordsDoNotAddUp
         # The stage keeps the file's order (DuckDB preserves insertion order),
         # so rowid + 1 is the record number: cheaper than numbering the scan.
         self.con.execute(
@@ -655,22 +678,47 @@ class ExtractLoader:
         )
 
     def _mark_unique_conflicts(self, obj: ExtractObject, columns: tuple[str, ...]) -> None:
-        """Rows (not identical copies) that share a unique_together column set: all rejected."""
+        """Rows (not identical copies) that share a unique_together column set: all rejected.
+
+        As for keys (_mark_duplicates), a row rejected for a bad value counts
+        when the set's values parsed: beside it, the other row is rejected too,
+        and it keeps its own reason with the conflict named in its detail.
+        """
         typed = [f"_t{obj.columns.index(obj.column(name))}" for name in columns]
         group = ", ".join(typed)
+        names = sql_literal(", ".join(columns))
+        conflict_text = (
+            f"'(' || {names} || ') = (' || concat_ws(', ', "
+            f"{', '.join(f'_staged.{t}' for t in typed)}) || ') appears in ' "
+            f"|| conflict.copies || ' rows of this file; one row per ' || {names} "
+            "|| ' is allowed'"
+        )
+        conflict_problem = sql_literal(
+            json.dumps(
+                {
+                    "field": ", ".join(columns),
+                    "reason": "duplicate_key_conflict",
+                    "action": "row_rejected",
+                    "value": None,
+                },
+                separators=(",", ":"),
+            )
+        )
+        has_values = " and ".join(f"{t} is not null" for t in typed)
         self.con.execute(
             f"""
             update _staged set
-                _rejected = true,
-                _reason = 'duplicate_key_conflict',
-                _detail = '(' || {sql_literal(", ".join(columns))} || ') = ('
-                    || concat_ws(', ', {", ".join(f"_staged.{t}" for t in typed)}) || ') appears in '
-                    || conflict.copies || ' rows of this file; one row per '
-                    || {sql_literal(", ".join(columns))} || ' is allowed'
+                _reason = case when _staged._rejected then _reason else 'duplicate_key_conflict' end,
+                _detail = case when _staged._rejected then concat_ws('; ', _detail, {conflict_text})
+                    else {conflict_text} end,
+                _problems = case when _staged._rejected then
+                    substr(_problems, 1, length(_problems) - 1) || ',' || {conflict_problem} || ']'
+                    else _problems end,
+                _rejected = true
             from (
                 select _record, count(*) over (partition by {group}) as copies
                 from _staged_records
-                where not _rejected and not _identical_duplicate
+                where {has_values} and not _identical_duplicate
                 qualify copies > 1
             ) as conflict
             where _staged.rowid + 1 = conflict._record
