@@ -131,6 +131,24 @@ def test_months_after_the_latest_drop_are_not_published(usd_company: Path) -> No
         months = {key[0] for key in table(usd_company, grain)}
         assert max(months) == MAR, grain  # the drop is 2025-03-31; O4 closes 2025-05-15
     with duckdb.connect(str(usd_company), read_only=True) as con:
+        # nor in any other KPI table or finance or sales mart BI reads
+        published = [
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_columns() where schema_name = 'marts' "
+                "and column_name = 'month' and (table_name like 'kpi\\_%\\_monthly' escape '\\' "
+                "or table_name like 'finance\\_%' escape '\\' "
+                "or table_name like 'sales\\_%' escape '\\')"
+            ).fetchall()
+        ]
+        assert {
+            "kpi_team_monthly",
+            "kpi_pipeline_category_monthly",
+            "finance_company_monthly",
+        } <= set(published), published
+        for name in published:
+            latest = con.execute(f"select max(month) from marts.{name}").fetchone()[0]
+            assert latest is None or latest <= MAR, (name, latest)
         # the won deal is a fact, just not in a published month
         assert con.execute(
             "select count(*) from marts.fct_opportunities where close_date = '2025-05-15'"
