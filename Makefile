@@ -91,6 +91,12 @@ glossary: setup ## regenerate the KPI glossary in docs/kpi-rules.md from the reg
 docs: setup ## regenerate the generated documents (contract objects, KPI glossary, dbt exposures)
 	$(BIN)/python -m orchestration.project_docs
 
-clean: ## remove generated data, dbt target and logs, the dashboard build, Dagster's run storage
-	rm -rf data/ dbt_project/target dbt_project/logs reports/build reports/.evidence
+# What a run regenerates goes; the inputs and the record stay: the extracts in
+# the landing folder, the company's settings files (manual account matches,
+# targets) and the KPI history (numbers as reported, which no rebuild can give
+# back). Delete those by hand to start over with other data.
+clean: ## remove the warehouse, the published copy, Spark's folder, dbt target and logs, the dashboard build and Dagster's run storage (extracts, company settings and the KPI history stay)
+	rm -rf "$(HANDSHAKE_WAREHOUSE)" "$(HANDSHAKE_WAREHOUSE).wal" "$${HANDSHAKE_DUCKDB_TEMP_DIR:-$(HANDSHAKE_WAREHOUSE).tmp}" \
+		"$${HANDSHAKE_PUBLISH_DIR:-$(dir $(HANDSHAKE_WAREHOUSE))publish}" "$(HANDSHAKE_SPARK_HOME)" \
+		dbt_project/target dbt_project/logs reports/build reports/.evidence
 	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -73,6 +73,46 @@ def test_make_help_lists_every_target() -> None:
     assert phony == targets
 
 
+def test_make_clean_keeps_the_extracts_the_company_settings_and_the_kpi_history(
+    tmp_path: Path,
+) -> None:
+    """`make clean` removes what a run regenerates, never an input or the record of reported numbers.
+
+    Run on a checkout-shaped folder of its own (`make -C`), so that the
+    repository's own target/ and data/ are left alone.
+    """
+    kept = [
+        "data/landing/crm/2025-06-03/Account.csv",
+        "data/company/account_match_overrides.csv",
+        "data/kpi_history.duckdb",
+        "dagster_home/dagster.yaml",
+    ]
+    removed = [
+        "data/warehouse.duckdb",
+        "data/warehouse.duckdb.wal",
+        "data/warehouse.duckdb.tmp/spill.tmp",
+        "data/publish/handshake.duckdb",
+        "data/spark/raw/part.parquet",
+        "dbt_project/target/manifest.json",
+        "dbt_project/logs/dbt.log",
+        "reports/build/index.html",
+        "dagster_home/storage/runs.db",
+    ]
+    for relative in kept + removed:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    subprocess.run(
+        ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "clean"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert [r for r in kept if not (tmp_path / r).exists()] == []
+    assert [r for r in removed if (tmp_path / r).exists()] == []
+
+
 # --------------------------------------------------------------------------- docs
 
 # Spelled in pieces so that this file does not match its own search.
