@@ -299,7 +299,8 @@ class ExtractLoader:
                 sources = [(self._parquet_source(landing_file, header), None)]
             else:
                 encoding = file_encoding(scan, self.fallback_encoding)
-                if not scan.utf8 and scan.bom is None:
+                # a UTF-8 BOM over lines that are not UTF-8 is mixed too
+                if not scan.utf8 and scan.bom in (None, "utf-8"):
                     problem = mixed_encoding_problem(landing_file.path, landing_file.relative_path)
                     if problem:
                         raise FileRefused(problem)
