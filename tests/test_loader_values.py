@@ -787,6 +787,30 @@ def test_a_rejected_row_in_a_key_conflict_is_not_readmitted(
     ]
 
 
+def test_a_readmitted_row_keeps_its_nul_character_out(landing: Path, con, tmp_path: Path) -> None:
+    """A row rejected for an unmapped category whose optional Name holds a NUL:
+    the loader nulled the Name; re-admitting it once the category is mapped
+    must do the same (it validated without the NUL check and stored 'Be\\0ta')."""
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + ",Name\n"
+        + opportunity(OPP_1, category="Upside").rstrip("\n")
+        + ",Be\x00ta\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 1)
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [readmitted] = readmit_rejected_rows(con, extended)
+    assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
+    assert rows(con, "select Id, Name, ForecastCategoryName from raw_crm.opportunity") == [
+        (sf(OPP_1), None, "Best Case")
+    ]
+
+
 def test_rows_of_a_file_headed_with_labels_are_readmitted(
     landing: Path, con, tmp_path: Path
 ) -> None:
