@@ -1,0 +1,144 @@
+"""The refresh against what a real landing folder does while it runs.
+
+Files still being copied, replaced or removed while the loader reads them;
+temporary files of copy tools beside the finished ones. Each test runs
+discovery and the real loader on a small hand-made landing folder, without
+dbt: a file is loaded whole, as one version, or not at all with a reason that
+names it, and it loads on the next run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.extracts import loader as loader_module
+from orchestration.extracts.discovery import discover_landing_files
+from orchestration.extracts.loader import ExtractLoader, FileResult
+
+FX = "rate_date,currency,rate_to_eur\n2025-01-01,USD,0.9\n2025-01-01,GBP,1.2\n"
+FX_MORE = "2025-01-01,CHF,1.1\n"
+
+
+def write(landing: Path, relative: str, text: str) -> Path:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def load(landing: Path, con: duckdb.DuckDBPyConnection) -> dict[str, FileResult]:
+    results = ExtractLoader(con).load_all(discover_landing_files(landing))
+    return {r.landing_file.relative_path: r for r in results}
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def ledger(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return rows(
+        con,
+        "select file_path, status, rows_loaded from raw_meta.load_ledger order by started_at",
+    )
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    path = tmp_path / "landing"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+# --------------------------------------------------------------------------- files that move
+
+
+def test_a_file_still_being_written_is_not_loaded_and_loads_next_run(
+    landing: Path, con, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy appends a row after the loader hashed the file, before DuckDB reads it.
+
+    Loaded, the raw table would hold 3 rows under the digest of the 2-row
+    version (the next run, seeing the 3-row digest, would load them again).
+    """
+    path = write(landing, "erp/2025-01-31/fx_rates.csv", FX)
+    scan_file = loader_module.scan_file
+
+    def scan_then_copy_goes_on(scanned: Path):
+        scan = scan_file(scanned)
+        with scanned.open("a", encoding="utf-8", newline="") as handle:
+            handle.write(FX_MORE)
+        return scan
+
+    monkeypatch.setattr(loader_module, "scan_file", scan_then_copy_goes_on)
+    result = load(landing, con)["erp/2025-01-31/fx_rates.csv"]
+    assert result.status == "refused"
+    assert result.error.startswith("erp/2025-01-31/fx_rates.csv: the file changed size (")
+    assert "while it was being loaded" in result.error
+    assert "loads on the next run" in result.error
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
+    assert rows(con, "select count(*) from raw_meta.load_rejects") == [(0,)]
+    # the copy has ended: the next run loads the whole file once, its 3 rows
+    monkeypatch.undo()
+    assert path.read_text() == FX + FX_MORE
+    assert load(landing, con)["erp/2025-01-31/fx_rates.csv"].status == "loaded"
+    assert rows(con, "select currency from raw_erp.fx_rates order by currency") == [
+        ("CHF",),
+        ("GBP",),
+        ("USD",),
+    ]
+    assert ledger(con) == [
+        ("erp/2025-01-31/fx_rates.csv", "refused", 0),
+        ("erp/2025-01-31/fx_rates.csv", "loaded", 3),
+    ]
+
+
+def test_a_file_replaced_while_duckdb_reads_it_keeps_nothing_of_either_version(
+    landing: Path, con, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new version renamed over the file (same size) while its rows were being read."""
+    write(landing, "erp/2025-01-31/fx_rates.csv", FX)
+    newer = FX.replace("0.9", "0.8")
+    load_staged = loader_module.ExtractLoader._load_staged
+
+    def read_then_replaced(self, file, *args, **kwargs):
+        counts = load_staged(self, file, *args, **kwargs)
+        replacement = write(landing, "incoming.tmp", newer)
+        os.replace(replacement, file.landing_file.path)
+        return counts
+
+    monkeypatch.setattr(loader_module.ExtractLoader, "_load_staged", read_then_replaced)
+    result = load(landing, con)["erp/2025-01-31/fx_rates.csv"]
+    assert result.status == "refused"
+    assert "the file was replaced by another file while it was being loaded" in result.error
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
+    monkeypatch.undo()
+    assert load(landing, con)["erp/2025-01-31/fx_rates.csv"].status == "loaded"
+    assert rows(con, "select currency, rate_to_eur::varchar from raw_erp.fx_rates order by 1") == [
+        ("GBP", "1.200000"),
+        ("USD", "0.800000"),
+    ]
+
+
+def test_a_file_removed_after_discovery_is_named_with_what_happened(landing: Path, con) -> None:
+    path = write(landing, "erp/2025-01-31/fx_rates.csv", FX)
+    files = discover_landing_files(landing)
+    path.unlink()
+    (result,) = ExtractLoader(con).load_all(files)
+    assert (result.status, result.error) == (
+        "refused",
+        "erp/2025-01-31/fx_rates.csv: the file was removed or moved away after the run found "
+        "it: not loaded (a file put back or in its place loads on the next run)",
+    )
+    assert ledger(con) == [("erp/2025-01-31/fx_rates.csv", "refused", 0)]
+
