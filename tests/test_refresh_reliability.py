@@ -142,3 +142,50 @@ def test_a_file_removed_after_discovery_is_named_with_what_happened(landing: Pat
     )
     assert ledger(con) == [("erp/2025-01-31/fx_rates.csv", "refused", 0)]
 
+
+# --------------------------------------------------------------------------- files in transit
+
+
+def test_a_copy_in_progress_and_a_lock_file_are_ignored_not_refused(landing: Path, con) -> None:
+    """WinSCP, rsync, browsers and Office name a file so while they write or hold it.
+
+    A refusal would count in the run's refused files and fail the
+    no_unknown_files check of a run that merely met a copy in transit; the
+    finished file loads (and starts the sensor's run) once it is in place.
+    """
+    from orchestration.defs.automation import landing_manifest
+    from orchestration.defs.extracts import _meta_results
+
+    write(landing, "erp/2025-01-31/fx_rates.csv", FX)
+    in_transit = [
+        "erp/2025-01-31/invoices.csv.part",
+        "erp/2025-01-31/invoices.csv.filepart",
+        "erp/2025-01-31/payments.csv.crdownload",
+        "erp/2025-01-31/customers.CSV.TMP",
+        "erp/2025-01-31/~$fx_rates.csv",
+    ]
+    for relative in in_transit:
+        write(landing, relative, "invoice_number\nI1\n")
+    results = load(landing, con)
+    assert {path: r.status for path, r in results.items()} == {
+        "erp/2025-01-31/fx_rates.csv": "loaded",
+        **dict.fromkeys(in_transit, "ignored"),
+    }
+    for relative in in_transit:
+        assert results[relative].error.startswith(
+            f"{relative}: a copy still in progress or an editor's lock file"
+        )
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(2,)]
+    assert rows(con, "select count(*) from raw_meta.load_ledger where status = 'refused'") == [
+        (0,)
+    ]
+    (check,) = [r for r in _meta_results(list(results.values())) if hasattr(r, "passed")]
+    assert (check.check_name, check.passed) == ("no_unknown_files", True)
+    # the sensor waits for the finished file: a file in transit is no new file
+    assert sorted(landing_manifest(landing)) == ["erp/2025-01-31/fx_rates.csv"]
+    # an unknown name and an unsupported type are still refused
+    write(landing, "erp/2025-02-28/extract.csv", FX)
+    write(landing, "erp/2025-02-28/fx_rates.xlsx", "x")
+    later = load(landing, con)
+    assert later["erp/2025-02-28/extract.csv"].status == "refused"
+    assert later["erp/2025-02-28/fx_rates.xlsx"].status == "refused"
