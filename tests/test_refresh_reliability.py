@@ -18,6 +18,7 @@ import pytest
 from orchestration.extracts import loader as loader_module
 from orchestration.extracts.discovery import discover_landing_files
 from orchestration.extracts.loader import ExtractLoader, FileResult
+from orchestration.extracts.raw_tables import LEDGER_TABLE, ensure_tables
 
 FX = "rate_date,currency,rate_to_eur\n2025-01-01,USD,0.9\n2025-01-01,GBP,1.2\n"
 FX_MORE = "2025-01-01,CHF,1.1\n"
@@ -176,9 +177,7 @@ def test_a_copy_in_progress_and_a_lock_file_are_ignored_not_refused(landing: Pat
             f"{relative}: a copy still in progress or an editor's lock file"
         )
     assert rows(con, "select count(*) from raw_erp.fx_rates") == [(2,)]
-    assert rows(con, "select count(*) from raw_meta.load_ledger where status = 'refused'") == [
-        (0,)
-    ]
+    assert rows(con, "select count(*) from raw_meta.load_ledger where status = 'refused'") == [(0,)]
     (check,) = [r for r in _meta_results(list(results.values())) if hasattr(r, "passed")]
     assert (check.check_name, check.passed) == ("no_unknown_files", True)
     # the sensor waits for the finished file: a file in transit is no new file
@@ -189,3 +188,95 @@ def test_a_copy_in_progress_and_a_lock_file_are_ignored_not_refused(landing: Pat
     later = load(landing, con)
     assert later["erp/2025-02-28/extract.csv"].status == "refused"
     assert later["erp/2025-02-28/fx_rates.xlsx"].status == "refused"
+
+
+# --------------------------------------------------------------------------- the published status
+
+
+def _ledger_row(con, run_id: str, path: str, status: str, rows: int, error: str | None) -> None:
+    system, drop_id, name = path.split("/")
+    con.execute(
+        f"insert into {LEDGER_TABLE} (load_id, run_id, system, object, drop_id, file_path, "
+        "status, rows_in_file, rows_loaded, rows_rejected, duplicate_rows, started_at, "
+        "finished_at, error) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, now()::timestamp, "
+        "now()::timestamp, ?)",
+        [
+            *(f"{run_id}-{name}", run_id, system, name.split(".")[0], drop_id, path, status),
+            *(rows, rows if status == "loaded" else 0, error),
+        ],
+    )
+
+
+def test_a_run_re_executed_from_a_failure_publishes_the_loads_and_checks_it_reused(
+    tmp_path: Path,
+) -> None:
+    """dbt failed; the operator re-executes the run from the failure in Dagster.
+
+    The new run reuses the load step of the first one: the ledger rows and
+    the failed no_refused_files check are the first run's. The published
+    status said 0 files loaded, 0 refused and no failed check.
+    """
+    import dagster as dg
+
+    from orchestration.publish import CORE_OBJECTS, publish, published_database
+    from orchestration.summary import run_checks, run_lineage
+
+    refused = "erp/2025-01-31/fx_rates.csv: missing required column(s) rate_to_eur"
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("no_refused_files", asset="fx_rates")])
+    def fx_rates():
+        yield dg.MaterializeResult()
+        yield dg.AssetCheckResult(
+            check_name="no_refused_files",
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"refused": refused},
+        )
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = dg.materialize([fx_rates], instance=instance).run_id
+        retry = instance.add_run(
+            dg.DagsterRun(
+                job_name="__ephemeral_asset_job__", parent_run_id=first, root_run_id=first
+            )
+        ).run_id
+        lineage = run_lineage(instance, retry)
+        evaluated, failed = run_checks(instance, retry)
+    assert lineage == [retry, first]
+    assert (evaluated, failed) == (1, [f"ERROR fx_rates no_refused_files: refused={refused}"])
+
+    # the first run's load: the five core files loaded (2 rows each), fx_rates refused
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_tables(con)
+        for system, obj in CORE_OBJECTS:
+            _ledger_row(con, first, f"{system}/2025-01-31/{obj}.csv", "loaded", 2, None)
+        _ledger_row(con, first, "erp/2025-01-31/fx_rates.csv", "refused", 0, refused)
+        con.execute("create schema marts")
+        con.execute("create table marts.kpi_company_monthly as select 1 as value")
+    landing = tmp_path / "landing"
+    write(landing, "erp/2025-01-31/fx_rates.csv", "rate_date\n")
+    publish(
+        warehouse,
+        tmp_path / "publish",
+        run_id=retry,
+        landing_dir=landing,
+        failed_checks=failed,
+        load_run_ids=lineage,
+    )
+    with duckdb.connect(str(published_database(tmp_path / "publish")), read_only=True) as con:
+        status = con.execute(
+            "select run_id, load_run_id, files_loaded, files_refused, rows_loaded, "
+            "refused_files, checks_failed from marts.publication_status"
+        ).fetchone()
+    assert status == (retry, first, 5, 1, 10, refused, 1)
+    # a run that loaded itself counts its own rows, not its parent's
+    with duckdb.connect(str(warehouse)) as con:
+        _ledger_row(con, retry, "erp/2025-01-31/fx_rates.csv", "loaded", 3, None)
+    publish(warehouse, tmp_path / "publish", run_id=retry, load_run_ids=lineage)
+    with duckdb.connect(str(published_database(tmp_path / "publish")), read_only=True) as con:
+        status = con.execute(
+            "select load_run_id, files_loaded, files_refused, rows_loaded "
+            "from marts.publication_status"
+        ).fetchone()
+    assert status == (retry, 1, 0, 3)
