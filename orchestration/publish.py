@@ -442,7 +442,7 @@ def _write_release(
                 )
             tables = [(s, t) for s, t in tables if f"{s}.{t}" in relations]
         descriptions = _descriptions(con)
-        attach_for_publication(kpi_history, con)
+        attach_for_publication(kpi_history, con, lock_timeout_seconds, log)
         log.info(f"publishing {len(tables)} tables of {warehouse.name} into {new_database}")
         # One transaction: every table is written once, with its descriptions,
         # and the file is committed once.

@@ -280,3 +280,58 @@ def test_a_run_re_executed_from_a_failure_publishes_the_loads_and_checks_it_reus
             "from marts.publication_status"
         ).fetchone()
     assert status == (retry, 1, 0, 3)
+
+
+# --------------------------------------------------------------------------- locks
+
+
+def test_the_kpi_history_step_waits_for_a_lock_on_the_history_and_names_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user's DuckDB shell left open on the KPI history file.
+
+    The history step failed at once with DuckDB's lock error, where every
+    other step waits for the lock and names the process after the timeout.
+    """
+    import logging
+
+    from orchestration.kpi_history import record_refresh
+    from orchestration.warehouse_io import WarehouseLocked
+    from tests.test_operations import hold_lock
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_tables(con)
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.kpi_company_monthly as select date '2025-01-01' as month, "
+            "'invoiced_revenue' as kpi_code, 100.0 as value"
+        )
+        con.execute(
+            "create table marts.kpi_account_monthly as select date '2025-01-01' as month, "
+            "'invoiced_revenue' as kpi_code, 'A1' as account_key, 100.0 as value"
+        )
+    history = tmp_path / "kpi_history.duckdb"
+    log = logging.getLogger("handshake.test")
+    holder = hold_lock(history, 3)
+    try:
+        with caplog.at_level(logging.INFO, logger="handshake.test"):
+            recording = record_refresh(
+                warehouse, history, "refresh-1", lock_timeout_seconds=120, log=log
+            )
+    finally:
+        holder.wait()
+    # no drop loaded: no extraction date, nothing reported, the refresh recorded
+    assert (recording.extraction_date, recording.values_reported) == (None, 0)
+    waiting = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert waiting and f"lock held by PID {holder.pid}" in waiting[0]
+    assert str(history) in waiting[0]
+
+    holder = hold_lock(history, 60)
+    try:
+        with pytest.raises(WarehouseLocked, match=f"locked by PID {holder.pid}") as raised:
+            record_refresh(warehouse, history, "refresh-2", lock_timeout_seconds=1, log=log)
+        assert str(history) in str(raised.value)
+    finally:
+        holder.kill()
+        holder.wait()
