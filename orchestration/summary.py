@@ -68,11 +68,25 @@ def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
         ).fetchall()
         if reasons:
             lines.append(f"  {label} by reason: " + ", ".join(f"{r} {n:,}" for r, n in reasons))
+    # The files refused at their latest attempt: a file refused once and loaded
+    # since (a copy that was still being written) is not refused any more, and
+    # a file refused every day is one file.
     refused = con.execute(
-        f"select file_path, error from {LEDGER_TABLE} where status = 'refused' order by file_path"
+        f"""
+        select file_path, error from (
+            select file_path, status, error, row_number() over (
+                partition by file_path order by started_at desc, finished_at desc
+            ) as attempt
+            from {LEDGER_TABLE}
+            where status <> 'withdrawn'
+        )
+        where attempt = 1 and status = 'refused'
+        order by file_path
+        """
     ).fetchall()
     for path, error in refused[:5]:
-        lines.append(f"  refused {path}: {error}")
+        error = error or ""
+        lines.append(f"  refused {error if error.startswith(path) else f'{path}: {error}'}")
     if len(refused) > 5:
         lines.append(f"  ... and {len(refused) - 5} more refused files ({LEDGER_TABLE})")
     return lines

@@ -335,3 +335,37 @@ def test_the_kpi_history_step_waits_for_a_lock_on_the_history_and_names_it(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_summary_lists_the_files_refused_at_their_latest_attempt(
+    landing: Path, con, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It listed every refusal of every run: a copy refused while being written and
+    loaded the next day stayed 'refused', and a file refused daily came once a day."""
+    from orchestration.summary import load_lines
+
+    write(landing, "erp/2025-01-31/fx_rates.csv", FX)
+    write(landing, "erp/2025-01-31/extract.csv", FX)
+    scan_file = loader_module.scan_file
+
+    def scan_then_copy_goes_on(scanned: Path):
+        scan = scan_file(scanned)
+        if scanned.name == "fx_rates.csv":
+            with scanned.open("a", encoding="utf-8", newline="") as handle:
+                handle.write(FX_MORE)
+        return scan
+
+    monkeypatch.setattr(loader_module, "scan_file", scan_then_copy_goes_on)
+    load(landing, con)
+    monkeypatch.undo()
+    load(landing, con)  # the next day: fx_rates.csv loads, extract.csv is refused again
+    assert rows(con, "select status, count(*) from raw_meta.load_ledger group by 1 order by 1") == [
+        ("loaded", 1),
+        ("refused", 3),
+    ]
+    # the lines that name refused files (the first ones count files per status)
+    refused = [line for line in load_lines(con) if line.startswith(("  refused erp/", "  ..."))]
+    assert len(refused) == 1
+    assert refused[0].startswith(
+        "  refused erp/2025-01-31/extract.csv: unknown file name 'extract'"
+    )
