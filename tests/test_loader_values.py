@@ -351,6 +351,28 @@ def test_text_is_stored_in_composed_unicode(landing: Path, con) -> None:
     ]
 
 
+def test_a_nul_character_in_a_utf16_file_is_not_stored(landing: Path, con) -> None:
+    """In UTF-16 every ASCII character has a zero byte, and a NUL character is two:
+    the file's text, decoded, is checked like any other (it was not checked at all)."""
+    path = landing / "erp/2025-01-31/customers.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        "customer_number,name,city,created_at,updated_at\n"
+        "C1,Acme,Berlin,2025-01-01,2025-01-01\n"
+        "C2,Be\x00ta,Paris,2025-01-01,2025-01-01\n"
+        "C3,Gamma,Ro\x00me,2025-01-01,2025-01-01\n".encode("utf-16")
+    )
+    [result] = load(landing, con)
+    assert (result.encoding, result.rows_loaded, result.rows_rejected) == ("utf-16", 2, 1)
+    assert rows(con, "select customer_number, name, city from raw_erp.customers order by 1") == [
+        ("C1", "Acme", "Berlin"),
+        ("C3", "Gamma", None),
+    ]
+    assert rows(
+        con, "select line_number, reason, action from raw_meta.load_rejects order by 1"
+    ) == [(3, "invalid_value", "row_rejected"), (4, "invalid_value", "field_nulled")]
+
+
 def test_erp_numbers_padded_with_spaces_name_the_same_record(landing: Path, con) -> None:
     """A fixed-width ERP export pads its numbers (`C1    `): they still join; names keep theirs."""
     write(

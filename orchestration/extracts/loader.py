@@ -329,8 +329,9 @@ class ExtractLoader:
                     )
                 )
             result.extra_columns = extra
-            # a zero byte of a UTF-16 file is half of a character, not a NUL
-            nul_characters = scan.nul_bytes and not (result.encoding or "").startswith("utf-16")
+            # the check reads decoded text: in a UTF-16 file, whose ASCII characters
+            # each hold a zero byte, it finds only real NUL characters
+            nul_characters = scan.nul_bytes
             validation = build_validation_sql(
                 obj, present, extra, landing_file.drop_id, self.rules, nul_characters
             )
