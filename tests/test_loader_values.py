@@ -833,6 +833,38 @@ def test_a_readmitted_row_keeps_its_nul_character_out(landing: Path, con, tmp_pa
     ]
 
 
+def test_identical_rows_with_an_unmapped_category_count_once(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """OPP_1 twice, identical, with an unmapped category: one version of the key,
+    so no conflict (65a4299 named one, 'with different content', and neither
+    could ever be re-admitted); one reject, one identical duplicate, and once
+    the category is mapped it loads once."""
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + "\n"
+        + opportunity(OPP_1, category="Upside")
+        + opportunity(OPP_1, category="Upside"),
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (0, 1, 1)
+    assert rows(
+        con,
+        "select line_number, reason, contains(detail, 'appears in'), contains(problems, "
+        "'duplicate_key_conflict') from raw_meta.load_rejects",
+    ) == [(2, "invalid_value", False, False)]
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [readmitted] = readmit_rejected_rows(con, extended)
+    assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
+    assert rows(con, "select Id, ForecastCategoryName from raw_crm.opportunity") == [
+        (sf(OPP_1), "Best Case")
+    ]
+
+
 def test_rows_of_a_file_headed_with_labels_are_readmitted(
     landing: Path, con, tmp_path: Path
 ) -> None:

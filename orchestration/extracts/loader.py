@@ -617,14 +617,17 @@ class ExtractLoader:
         )
         if not self.con.execute("select count(*) from _repeated_keys").fetchone()[0]:
             return 0
-        # rejected rows are each a version of their own: their typed values
-        # lost what did not parse, so they are compared with nothing
+        # a rejected row's typed values lost what did not parse: it is compared
+        # by its raw values, so identical rejected rows count once too (one
+        # version, no conflict) and differ from every good row
         self.con.execute(
             f"""
             create or replace temp table _repeated_rows as
-            select _record, {key}, _rejected, case when _rejected then 1 else row_number() over (
-                partition by {key}, _rejected, {row_hash} order by _record
-            ) end as copy_number
+            select _record, {key}, _rejected, row_number() over (
+                partition by {key}, _rejected,
+                    case when _rejected then hash(_raw_values) else {row_hash} end
+                order by _record
+            ) as copy_number
             from _staged_records semi join _repeated_keys using ({key})
             """
         )
