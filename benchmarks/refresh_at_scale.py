@@ -381,17 +381,9 @@ def main() -> None:
     )
     loaded = last_json_line(steps["load"].output)
     floor_rows = last_json_line(steps["load floor"].output)["rows"]
+    run_facts = (files, size, loaded, floor_rows, memory_limit, settings.duckdb_memory_limit)
     if args.load_only:
-        report(
-            steps,
-            files,
-            size,
-            loaded,
-            floor_rows,
-            memory_limit,
-            settings.duckdb_memory_limit,
-            args.scale,
-        )
+        report(steps, *run_facts, args.scale)
         return
 
     # The SQL floor starts from the same loaded warehouse: copy it before dbt runs.
@@ -479,16 +471,7 @@ def main() -> None:
                 for drop in set(landing.glob("*/*")) - drops_before:
                     shutil.rmtree(drop)
 
-    report(
-        steps,
-        files,
-        size,
-        loaded,
-        floor_rows,
-        memory_limit,
-        settings.duckdb_memory_limit,
-        args.scale,
-    )
+    report(steps, *run_facts, args.scale)
     if "dbt incremental" in steps:
         print_slowest_nodes(target / "run_results.json", "the incremental day")
 

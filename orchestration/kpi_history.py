@@ -5,8 +5,8 @@ next month (HANDSHAKE_CLOSE_DAY), judged on the extraction date of the drops
 (the latest drop id loaded), not on the clock. The first refresh after the
 close records every company and account KPI value of that month as reported;
 later refreshes never change those records (a KPI added to the registry
-after the close is reported by the first refresh that computes it, not
-restated from nothing). When a later refresh computes a
+after the close, or a grain added to a KPI, is reported by the first refresh
+that computes it, not restated from nothing). When a later refresh computes a
 different value for a reported month, it records a restatement: month,
 kpi_code, grain, grain key, the reported value, the new value, the
 difference, the refresh that found it and the drops loaded since the value
@@ -149,6 +149,27 @@ RELOAD = f"""
                 and lower(earlier.object) = lower(loaded.object)
                 and earlier.status in ('loaded', 'readmitted')
                 and earlier.started_at < loaded.started_at
+        )
+    )
+"""
+
+
+# A current value (alias `current_values`) whose KPI the month was reported with
+# at its grain. Not so (reported by the first refresh that computes it, never
+# restated from nothing): a KPI added to the registry since, and a grain added
+# to a KPI since (the month was reported with other KPIs at that grain, not
+# this one). A month reported without any row of a grain (no account had
+# facts then) whose rows appear later has moved: those are restated.
+REPORTED_WITH = """
+    (current_values.month, current_values.kpi_code) in (
+        select month, kpi_code from kpi_reported_values
+    )
+    and (
+        (current_values.month, current_values.kpi_code, current_values.grain) in (
+            select month, kpi_code, grain from kpi_reported_values
+        )
+        or (current_values.month, current_values.grain) not in (
+            select month, grain from kpi_reported_values
         )
     )
 """
@@ -349,22 +370,20 @@ def _report_closed_months(
 def _report_new_kpis(con: duckdb.DuckDBPyConnection, refresh_id: str) -> None:
     """Report, in months reported before, the values of KPIs the month was not reported with.
 
-    A KPI added to the registry after a month was reported had no value then:
-    the first refresh that computes it reports its values of the month (every
-    grain), and later refreshes restate them like any other.
+    A KPI added to the registry after a month was reported had no value then,
+    nor had a KPI at a grain the registry gave it since (REPORTED_WITH): the
+    first refresh that computes it reports its values of the month, and later
+    refreshes restate them like any other.
     """
     con.execute(
-        """
+        f"""
         insert into kpi_reported_values
         select
             current_values.month, current_values.kpi_code, current_values.grain,
             current_values.grain_key, current_values.value, ?, now()::timestamp
         from current_values
         inner join kpi_reported_months using (month)
-        where kpi_reported_months.refresh_id <> ?
-            and (current_values.month, current_values.kpi_code) not in (
-                select month, kpi_code from kpi_reported_values
-            )
+        where kpi_reported_months.refresh_id <> ? and not ({REPORTED_WITH})
         """,
         [refresh_id, refresh_id],
     )
@@ -392,13 +411,12 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
         ),
 
         -- a KPI of a reported month that was not reported in it (added to the
-        -- registry since) is reported now (_report_new_kpis), not restated
+        -- registry since, or given this grain since) is reported now
+        -- (_report_new_kpis), not restated
         now_values as (
             select current_values.*
             from current_values
-            where (current_values.month, current_values.kpi_code) in (
-                select month, kpi_code from kpi_reported_values
-            )
+            where {REPORTED_WITH}
         ),
 
         keys as (

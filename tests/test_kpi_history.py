@@ -327,6 +327,49 @@ def test_a_kpi_added_after_the_close_is_reported_not_restated(company: Company) 
     ]
 
 
+def test_a_kpi_given_the_account_grain_after_the_close_is_reported_not_restated(
+    company: Company,
+) -> None:
+    # January is reported with invoiced_revenue at both grains and win_rate at
+    # company grain only (the registry then gave it no account grain).
+    company.drop("erp/2025-02-06")
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 100.0, (JAN, "win_rate"): 0.5},
+        {(JAN, "A1", "invoiced_revenue"): 100.0},
+    )
+    company.refresh("r1")
+    # A registry release gives win_rate the account grain: January's account
+    # values had no reported value to move from. r2 reports them; nothing moved.
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 100.0, (JAN, "win_rate"): 0.5},
+        {(JAN, "A1", "invoiced_revenue"): 100.0, (JAN, "A1", "win_rate"): 0.5},
+    )
+    added = company.refresh("r2")
+    assert (added.values_reported, added.restatements) == (1, 0)
+    assert (JAN, "win_rate", "account", "A1", 0.5, "r2") in company.reported()
+    # A month reported without any account row (no account had facts yet)
+    # whose accounts appear later has moved: restated
+    company.drop("erp/2025-03-06")
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 100.0, (JAN, "win_rate"): 0.5, (FEB, "invoiced_revenue"): 8.0},
+        {(JAN, "A1", "invoiced_revenue"): 100.0, (JAN, "A1", "win_rate"): 0.5},
+    )
+    assert company.refresh("r3").months_reported == [FEB]
+    company.drop("erp/2025-03-07")
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 100.0, (JAN, "win_rate"): 0.5, (FEB, "invoiced_revenue"): 8.0},
+        {
+            (JAN, "A1", "invoiced_revenue"): 100.0,
+            (JAN, "A1", "win_rate"): 0.5,
+            (FEB, "A1", "invoiced_revenue"): 8.0,
+        },
+    )
+    assert company.refresh("r4").restatements == 1
+    assert company.restatements() == [
+        (FEB, "invoiced_revenue", "account", "A1", None, 8.0, None, "r4", "erp/2025-03-07"),
+    ]
+
+
 def test_a_drop_id_that_is_no_date_dates_nothing(company: Company) -> None:
     # A drop loaded under an impossible date before drop ids were checked (the
     # loader refuses such a folder now): the history step neither fails on it

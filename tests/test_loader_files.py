@@ -7,6 +7,7 @@ the ledger.
 
 from __future__ import annotations
 
+import codecs
 import json
 from datetime import date
 from decimal import Decimal
@@ -202,6 +203,37 @@ def test_a_file_of_utf8_and_windows_1252_lines_is_refused_not_garbled(landing: P
     assert "mixed encodings: line 2 is UTF-8 ('ü') and line 3 is not (byte 0xE9)" in result.error
     assert rows(con, "select count(*) from raw_crm.account") == [(0,)]
     # a file wholly in Windows-1252 still loads (test_windows_1252_file_loads_whole_and_says_so)
+
+
+def test_a_utf8_file_with_a_bom_and_windows_1252_lines_is_refused_as_mixed(
+    landing: Path, con
+) -> None:
+    """Excel's "CSV UTF-8" export (a BOM) with a Windows-1252 export appended.
+
+    The BOM says UTF-8 and line 3 is not: read as Windows-1252 the header's
+    first name was `ï»¿Id` and the file was refused for a missing `Id`, a
+    column it has. Refused as mixed encodings instead, naming both lines.
+    """
+    content = codecs.BOM_UTF8 + b"Id,Name,CreatedDate,LastModifiedDate\n"
+    content += f"A1,Müller GmbH,{STAMP},{STAMP}\n".encode()
+    content += f"A2,Société Générale,{STAMP},{STAMP}\n".encode("cp1252")
+    write(landing, "crm/2025-01-31/Account.csv", content)
+    [result] = load(landing, con).values()
+    assert result.status == "refused"
+    assert "mixed encodings: line 2 is UTF-8 ('ü') and line 3 is not (byte 0xE9)" in result.error
+    assert rows(con, "select count(*) from raw_crm.account") == [(0,)]
+    # only the BOM is UTF-8: the BOM line is the UTF-8 one
+    write(
+        landing,
+        "crm/2025-02-28/Account.csv",
+        codecs.BOM_UTF8
+        + f"Id,Name,CreatedDate,LastModifiedDate\nA2,Société Générale,{STAMP},{STAMP}\n".encode(
+            "cp1252"
+        ),
+    )
+    result = load(landing, con)["crm/2025-02-28/Account.csv"]
+    assert result.status == "refused"
+    assert "line 1 is UTF-8 (its byte order mark) and line 2 is not (byte 0xE9)" in result.error
 
 
 def test_a_blank_first_line_is_refused_as_such_not_as_an_empty_file(landing: Path, con) -> None:

@@ -129,11 +129,17 @@ def mixed_encoding_problem(path: Path, relative: str) -> str | None:
     A file some of whose lines are UTF-8 with non-ASCII characters and some
     not UTF-8 at all (exports of two systems appended into one file) would be
     garbled in whichever one encoding it is read: UTF-8's `ü` read as
-    Windows-1252 is `Ã¼`. Such a file is refused, naming a line of each.
+    Windows-1252 is `Ã¼`. Such a file is refused, naming a line of each. A
+    UTF-8 byte order mark (Excel's "CSV UTF-8") makes its line a UTF-8 one.
     """
-    utf8_line = other_line = None
+    utf8_line: tuple[int, str] | None = None
+    other_line = None
+    bom_line = None
     with path.open("rb") as handle:
         for number, line in enumerate(handle, 1):
+            if number == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8) :]
+                bom_line = (1, "its byte order mark")
             if line.isascii():
                 continue
             try:
@@ -143,11 +149,12 @@ def mixed_encoding_problem(path: Path, relative: str) -> str | None:
                     other_line = (number, line[error.start])
             else:
                 if utf8_line is None:
-                    utf8_line = (number, next(c for c in text if not c.isascii()))
-            if utf8_line and other_line:
+                    utf8_line = (number, repr(next(c for c in text if not c.isascii())))
+            if other_line and (utf8_line or bom_line):
+                utf8_line = utf8_line or bom_line
                 return (
                     f"{relative}: mixed encodings: line {utf8_line[0]} is UTF-8 "
-                    f"({utf8_line[1]!r}) and line {other_line[0]} is not "
+                    f"({utf8_line[1]}) and line {other_line[0]} is not "
                     f"(byte 0x{other_line[1]:02X}), so one of them would be garbled in "
                     "either encoding: save the whole file in one encoding (UTF-8); "
                     "nothing of it was loaded"

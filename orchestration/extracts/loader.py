@@ -308,7 +308,8 @@ class ExtractLoader:
                 sources = [(self._parquet_source(landing_file, header), None)]
             else:
                 encoding = file_encoding(scan, self.fallback_encoding)
-                if not scan.utf8 and scan.bom is None:
+                # a UTF-8 BOM over lines that are not UTF-8 is mixed too
+                if not scan.utf8 and scan.bom in (None, "utf-8"):
                     problem = mixed_encoding_problem(landing_file.path, landing_file.relative_path)
                     if problem:
                         raise FileRefused(problem)
@@ -337,8 +338,9 @@ class ExtractLoader:
                     )
                 )
             result.extra_columns = extra
-            # a zero byte of a UTF-16 file is half of a character, not a NUL
-            nul_characters = scan.nul_bytes and not (result.encoding or "").startswith("utf-16")
+            # the check reads decoded text: in a UTF-16 file, whose ASCII characters
+            # each hold a zero byte, it finds only real NUL characters
+            nul_characters = scan.nul_bytes
             validation = build_validation_sql(
                 obj, present, extra, landing_file.drop_id, self.rules, nul_characters
             )
@@ -627,14 +629,17 @@ class ExtractLoader:
         )
         if not self.con.execute("select count(*) from _repeated_keys").fetchone()[0]:
             return 0
-        # rejected rows are each a version of their own: their typed values
-        # lost what did not parse, so they are compared with nothing
+        # a rejected row's typed values lost what did not parse: it is compared
+        # by its raw values, so identical rejected rows count once too (one
+        # version, no conflict) and differ from every good row
         self.con.execute(
             f"""
             create or replace temp table _repeated_rows as
-            select _record, {key}, _rejected, case when _rejected then 1 else row_number() over (
-                partition by {key}, _rejected, {row_hash} order by _record
-            ) end as copy_number
+            select _record, {key}, _rejected, row_number() over (
+                partition by {key}, _rejected,
+                    case when _rejected then hash(_raw_values) else {row_hash} end
+                order by _record
+            ) as copy_number
             from _staged_records semi join _repeated_keys using ({key})
             """
         )

@@ -117,7 +117,9 @@ def _readmit_object(
         present, extra = _present(obj, list(keys))
         if set(obj.key) - set(present):
             continue
-        validation = build_validation_sql(obj, present, extra, drop_id, rules)
+        # the loader's checks, the NUL one too: a few rejected rows, whose raw
+        # values may hold a NUL the loader nulled in an optional field
+        validation = build_validation_sql(obj, present, extra, drop_id, rules, nul_characters=True)
         values = ", ".join(
             f"json_extract_string(raw_values, {sql_literal('$.' + json.dumps(key))}) as {quote(key)}"
             for key in keys
