@@ -25,6 +25,7 @@ Refreshes record after a green dbt build (a Dagster step before publish).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ import duckdb
 
 from orchestration.extracts.raw_tables import LEDGER_TABLE
 from orchestration.sql_text import sql_literal
+from orchestration.warehouse_io import connect, wait_while_locked
 
 HISTORY_TABLES = ("kpi_refreshes", "kpi_reported_months", "kpi_reported_values", "kpi_restatements")
 # Values closer than this (relative to the reported value, at least absolute) are equal:
@@ -228,17 +230,34 @@ def record_refresh(
     close_day: int = 5,
     publish_dir: Path | None = None,
     duckdb_config: Mapping[str, str | int] | None = None,
+    lock_timeout_seconds: float = 3600.0,
+    log: logging.Logger | None = None,
 ) -> Recording:
-    """Record the reported values of newly closed months and the restatements of reported ones."""
+    """Record the reported values of newly closed months and the restatements of reported ones.
+
+    Like every step, it waits (and says so) while another process, say a DuckDB
+    shell a user left open on the history or the warehouse, holds the file's lock,
+    up to `lock_timeout_seconds`, then fails naming the file and the process.
+    """
     if not 1 <= close_day <= 31:
         raise ValueError(f"HANDSHAKE_CLOSE_DAY must be a day of the month (1-31), got {close_day}")
     refresh_id = refresh_id or uuid.uuid4().hex
     history.parent.mkdir(parents=True, exist_ok=True)
     restored = _restore_from_publication(history, publish_dir)
-    with duckdb.connect(str(history), config=dict(duckdb_config or {})) as con:
+    with connect(
+        str(history),
+        config=dict(duckdb_config or {}),
+        timeout_seconds=lock_timeout_seconds,
+        log=log,
+    ) as con:
         con.execute("set TimeZone = 'UTC'")
         con.execute(SCHEMA_SQL)
-        con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)")
+        wait_while_locked(
+            lambda: con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)"),
+            f"the warehouse {warehouse}",
+            lock_timeout_seconds,
+            log,
+        )
         try:
             return _record(con, refresh_id, close_day, restored)
         finally:
@@ -505,14 +524,24 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
     return con.execute("select count(*) from kpi_restatements").fetchone()[0] - before
 
 
-def attach_for_publication(history: Path | None, con: duckdb.DuckDBPyConnection) -> None:
+def attach_for_publication(
+    history: Path | None,
+    con: duckdb.DuckDBPyConnection,
+    lock_timeout_seconds: float = 3600.0,
+    log: logging.Logger | None = None,
+) -> None:
     """Attach the history as `kpi_history` to a publishing connection (outside a transaction).
 
     Without a history file (no refresh recorded yet) empty tables stand in, so
-    that BI tools always find them.
+    that BI tools always find them. Waits while another process holds its lock.
     """
     if history is not None and history.exists():
-        con.execute(f"attach {sql_literal(str(history))} as kpi_history (read_only)")
+        wait_while_locked(
+            lambda: con.execute(f"attach {sql_literal(str(history))} as kpi_history (read_only)"),
+            f"the KPI history {history}",
+            lock_timeout_seconds,
+            log,
+        )
     else:
         con.execute("attach ':memory:' as kpi_history")
         con.execute("use kpi_history")

@@ -16,6 +16,7 @@ from orchestration.defs.warehouse import (
     reclaim_stale_runs,
     warehouse_executor,
 )
+from orchestration.extracts.discovery import is_unfinished_copy
 
 refresh_warehouse = dg.define_asset_job(
     name="refresh_warehouse",
@@ -48,8 +49,9 @@ def daily_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 def landing_manifest(landing_dir: Path) -> dict[str, list[int]]:
     """Every file under the landing folder: relative path -> [size, mtime in ns].
 
-    Hidden files and folders (a copy tool's temporary files) are left out;
-    symbolic links are not followed.
+    Hidden files and folders and the files of a copy still in progress
+    (`Account.csv.part`, an Office `~$` lock file) are left out: the finished
+    file starts the run. Symbolic links are not followed.
     """
     manifest: dict[str, list[int]] = {}
     if not landing_dir.is_dir():
@@ -57,7 +59,7 @@ def landing_manifest(landing_dir: Path) -> dict[str, list[int]]:
     for root, dirs, files in os.walk(landing_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if name.startswith("."):
+            if name.startswith(".") or is_unfinished_copy(name):
                 continue
             path = Path(root) / name
             try:
