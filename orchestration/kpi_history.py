@@ -116,7 +116,7 @@ COLUMN_DESCRIPTIONS = {
     "difference": "new_value - reported_value.",
     "restated_at": "When the restatement was found (UTC).",
     "drops_since": "The drop ids loaded since the value was reported (new drops, and older "
-    "drops a corrected file or re-admitted rows were loaded into since).",
+    "drops a corrected or late file or re-admitted rows were loaded into since).",
 }
 
 
@@ -305,13 +305,28 @@ def _record(
             from warehouse.marts.kpi_account_monthly
             """
         )
+        # Every counted load of a drop (ledger alias `loaded`): when it finished,
+        # whether it is a reload (RELOAD), and when the drop's first load finished.
+        # A load finished after a value was reported names its drop when it is a
+        # reload, or when the drop had already been loaded before the report (a
+        # file of the drop delivered late: a drop may hold any subset of files).
+        # A deleted and rebuilt warehouse loads every drop after the report: no
+        # false ones.
         con.execute(
             f"""
             create temporary table reloaded as
-            select distinct loaded.system || '/' || loaded.drop_id as drop_name,
-                loaded.finished_at as loaded_at
+            select loaded.system || '/' || loaded.drop_id as drop_name,
+                loaded.finished_at as loaded_at,
+                coalesce({RELOAD}, false) as is_reload,
+                min(loaded.finished_at) over (
+                    partition by loaded.system, loaded.drop_id
+                ) as drop_first_loaded_at
             from warehouse.{LEDGER_TABLE} as loaded
-            where {RELOAD}
+            where loaded.status in ('loaded', 'readmitted') and not exists (
+                select 1 from warehouse.{LEDGER_TABLE} as withdrawal
+                where withdrawal.status = 'withdrawn'
+                    and withdrawal.withdraws_load_id = loaded.load_id
+            )
             """
         )
         restatements = _restatements(con, refresh_id, extraction)
@@ -489,6 +504,10 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
                 coalesce((
                     select list(reloaded.drop_name) from reloaded
                     where reloaded.loaded_at > reporting_drops.reported_at
+                        and (
+                            reloaded.is_reload
+                            or reloaded.drop_first_loaded_at <= reporting_drops.reported_at
+                        )
                 ), []::varchar[])
             ))), ', ') as drops_since
         from moved
