@@ -128,7 +128,11 @@ def _landing_has_files(landing_dir: Path) -> bool:
 
 
 def _loaded_objects(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[str, str]]:
-    """(system, lower(object)) of every object with rows loaded in any run."""
+    """(system, lower(object)) of every object with rows loaded in any run and not withdrawn.
+
+    A withdrawn load counts for nothing in the warehouse (staging leaves its
+    rows out): an object whose every load was withdrawn is not loaded.
+    """
     exists = con.execute(
         "select count(*) from information_schema.tables "
         "where table_catalog = ? and table_schema || '.' || table_name = ?",
@@ -138,8 +142,14 @@ def _loaded_objects(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[s
         return set()
     rows = con.execute(
         f"""
-        select distinct system, lower(object) from {catalog}.{LEDGER_TABLE}
-        where status = 'loaded' and rows_loaded > 0
+        select distinct loaded.system, lower(loaded.object)
+        from {catalog}.{LEDGER_TABLE} as loaded
+        where loaded.status = 'loaded' and loaded.rows_loaded > 0
+            and not exists (
+                select 1 from {catalog}.{LEDGER_TABLE} as withdrawal
+                where withdrawal.status = 'withdrawn'
+                    and withdrawal.withdraws_load_id = loaded.load_id
+            )
         """
     ).fetchall()
     return {(system, obj) for system, obj in rows}

@@ -411,3 +411,36 @@ def test_a_publish_folder_without_hard_links_is_published_by_copy_and_rename(
     assert stat.S_IMODE(published.stat().st_mode) == 0o444
     assert sorted(p.name for p in publish_dir.iterdir()) == ["handshake.duckdb", "releases"]
     assert len(list((publish_dir / "releases").iterdir())) == 2
+
+
+def test_the_gate_counts_a_withdrawn_load_as_not_loaded(tmp_path: Path) -> None:
+    """The only CRM drop was withdrawn (named after the wrong day, say).
+
+    Staging leaves its rows out, so the marts hold no account and no
+    opportunity; the gate counted the withdrawn loads as loaded and published
+    them, while the status' objects_never_delivered named both.
+    """
+    from orchestration.extracts.withdraw import withdraw_drop
+    from orchestration.publish import PublicationRefused, check_publishable, publish
+    from tests.test_publish import make_warehouse
+
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    landing = tmp_path / "landing"
+    write(landing, "crm/2025-01-31/Account.csv", "Id\n")
+    make_warehouse(warehouse, 100)
+    with duckdb.connect(str(warehouse)) as con:
+        withdrawn = withdraw_drop(con, "crm/2025-01-31", reason="wrong day", by="test")
+    assert sorted(w.file_path for w in withdrawn) == [
+        "crm/2025-01-31/Account.csv",
+        "crm/2025-01-31/Opportunity.csv",
+    ]
+    expected = (
+        f"core objects never loaded from {landing}: crm/Account, crm/Opportunity "
+        "(deliver them as <system>/<drop_id>/<object>.csv; see raw_meta.load_ledger "
+        "for refused files)"
+    )
+    with pytest.raises(PublicationRefused) as refused:
+        publish(warehouse, publish_dir, landing_dir=landing)
+    assert expected in str(refused.value)
+    assert check_publishable(warehouse, landing) == [expected]
+    assert not publish_dir.joinpath("handshake.duckdb").exists()
