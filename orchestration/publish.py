@@ -15,6 +15,7 @@ without any file (a wrong path), or a core object that was never loaded.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -504,10 +505,22 @@ def _write_release(
     return published, rows
 
 
+# os.link's errors on a file system without hard links (an SMB or NFS share
+# BI users read, FAT, some FUSE mounts): the release is copied instead.
+NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP}
+
+
 def _swap_in(publish_dir: Path, release: Path, with_parquet: bool) -> None:
     """Atomic renames: the database file, then the Parquet folder link."""
     tmp_database = publish_dir / f".{PUBLISHED_DATABASE}.{release.name}"
-    os.link(release / PUBLISHED_DATABASE, tmp_database)
+    try:
+        os.link(release / PUBLISHED_DATABASE, tmp_database)
+    except OSError as error:
+        if error.errno not in NO_HARD_LINKS:
+            raise
+        # a copy under the hidden name, then the same atomic rename
+        shutil.copyfile(release / PUBLISHED_DATABASE, tmp_database)
+        tmp_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(tmp_database, published_database(publish_dir))
     link = publish_dir / PUBLISHED_PARQUET
     if with_parquet:

@@ -369,3 +369,45 @@ def test_the_summary_lists_the_files_refused_at_their_latest_attempt(
     assert refused[0].startswith(
         "  refused erp/2025-01-31/extract.csv: unknown file name 'extract'"
     )
+
+
+# --------------------------------------------------------------------------- the published copy
+
+
+def test_a_publish_folder_without_hard_links_is_published_by_copy_and_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publish folder on a network share BI users read (SMB, some NFS and FUSE mounts).
+
+    The swap hard-links the release under a hidden name and renames it over
+    the published file; os.link failed there ('Operation not permitted') and
+    no refresh could ever publish.
+    """
+    import errno
+    import stat
+
+    from orchestration import publish as publish_module
+    from orchestration.publish import publish, published_database
+    from tests.test_publish import make_warehouse
+
+    def no_hard_links(source: object, target: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted", str(source))
+
+    monkeypatch.setattr(publish_module.os, "link", no_hard_links)
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    make_warehouse(warehouse, 100)
+    publish(warehouse, publish_dir)
+    published = published_database(publish_dir)
+    with duckdb.connect(str(published), read_only=True) as old_reader:
+        make_warehouse(warehouse, 250)
+        publish(warehouse, publish_dir)
+        assert old_reader.execute("select value from marts.kpi_company_monthly").fetchall() == [
+            (100.0,)
+        ]
+    with duckdb.connect(str(published), read_only=True) as new_reader:
+        assert new_reader.execute("select value from marts.kpi_company_monthly").fetchall() == [
+            (250.0,)
+        ]
+    assert stat.S_IMODE(published.stat().st_mode) == 0o444
+    assert sorted(p.name for p in publish_dir.iterdir()) == ["handshake.duckdb", "releases"]
+    assert len(list((publish_dir / "releases").iterdir())) == 2
