@@ -10,7 +10,8 @@ that computes it, not restated from nothing). When a later refresh computes a
 different value for a reported month, it records a restatement: month,
 kpi_code, grain, grain key, the reported value, the new value, the
 difference, the refresh that found it and the drops loaded since the value
-was reported.
+was reported. A KPI retired from the registry (no row of it now) is computed
+no more, not computed as NULL: its reported values stay, unrestated.
 
 The records live in their own DuckDB file beside the warehouse
 (HANDSHAKE_KPI_HISTORY, default kpi_history.duckdb): `dbt build
@@ -434,12 +435,18 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
             where {REPORTED_WITH}
         ),
 
+        -- a KPI retired from the registry (no row of it in any month now) is
+        -- computed no more, not computed as NULL: its reported values stay,
+        -- unrestated
         keys as (
-            select month, kpi_code, grain, grain_key from reported
-            union
-            select month, kpi_code, grain, grain_key from now_values
-            union
-            select month, kpi_code, grain, grain_key from latest_logged
+            select * from (
+                select month, kpi_code, grain, grain_key from reported
+                union
+                select month, kpi_code, grain, grain_key from now_values
+                union
+                select month, kpi_code, grain, grain_key from latest_logged
+            )
+            where kpi_code in (select kpi_code from current_values)
         ),
 
         compared as (

@@ -400,6 +400,26 @@ def test_a_kpi_given_the_account_grain_after_the_close_is_reported_not_restated(
     ]
 
 
+def test_a_kpi_retired_from_the_registry_is_not_restated_to_null(company: Company) -> None:
+    # January is reported with invoiced_revenue and win_rate_value.
+    company.drop("erp/2025-02-06")
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 100.0, (JAN, "win_rate_value"): 0.4},
+        {(JAN, "A1", "invoiced_revenue"): 100.0},
+    )
+    company.refresh("r1")
+    # A registry release retires win_rate_value: no table holds a row of it any
+    # more. Nothing was computed differently: no restatement, the reported
+    # value stays. A KPI still computed whose value goes to NULL is restated.
+    company.drop("erp/2025-02-07")
+    company.kpis({(JAN, "invoiced_revenue"): None}, {(JAN, "A1", "invoiced_revenue"): 100.0})
+    assert company.refresh("r2").restatements == 1
+    assert company.restatements() == [
+        (JAN, "invoiced_revenue", "company", None, 100.0, None, None, "r2", "erp/2025-02-07")
+    ]
+    assert (JAN, "win_rate_value", "company", None, 0.4, "r1") in company.reported()
+
+
 def test_a_drop_id_that_is_no_date_dates_nothing(company: Company) -> None:
     # A drop loaded under an impossible date before drop ids were checked (the
     # loader refuses such a folder now): the history step neither fails on it

@@ -264,6 +264,35 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
     ) == [(7, "field_nulled", "IsActive")]
 
 
+def test_a_boolean_written_as_a_number_with_a_zero_fraction(landing: Path, con) -> None:
+    """pandas writes a 0/1 column with a gap as floats (`1.0`, `0.0`), in a CSV as
+    in a Parquet file; a warehouse export as NUMBER(1,2) (`1.00`). As for integers,
+    a zero fraction is the number: 1 is true, 0 false; 1.5 and 2.0 are no boolean."""
+    write(
+        landing,
+        "crm/2025-01-31/User.csv",
+        "Id,Name,IsActive\n"
+        "005Dn00000User1,One,1.0\n"
+        "005Dn00000User2,Zero,0.0\n"
+        "005Dn00000User3,Hundredths,1.00\n"
+        "005Dn00000User4,Half,1.5\n"
+        "005Dn00000User5,Two,2.0\n"
+        "005Dn00000User6,Gap,\n",
+    )
+    load(landing, con)
+    assert rows(con, "select Name, IsActive from raw_crm.users order by Id") == [
+        ("One", True),
+        ("Zero", False),
+        ("Hundredths", True),
+        ("Half", None),
+        ("Two", None),
+        ("Gap", None),
+    ]
+    assert rows(
+        con, "select line_number, reason, action from raw_meta.load_rejects order by 1"
+    ) == [(5, "invalid_type", "field_nulled"), (6, "invalid_type", "field_nulled")]
+
+
 def test_text_that_is_only_whitespace_is_missing(landing: Path, con) -> None:
     write(
         landing,
