@@ -444,3 +444,27 @@ def test_the_gate_counts_a_withdrawn_load_as_not_loaded(tmp_path: Path) -> None:
     assert expected in str(refused.value)
     assert check_publishable(warehouse, landing) == [expected]
     assert not publish_dir.joinpath("handshake.duckdb").exists()
+
+
+# --------------------------------------------------------------------------- the sensor
+
+
+def test_the_sensor_sees_a_file_replaced_with_the_same_size_and_mtime(landing: Path) -> None:
+    """A corrected export synced with rsync -t or cp -p: the source's mtime is kept.
+
+    The sensor compared size and mtime only, so it never started a run for
+    such a correction (the daily run loaded it, up to a day later).
+    """
+    from orchestration.defs.automation import landing_manifest
+
+    path = write(landing, "erp/2025-01-31/fx_rates.csv", FX)
+    before = landing_manifest(landing)
+    info = path.stat()
+    corrected = write(landing, "incoming.tmp", FX.replace("0.9", "0.8"))
+    os.utime(corrected, ns=(info.st_atime_ns, info.st_mtime_ns))
+    os.replace(corrected, path)
+    assert path.stat().st_size == info.st_size
+    assert path.stat().st_mtime_ns == info.st_mtime_ns
+    after = landing_manifest(landing)
+    assert sorted(after) == ["erp/2025-01-31/fx_rates.csv"]
+    assert after != before

@@ -47,7 +47,11 @@ def daily_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 
 
 def landing_manifest(landing_dir: Path) -> dict[str, list[int]]:
-    """Every file under the landing folder: relative path -> [size, mtime in ns].
+    """Every file under the landing folder: relative path -> [size, mtime, ctime in ns, inode].
+
+    The inode and the change time tell a file replaced or rewritten with the
+    same size and modification time (rsync -t, cp -p and most sync tools keep
+    the source's mtime), which size and mtime alone miss.
 
     Hidden files and folders and the files of a copy still in progress
     (`Account.csv.part`, an Office `~$` lock file) are left out: the finished
@@ -66,7 +70,12 @@ def landing_manifest(landing_dir: Path) -> dict[str, list[int]]:
                 info = path.lstat()
             except OSError:
                 continue
-            manifest[path.relative_to(landing_dir).as_posix()] = [info.st_size, info.st_mtime_ns]
+            manifest[path.relative_to(landing_dir).as_posix()] = [
+                info.st_size,
+                info.st_mtime_ns,
+                info.st_ctime_ns,
+                info.st_ino,
+            ]
     return manifest
 
 
