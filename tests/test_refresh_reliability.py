@@ -468,3 +468,37 @@ def test_the_sensor_sees_a_file_replaced_with_the_same_size_and_mtime(landing: P
     after = landing_manifest(landing)
     assert sorted(after) == ["erp/2025-01-31/fx_rates.csv"]
     assert after != before
+
+
+# --------------------------------------------------------------------------- folders
+
+
+def test_a_drop_folder_that_cannot_be_listed_is_refused_and_the_rest_loads(
+    landing: Path, con, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SFTP user's drop folder without read permission for the refresh's user.
+
+    Discovery raised PermissionError and the load step failed: no file of
+    any drop loaded that day.
+    """
+    write(landing, "erp/2025-01-31/fx_rates.csv", FX)
+    write(landing, "erp/2025-02-28/fx_rates.csv", FX.replace("0.9", "0.8"))
+    locked = landing / "erp" / "2025-02-28"
+    iterdir = Path.iterdir
+
+    def no_permission(folder: Path):
+        if folder == locked:
+            raise PermissionError(13, "Permission denied", str(folder))
+        return iterdir(folder)
+
+    monkeypatch.setattr(Path, "iterdir", no_permission)
+    results = load(landing, con)
+    assert {path: r.status for path, r in results.items()} == {
+        "erp/2025-01-31/fx_rates.csv": "loaded",
+        "erp/2025-02-28": "refused",
+    }
+    assert results["erp/2025-02-28"].error == (
+        "erp/2025-02-28: cannot list the folder (Permission denied): none of its files is "
+        "read; give the user that runs the refresh read access to it (it loads on the next run)"
+    )
+    assert rows(con, "select count(*), min(_drop_id) from raw_erp.fx_rates") == [(2, "2025-01-31")]

@@ -156,9 +156,30 @@ class _Finder:
             problem = f"{relative}: {problem}"
         self.found.append(LandingFile(system, drop_id, path, relative, obj, disposition, problem))
 
+    def entries(self, folder: Path, system: str = "", drop_id: str = "") -> list[Path]:
+        """The entries of a folder under the landing folder, sorted.
+
+        A folder that cannot be listed (no read permission for the user that
+        runs the refresh, or removed while the run lists it) is one refused
+        row, and the rest of the landing folder loads.
+        """
+        try:
+            return sorted(folder.iterdir())
+        except OSError as error:
+            self.add(
+                folder,
+                REFUSED,
+                f"cannot list the folder ({error.strerror or error}): none of its files is "
+                "read; give the user that runs the refresh read access to it (it loads on "
+                "the next run)",
+                system,
+                drop_id,
+            )
+            return []
+
     def ignore_tree(self, folder: Path, reason: str, system: str = "", drop_id: str = "") -> None:
         """Every file under `folder` (hidden entries and symlinks: one row, not followed)."""
-        for entry in sorted(folder.iterdir()):
+        for entry in self.entries(folder, system, drop_id):
             if entry.name.startswith(".") or entry.is_symlink():
                 self.add(entry, IGNORED, reason, system, drop_id)
             elif entry.is_dir():
@@ -201,7 +222,7 @@ class _Finder:
 
     def system(self, system_dir: Path) -> None:
         system = system_dir.name
-        for entry in sorted(system_dir.iterdir()):
+        for entry in self.entries(system_dir, system):
             if entry.name.startswith("."):
                 self.add(
                     entry, IGNORED, "hidden file or folder (its name starts with a dot)", system
@@ -231,7 +252,7 @@ class _Finder:
         drop_id = drop_dir.name
         drop_problem = drop_id_problem(drop_id, self.today)
         files: list[LandingFile] = []
-        for entry in sorted(drop_dir.iterdir()):
+        for entry in self.entries(drop_dir, system, drop_id):
             if entry.name.startswith("."):
                 self.add(
                     entry,
