@@ -10,7 +10,8 @@ that computes it, not restated from nothing). When a later refresh computes a
 different value for a reported month, it records a restatement: month,
 kpi_code, grain, grain key, the reported value, the new value, the
 difference, the refresh that found it and the drops loaded since the value
-was reported.
+was reported. A KPI retired from the registry (no row of it now) is computed
+no more, not computed as NULL: its reported values stay, unrestated.
 
 The records live in their own DuckDB file beside the warehouse
 (HANDSHAKE_KPI_HISTORY, default kpi_history.duckdb): `dbt build
@@ -25,6 +26,7 @@ Refreshes record after a green dbt build (a Dagster step before publish).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from collections.abc import Mapping
@@ -36,6 +38,7 @@ import duckdb
 
 from orchestration.extracts.raw_tables import LEDGER_TABLE
 from orchestration.sql_text import sql_literal
+from orchestration.warehouse_io import connect, wait_while_locked
 
 HISTORY_TABLES = ("kpi_refreshes", "kpi_reported_months", "kpi_reported_values", "kpi_restatements")
 # Values closer than this (relative to the reported value, at least absolute) are equal:
@@ -114,7 +117,7 @@ COLUMN_DESCRIPTIONS = {
     "difference": "new_value - reported_value.",
     "restated_at": "When the restatement was found (UTC).",
     "drops_since": "The drop ids loaded since the value was reported (new drops, and older "
-    "drops a corrected file or re-admitted rows were loaded into since).",
+    "drops a corrected or late file or re-admitted rows were loaded into since).",
 }
 
 
@@ -228,17 +231,34 @@ def record_refresh(
     close_day: int = 5,
     publish_dir: Path | None = None,
     duckdb_config: Mapping[str, str | int] | None = None,
+    lock_timeout_seconds: float = 3600.0,
+    log: logging.Logger | None = None,
 ) -> Recording:
-    """Record the reported values of newly closed months and the restatements of reported ones."""
+    """Record the reported values of newly closed months and the restatements of reported ones.
+
+    Like every step, it waits (and says so) while another process, say a DuckDB
+    shell a user left open on the history or the warehouse, holds the file's lock,
+    up to `lock_timeout_seconds`, then fails naming the file and the process.
+    """
     if not 1 <= close_day <= 31:
         raise ValueError(f"HANDSHAKE_CLOSE_DAY must be a day of the month (1-31), got {close_day}")
     refresh_id = refresh_id or uuid.uuid4().hex
     history.parent.mkdir(parents=True, exist_ok=True)
     restored = _restore_from_publication(history, publish_dir)
-    with duckdb.connect(str(history), config=dict(duckdb_config or {})) as con:
+    with connect(
+        str(history),
+        config=dict(duckdb_config or {}),
+        timeout_seconds=lock_timeout_seconds,
+        log=log,
+    ) as con:
         con.execute("set TimeZone = 'UTC'")
         con.execute(SCHEMA_SQL)
-        con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)")
+        wait_while_locked(
+            lambda: con.execute(f"attach {sql_literal(str(warehouse))} as warehouse (read_only)"),
+            f"the warehouse {warehouse}",
+            lock_timeout_seconds,
+            log,
+        )
         try:
             return _record(con, refresh_id, close_day, restored)
         finally:
@@ -286,13 +306,28 @@ def _record(
             from warehouse.marts.kpi_account_monthly
             """
         )
+        # Every counted load of a drop (ledger alias `loaded`): when it finished,
+        # whether it is a reload (RELOAD), and when the drop's first load finished.
+        # A load finished after a value was reported names its drop when it is a
+        # reload, or when the drop had already been loaded before the report (a
+        # file of the drop delivered late: a drop may hold any subset of files).
+        # A deleted and rebuilt warehouse loads every drop after the report: no
+        # false ones.
         con.execute(
             f"""
             create temporary table reloaded as
-            select distinct loaded.system || '/' || loaded.drop_id as drop_name,
-                loaded.finished_at as loaded_at
+            select loaded.system || '/' || loaded.drop_id as drop_name,
+                loaded.finished_at as loaded_at,
+                coalesce({RELOAD}, false) as is_reload,
+                min(loaded.finished_at) over (
+                    partition by loaded.system, loaded.drop_id
+                ) as drop_first_loaded_at
             from warehouse.{LEDGER_TABLE} as loaded
-            where {RELOAD}
+            where loaded.status in ('loaded', 'readmitted') and not exists (
+                select 1 from warehouse.{LEDGER_TABLE} as withdrawal
+                where withdrawal.status = 'withdrawn'
+                    and withdrawal.withdraws_load_id = loaded.load_id
+            )
             """
         )
         restatements = _restatements(con, refresh_id, extraction)
@@ -400,12 +435,18 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
             where {REPORTED_WITH}
         ),
 
+        -- a KPI retired from the registry (no row of it in any month now) is
+        -- computed no more, not computed as NULL: its reported values stay,
+        -- unrestated
         keys as (
-            select month, kpi_code, grain, grain_key from reported
-            union
-            select month, kpi_code, grain, grain_key from now_values
-            union
-            select month, kpi_code, grain, grain_key from latest_logged
+            select * from (
+                select month, kpi_code, grain, grain_key from reported
+                union
+                select month, kpi_code, grain, grain_key from now_values
+                union
+                select month, kpi_code, grain, grain_key from latest_logged
+            )
+            where kpi_code in (select kpi_code from current_values)
         ),
 
         compared as (
@@ -470,6 +511,10 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
                 coalesce((
                     select list(reloaded.drop_name) from reloaded
                     where reloaded.loaded_at > reporting_drops.reported_at
+                        and (
+                            reloaded.is_reload
+                            or reloaded.drop_first_loaded_at <= reporting_drops.reported_at
+                        )
                 ), []::varchar[])
             ))), ', ') as drops_since
         from moved
@@ -486,14 +531,24 @@ def _restatements(con: duckdb.DuckDBPyConnection, refresh_id: str, extraction: d
     return con.execute("select count(*) from kpi_restatements").fetchone()[0] - before
 
 
-def attach_for_publication(history: Path | None, con: duckdb.DuckDBPyConnection) -> None:
+def attach_for_publication(
+    history: Path | None,
+    con: duckdb.DuckDBPyConnection,
+    lock_timeout_seconds: float = 3600.0,
+    log: logging.Logger | None = None,
+) -> None:
     """Attach the history as `kpi_history` to a publishing connection (outside a transaction).
 
     Without a history file (no refresh recorded yet) empty tables stand in, so
-    that BI tools always find them.
+    that BI tools always find them. Waits while another process holds its lock.
     """
     if history is not None and history.exists():
-        con.execute(f"attach {sql_literal(str(history))} as kpi_history (read_only)")
+        wait_while_locked(
+            lambda: con.execute(f"attach {sql_literal(str(history))} as kpi_history (read_only)"),
+            f"the KPI history {history}",
+            lock_timeout_seconds,
+            log,
+        )
     else:
         con.execute("attach ':memory:' as kpi_history")
         con.execute("use kpi_history")

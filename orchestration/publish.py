@@ -15,6 +15,7 @@ without any file (a wrong path), or a core object that was never loaded.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -61,6 +62,10 @@ PUBLICATION_STATUS_COLUMNS = {
     "published_at": "When this copy was published (UTC).",
     "published_tables": "JSON list of the tables of this copy, schema.table.",
     "run_id": "The Dagster run that published this copy (NULL when published outside Dagster).",
+    "load_run_id": (
+        "The run whose load the file and row counts describe: run_id, or for a run "
+        "re-executed from a failure that reused the load step, the run it re-executed."
+    ),
     "files_loaded": "Files that run loaded (count).",
     "files_skipped_duplicate": "Files that run skipped because the same content was already loaded (count).",
     "files_refused": "Files that run refused as a whole (count); see refused_files.",
@@ -123,7 +128,11 @@ def _landing_has_files(landing_dir: Path) -> bool:
 
 
 def _loaded_objects(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[str, str]]:
-    """(system, lower(object)) of every object with rows loaded in any run."""
+    """(system, lower(object)) of every object with rows loaded in any run and not withdrawn.
+
+    A withdrawn load counts for nothing in the warehouse (staging leaves its
+    rows out): an object whose every load was withdrawn is not loaded.
+    """
     exists = con.execute(
         "select count(*) from information_schema.tables "
         "where table_catalog = ? and table_schema || '.' || table_name = ?",
@@ -133,8 +142,14 @@ def _loaded_objects(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[s
         return set()
     rows = con.execute(
         f"""
-        select distinct system, lower(object) from {catalog}.{LEDGER_TABLE}
-        where status = 'loaded' and rows_loaded > 0
+        select distinct loaded.system, lower(loaded.object)
+        from {catalog}.{LEDGER_TABLE} as loaded
+        where loaded.status = 'loaded' and loaded.rows_loaded > 0
+            and not exists (
+                select 1 from {catalog}.{LEDGER_TABLE} as withdrawal
+                where withdrawal.status = 'withdrawn'
+                    and withdrawal.withdraws_load_id = loaded.load_id
+            )
         """
     ).fetchall()
     return {(system, obj) for system, obj in rows}
@@ -204,6 +219,7 @@ def publish(
     kpi_history: Path | None = None,
     failed_checks: Sequence[str] | None = None,
     relations: Collection[str] | None = None,
+    load_run_ids: Sequence[str] | None = None,
 ) -> Publication:
     """Copy the published schemas of `warehouse` into a new release and swap it in.
 
@@ -220,6 +236,10 @@ def publish(
     project builds (published_relations); any other one, left by an earlier
     version of the project and no longer refreshed, is not published. None
     publishes every one.
+    `load_run_ids`: the run and the runs it re-executes, nearest first
+    (summary.run_lineage); the status counts the ledger rows of the nearest
+    one that loaded (a run re-executed from a failure reuses its parent's
+    load). None: `run_id` alone.
     """
     publish_dir.mkdir(parents=True, exist_ok=True)
     _remove_unreleased(publish_dir)
@@ -242,6 +262,7 @@ def publish(
             kpi_history,
             failed_checks,
             relations,
+            load_run_ids,
         )
         new_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         _swap_in(publish_dir, release, parquet_dir is not None)
@@ -304,11 +325,32 @@ def _relative(text: str, landing_dir: Path | None) -> str:
     return text
 
 
+def _load_run(run_id: str | None, load_run_ids: Sequence[str] | None) -> str:
+    """SQL: the run whose ledger rows the status counts, the nearest of the lineage that loaded."""
+    if not run_id:
+        return "null::varchar"
+    lineage = list(load_run_ids or [run_id])
+    if run_id not in lineage:
+        lineage.insert(0, run_id)
+    chain = ", ".join(f"({n}, {sql_literal(r)})" for n, r in enumerate(lineage))
+    return f"""coalesce((
+            select chain.run_id from (values {chain}) as chain (position, run_id)
+            where exists (
+                select 1 from warehouse.{LEDGER_TABLE} as ledger where ledger.run_id = chain.run_id
+            )
+            order by chain.position limit 1
+        ), {sql_literal(run_id)})"""
+
+
 def _run_status(
-    run_id: str | None, landing_dir: Path | None, failed_checks: Sequence[str] | None = None
+    run_id: str | None,
+    landing_dir: Path | None,
+    failed_checks: Sequence[str] | None = None,
+    load_run_ids: Sequence[str] | None = None,
 ) -> str:
     """Rows for marts.publication_status: what the run that published loaded, refused and failed."""
     run = sql_literal(run_id) if run_id else "null::varchar"
+    load_run = _load_run(run_id, load_run_ids)
     # The loader's messages name the file by its path under the landing
     # folder, but a DuckDB or OS error inside one may carry the absolute path.
     error = _relative("error", landing_dir)
@@ -324,6 +366,7 @@ def _run_status(
     return f"""
         select
             {run} as run_id,
+            {load_run} as load_run_id,
             count(*) filter (where status = 'loaded') as files_loaded,
             count(*) filter (where status = 'skipped_duplicate') as files_skipped_duplicate,
             count(*) filter (where status = 'refused') as files_refused,
@@ -337,7 +380,7 @@ def _run_status(
             ({_never_delivered()}) as objects_never_delivered,
             {checks_failed} as checks_failed,
             {checks_text} as failed_checks
-        from warehouse.{LEDGER_TABLE} where run_id = {run}
+        from warehouse.{LEDGER_TABLE} where run_id = {load_run}
     """
 
 
@@ -375,6 +418,7 @@ def _write_release(
     kpi_history: Path | None = None,
     failed_checks: Sequence[str] | None = None,
     relations: Collection[str] | None = None,
+    load_run_ids: Sequence[str] | None = None,
 ) -> tuple[list[str], int]:
     published: list[str] = []
     rows = 0
@@ -409,7 +453,7 @@ def _write_release(
                 )
             tables = [(s, t) for s, t in tables if f"{s}.{t}" in relations]
         descriptions = _descriptions(con)
-        attach_for_publication(kpi_history, con)
+        attach_for_publication(kpi_history, con, lock_timeout_seconds, log)
         log.info(f"publishing {len(tables)} tables of {warehouse.name} into {new_database}")
         # One transaction: every table is written once, with its descriptions,
         # and the file is committed once.
@@ -430,7 +474,7 @@ def _write_release(
                     f"[{done}/{len(tables)} tables] copied up to {schema}.{table}: {rows} rows"
                 )
         published += copy_into_publication(con)
-        status = _run_status(run_id, landing_dir, failed_checks)
+        status = _run_status(run_id, landing_dir, failed_checks, load_run_ids)
         con.execute(
             f"create table release.marts.publication_status as "
             f"select {sql_literal(stamp.replace(tzinfo=None).isoformat(sep=' '))}::timestamp as published_at, "
@@ -471,10 +515,22 @@ def _write_release(
     return published, rows
 
 
+# os.link's errors on a file system without hard links (an SMB or NFS share
+# BI users read, FAT, some FUSE mounts): the release is copied instead.
+NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP}
+
+
 def _swap_in(publish_dir: Path, release: Path, with_parquet: bool) -> None:
     """Atomic renames: the database file, then the Parquet folder link."""
     tmp_database = publish_dir / f".{PUBLISHED_DATABASE}.{release.name}"
-    os.link(release / PUBLISHED_DATABASE, tmp_database)
+    try:
+        os.link(release / PUBLISHED_DATABASE, tmp_database)
+    except OSError as error:
+        if error.errno not in NO_HARD_LINKS:
+            raise
+        # a copy under the hidden name, then the same atomic rename
+        shutil.copyfile(release / PUBLISHED_DATABASE, tmp_database)
+        tmp_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(tmp_database, published_database(publish_dir))
     link = publish_dir / PUBLISHED_PARQUET
     if with_parquet:

@@ -68,11 +68,25 @@ def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
         ).fetchall()
         if reasons:
             lines.append(f"  {label} by reason: " + ", ".join(f"{r} {n:,}" for r, n in reasons))
+    # The files refused at their latest attempt: a file refused once and loaded
+    # since (a copy that was still being written) is not refused any more, and
+    # a file refused every day is one file.
     refused = con.execute(
-        f"select file_path, error from {LEDGER_TABLE} where status = 'refused' order by file_path"
+        f"""
+        select file_path, error from (
+            select file_path, status, error, row_number() over (
+                partition by file_path order by started_at desc, finished_at desc
+            ) as attempt
+            from {LEDGER_TABLE}
+            where status <> 'withdrawn'
+        )
+        where attempt = 1 and status = 'refused'
+        order by file_path
+        """
     ).fetchall()
     for path, error in refused[:5]:
-        lines.append(f"  refused {path}: {error}")
+        error = error or ""
+        lines.append(f"  refused {error if error.startswith(path) else f'{path}: {error}'}")
     if len(refused) > 5:
         lines.append(f"  ... and {len(refused) - 5} more refused files ({LEDGER_TABLE})")
     return lines
@@ -113,18 +127,43 @@ def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> li
     return lines
 
 
+def run_lineage(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """The run, then the run it re-executes, and so on up to the first run: nearest first.
+
+    A run re-executed from a failure (Dagster's "Re-execute from failure")
+    runs only the steps that failed: the load, its checks and the ledger rows
+    of the steps it reuses belong to the runs before it.
+    """
+    lineage = [run_id]
+    run = instance.get_run_by_id(run_id)
+    while run is not None and run.parent_run_id and run.parent_run_id not in lineage:
+        lineage.append(run.parent_run_id)
+        run = instance.get_run_by_id(run.parent_run_id)
+    return lineage
+
+
 def run_checks(instance: dg.DagsterInstance, run_id: str) -> tuple[int, list[str]]:
     """How many checks a run evaluated so far, and a line per failed one, errors first.
 
     A line: severity, asset, check name and the check's own figures. The
     summary prints them and the publish step writes them into the published
-    run status (marts.publication_status.failed_checks).
+    run status (marts.publication_status.failed_checks). A run re-executed
+    from a failure counts the checks of the steps it reused from the runs it
+    re-executes (run_lineage): each check as the nearest run evaluated it.
     """
-    evaluations = [
-        event.dagster_event.event_specific_data
-        for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-        if event.dagster_event is not None
-    ]
+    evaluations = []
+    seen: set[tuple[str, str]] = set()
+    for lineage_run in run_lineage(instance, run_id):
+        mine = [
+            event.dagster_event.event_specific_data
+            for event in instance.all_logs(
+                lineage_run, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+            )
+            if event.dagster_event is not None
+        ]
+        keys = {(e.asset_key.to_user_string(), e.check_name) for e in mine}
+        evaluations += [e for e in mine if (e.asset_key.to_user_string(), e.check_name) not in seen]
+        seen |= keys
     failed = sorted(
         (e for e in evaluations if not e.passed),
         key=lambda e: (e.severity.value, e.asset_key.to_user_string(), e.check_name),

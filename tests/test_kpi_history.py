@@ -296,6 +296,36 @@ def test_a_corrected_file_in_an_old_drop_is_a_drop_loaded_since(company: Company
     )
 
 
+def test_a_late_file_in_an_old_drop_is_a_drop_loaded_since(company: Company) -> None:
+    # January is reported on the drop of 2025-02-06 (its fx_rates file).
+    company.drop("erp/2025-02-06")
+    company.kpis({(JAN, "invoiced_revenue"): 100.0})
+    company.refresh("r1")
+    # The ERP's items export of that same extraction lands later in the same
+    # drop folder (a drop may hold any subset of files, delivered when ready)
+    # and January's revenue moves: that drop was loaded since the report.
+    write(
+        company.landing,
+        "erp/2025-02-06/items.csv",
+        "item_code,is_recurring,updated_at\nI1,true,2025-02-01\n",
+    )
+    load_landing(company.landing, company.warehouse)
+    company.kpis({(JAN, "invoiced_revenue"): 110.0})
+    company.refresh("r2")
+    assert company.restatements() == [
+        (JAN, "invoiced_revenue", "company", None, 100.0, 110.0, 10.0, "r2", "erp/2025-02-06")
+    ]
+    # A deleted and rebuilt warehouse loads both files of that drop after the
+    # report, one after the other: neither is a drop loaded since; a restatement
+    # on a new drop names only it.
+    shutil.rmtree(company.warehouse.parent)
+    company.warehouse.parent.mkdir()
+    company.drop("erp/2025-02-07")
+    company.kpis({(JAN, "invoiced_revenue"): 120.0})
+    company.refresh("r3")
+    assert company.restatements()[-1][-2:] == ("r3", "erp/2025-02-07")
+
+
 def test_a_kpi_added_after_the_close_is_reported_not_restated(company: Company) -> None:
     company.drop("erp/2025-02-06")
     company.kpis({(JAN, "invoiced_revenue"): 100.0}, {(JAN, "A1", "invoiced_revenue"): 100.0})
@@ -368,6 +398,26 @@ def test_a_kpi_given_the_account_grain_after_the_close_is_reported_not_restated(
     assert company.restatements() == [
         (FEB, "invoiced_revenue", "account", "A1", None, 8.0, None, "r4", "erp/2025-03-07"),
     ]
+
+
+def test_a_kpi_retired_from_the_registry_is_not_restated_to_null(company: Company) -> None:
+    # January is reported with invoiced_revenue and win_rate_value.
+    company.drop("erp/2025-02-06")
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 100.0, (JAN, "win_rate_value"): 0.4},
+        {(JAN, "A1", "invoiced_revenue"): 100.0},
+    )
+    company.refresh("r1")
+    # A registry release retires win_rate_value: no table holds a row of it any
+    # more. Nothing was computed differently: no restatement, the reported
+    # value stays. A KPI still computed whose value goes to NULL is restated.
+    company.drop("erp/2025-02-07")
+    company.kpis({(JAN, "invoiced_revenue"): None}, {(JAN, "A1", "invoiced_revenue"): 100.0})
+    assert company.refresh("r2").restatements == 1
+    assert company.restatements() == [
+        (JAN, "invoiced_revenue", "company", None, 100.0, None, None, "r2", "erp/2025-02-07")
+    ]
+    assert (JAN, "win_rate_value", "company", None, 0.4, "r1") in company.reported()
 
 
 def test_a_drop_id_that_is_no_date_dates_nothing(company: Company) -> None:

@@ -264,6 +264,35 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
     ) == [(7, "field_nulled", "IsActive")]
 
 
+def test_a_boolean_written_as_a_number_with_a_zero_fraction(landing: Path, con) -> None:
+    """pandas writes a 0/1 column with a gap as floats (`1.0`, `0.0`), in a CSV as
+    in a Parquet file; a warehouse export as NUMBER(1,2) (`1.00`). As for integers,
+    a zero fraction is the number: 1 is true, 0 false; 1.5 and 2.0 are no boolean."""
+    write(
+        landing,
+        "crm/2025-01-31/User.csv",
+        "Id,Name,IsActive\n"
+        "005Dn00000User1,One,1.0\n"
+        "005Dn00000User2,Zero,0.0\n"
+        "005Dn00000User3,Hundredths,1.00\n"
+        "005Dn00000User4,Half,1.5\n"
+        "005Dn00000User5,Two,2.0\n"
+        "005Dn00000User6,Gap,\n",
+    )
+    load(landing, con)
+    assert rows(con, "select Name, IsActive from raw_crm.users order by Id") == [
+        ("One", True),
+        ("Zero", False),
+        ("Hundredths", True),
+        ("Half", None),
+        ("Two", None),
+        ("Gap", None),
+    ]
+    assert rows(
+        con, "select line_number, reason, action from raw_meta.load_rejects order by 1"
+    ) == [(5, "invalid_type", "field_nulled"), (6, "invalid_type", "field_nulled")]
+
+
 def test_text_that_is_only_whitespace_is_missing(landing: Path, con) -> None:
     write(
         landing,
@@ -349,6 +378,28 @@ def test_text_is_stored_in_composed_unicode(landing: Path, con) -> None:
         ("C1", "Müller GmbH", "Österreich"),
         ("C2", "Müller GmbH", "AT"),
     ]
+
+
+def test_a_nul_character_in_a_utf16_file_is_not_stored(landing: Path, con) -> None:
+    """In UTF-16 every ASCII character has a zero byte, and a NUL character is two:
+    the file's text, decoded, is checked like any other (it was not checked at all)."""
+    path = landing / "erp/2025-01-31/customers.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        "customer_number,name,city,created_at,updated_at\n"
+        "C1,Acme,Berlin,2025-01-01,2025-01-01\n"
+        "C2,Be\x00ta,Paris,2025-01-01,2025-01-01\n"
+        "C3,Gamma,Ro\x00me,2025-01-01,2025-01-01\n".encode("utf-16")
+    )
+    [result] = load(landing, con)
+    assert (result.encoding, result.rows_loaded, result.rows_rejected) == ("utf-16", 2, 1)
+    assert rows(con, "select customer_number, name, city from raw_erp.customers order by 1") == [
+        ("C1", "Acme", "Berlin"),
+        ("C3", "Gamma", None),
+    ]
+    assert rows(
+        con, "select line_number, reason, action from raw_meta.load_rejects order by 1"
+    ) == [(3, "invalid_value", "row_rejected"), (4, "invalid_value", "field_nulled")]
 
 
 def test_erp_numbers_padded_with_spaces_name_the_same_record(landing: Path, con) -> None:
@@ -808,6 +859,38 @@ def test_a_readmitted_row_keeps_its_nul_character_out(landing: Path, con, tmp_pa
     assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
     assert rows(con, "select Id, Name, ForecastCategoryName from raw_crm.opportunity") == [
         (sf(OPP_1), None, "Best Case")
+    ]
+
+
+def test_identical_rows_with_an_unmapped_category_count_once(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """OPP_1 twice, identical, with an unmapped category: one version of the key,
+    so no conflict (65a4299 named one, 'with different content', and neither
+    could ever be re-admitted); one reject, one identical duplicate, and once
+    the category is mapped it loads once."""
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + "\n"
+        + opportunity(OPP_1, category="Upside")
+        + opportunity(OPP_1, category="Upside"),
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected, result.duplicate_rows) == (0, 1, 1)
+    assert rows(
+        con,
+        "select line_number, reason, contains(detail, 'appears in'), contains(problems, "
+        "'duplicate_key_conflict') from raw_meta.load_rejects",
+    ) == [(2, "invalid_value", False, False)]
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [readmitted] = readmit_rejected_rows(con, extended)
+    assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
+    assert rows(con, "select Id, ForecastCategoryName from raw_crm.opportunity") == [
+        (sf(OPP_1), "Best Case")
     ]
 
 

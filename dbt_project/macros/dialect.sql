@@ -45,7 +45,8 @@
 {%- endmacro %}
 
 {#- Text value of a top-level field of a JSON object, the field name matched
-    case-insensitively (the loader keeps column names as the file wrote them).
+    as the loader matches a header, ignoring case, spaces and underscores
+    (json_field_key; the loader keeps column names as the file wrote them).
     NULL when the document is not an object or has no such field. -#}
 {% macro json_text_field(json_expression, field_name) -%}
     {{ return(adapter.dispatch('json_text_field')(json_expression, field_name)) }}

@@ -16,6 +16,7 @@ from orchestration.defs.warehouse import (
     reclaim_stale_runs,
     warehouse_executor,
 )
+from orchestration.extracts.discovery import is_unfinished_copy
 
 refresh_warehouse = dg.define_asset_job(
     name="refresh_warehouse",
@@ -46,10 +47,15 @@ def daily_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 
 
 def landing_manifest(landing_dir: Path) -> dict[str, list[int]]:
-    """Every file under the landing folder: relative path -> [size, mtime in ns].
+    """Every file under the landing folder: relative path -> [size, mtime, ctime in ns, inode].
 
-    Hidden files and folders (a copy tool's temporary files) are left out;
-    symbolic links are not followed.
+    The inode and the change time tell a file replaced or rewritten with the
+    same size and modification time (rsync -t, cp -p and most sync tools keep
+    the source's mtime), which size and mtime alone miss.
+
+    Hidden files and folders and the files of a copy still in progress
+    (`Account.csv.part`, an Office `~$` lock file) are left out: the finished
+    file starts the run. Symbolic links are not followed.
     """
     manifest: dict[str, list[int]] = {}
     if not landing_dir.is_dir():
@@ -57,14 +63,19 @@ def landing_manifest(landing_dir: Path) -> dict[str, list[int]]:
     for root, dirs, files in os.walk(landing_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if name.startswith("."):
+            if name.startswith(".") or is_unfinished_copy(name):
                 continue
             path = Path(root) / name
             try:
                 info = path.lstat()
             except OSError:
                 continue
-            manifest[path.relative_to(landing_dir).as_posix()] = [info.st_size, info.st_mtime_ns]
+            manifest[path.relative_to(landing_dir).as_posix()] = [
+                info.st_size,
+                info.st_mtime_ns,
+                info.st_ctime_ns,
+                info.st_ino,
+            ]
     return manifest
 
 

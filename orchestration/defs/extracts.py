@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.extracts.contract import OBJECTS, ExtractObject
-from orchestration.extracts.discovery import discover_landing_files
+from orchestration.extracts.discovery import discover_landing_files, is_unfinished_copy
 from orchestration.extracts.drop_sizes import (
     FULL_SNAPSHOT_KEY_SHARE,
     ROW_COUNT_DROP_WARN,
@@ -196,11 +196,14 @@ def _meta_results(
     results: list[FileResult],
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     # files of no contract object: unknown names and files outside the layout
-    # (hidden files such as .DS_Store are in the ledger but fail no check)
+    # (hidden files such as .DS_Store, and a copy still in progress or a lock
+    # file, are in the ledger but fail no check)
     unknown = [
         r
         for r in results
-        if r.landing_file.extract_object is None and not r.landing_file.path.name.startswith(".")
+        if r.landing_file.extract_object is None
+        and not r.landing_file.path.name.startswith(".")
+        and not is_unfinished_copy(r.landing_file.path.name)
     ]
     yield dg.MaterializeResult(
         asset_key=LEDGER_KEY,

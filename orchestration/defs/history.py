@@ -40,6 +40,8 @@ def kpi_reported_values_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefin
             close_day=settings.close_day,
             publish_dir=settings.publish_dir,
             duckdb_config=settings.duckdb_config(),
+            lock_timeout_seconds=settings.lock_timeout_seconds,
+            log=context.log,
         )
         if recording.restored_from:
             context.log.warning(f"KPI history was missing: restored from {recording.restored_from}")

@@ -6,7 +6,7 @@ from orchestration.defs.dbt import dbt_project
 from orchestration.defs.history import KPI_HISTORY_KEY, asset_keys
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.publish import PublicationRefused, publish, published_relations
-from orchestration.summary import run_checks
+from orchestration.summary import run_checks, run_lineage
 
 PUBLISHED_MARTS_KEY = dg.AssetKey(["publish", "published_marts"])
 
@@ -35,13 +35,16 @@ def published_marts_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinitio
         settings = handshake.settings
         # The checks this run evaluated so far (loads, dbt tests): the published run
         # status names the failed ones, since a refused file or a warning does not
-        # stop the refresh.
+        # stop the refresh. Re-executed from a failure, the run reused the load of
+        # the run before it: its ledger rows and checks are that run's.
         evaluated, failed_checks = run_checks(context.instance, context.run.run_id)
+        lineage = run_lineage(context.instance, context.run.run_id)
         try:
             publication = publish(
                 settings.warehouse,
                 settings.publish_dir,
                 run_id=context.run.run_id,
+                load_run_ids=lineage,
                 duckdb_config=settings.duckdb_config(),
                 landing_dir=settings.landing_dir,
                 parquet=settings.publish_parquet,

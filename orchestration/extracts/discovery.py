@@ -8,7 +8,10 @@ ledger row and nothing is passed over in silence:
 * ignored: a file outside a ``crm|erp/<drop_id>/`` folder (at the top, directly
   in a system folder, in a wrongly cased system folder such as ``ERP/``, in a
   folder nested in a drop), a hidden file or folder (its name starts with a
-  dot; a hidden folder is one row, its contents are not listed);
+  dot; a hidden folder is one row, its contents are not listed), a copy still
+  in progress or a lock file in a drop (``Account.csv.part``, ``.tmp``,
+  ``.crdownload``, an Office ``~$Account.csv``: the finished file loads once
+  it is in place);
 * refused: a drop folder whose name is not a real date (``2026-02-30``) or
   lies after the day it is loaded, an unsupported file type, an unknown file
   name, two files of one object in one drop (both refused), and a symlink
@@ -35,6 +38,23 @@ DROP_ID_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{6}))?$")
 EASTERNMOST_OFFSET = timedelta(hours=14)
 
 LOADABLE, REFUSED, IGNORED = "load", "refused", "ignored"
+
+# What copy tools and browsers name a file while they write it (WinSCP's
+# .filepart, rsync/curl/wget .part and .tmp, Chrome's .crdownload, Safari's
+# .download), and Office's lock file beside an open file (~$Account.csv).
+UNFINISHED_SUFFIXES = (".part", ".partial", ".filepart", ".crdownload", ".download", ".tmp")
+LOCK_FILE_PREFIX = "~$"
+UNFINISHED_REASON = (
+    "a copy still in progress or an editor's lock file (its name ends with .part, .tmp, "
+    ".crdownload... or starts with ~$): not read; the finished file loads once it is in "
+    "place, under the object's name"
+)
+
+
+def is_unfinished_copy(name: str) -> bool:
+    """A copy tool's file in transit or an editor's lock file: never a delivery."""
+    lower = name.lower()
+    return lower.startswith(LOCK_FILE_PREFIX) or lower.endswith(UNFINISHED_SUFFIXES)
 
 
 def name_key(name: str) -> str:
@@ -136,9 +156,30 @@ class _Finder:
             problem = f"{relative}: {problem}"
         self.found.append(LandingFile(system, drop_id, path, relative, obj, disposition, problem))
 
+    def entries(self, folder: Path, system: str = "", drop_id: str = "") -> list[Path]:
+        """The entries of a folder under the landing folder, sorted.
+
+        A folder that cannot be listed (no read permission for the user that
+        runs the refresh, or removed while the run lists it) is one refused
+        row, and the rest of the landing folder loads.
+        """
+        try:
+            return sorted(folder.iterdir())
+        except OSError as error:
+            self.add(
+                folder,
+                REFUSED,
+                f"cannot list the folder ({error.strerror or error}): none of its files is "
+                "read; give the user that runs the refresh read access to it (it loads on "
+                "the next run)",
+                system,
+                drop_id,
+            )
+            return []
+
     def ignore_tree(self, folder: Path, reason: str, system: str = "", drop_id: str = "") -> None:
         """Every file under `folder` (hidden entries and symlinks: one row, not followed)."""
-        for entry in sorted(folder.iterdir()):
+        for entry in self.entries(folder, system, drop_id):
             if entry.name.startswith(".") or entry.is_symlink():
                 self.add(entry, IGNORED, reason, system, drop_id)
             elif entry.is_dir():
@@ -181,7 +222,7 @@ class _Finder:
 
     def system(self, system_dir: Path) -> None:
         system = system_dir.name
-        for entry in sorted(system_dir.iterdir()):
+        for entry in self.entries(system_dir, system):
             if entry.name.startswith("."):
                 self.add(
                     entry, IGNORED, "hidden file or folder (its name starts with a dot)", system
@@ -211,7 +252,7 @@ class _Finder:
         drop_id = drop_dir.name
         drop_problem = drop_id_problem(drop_id, self.today)
         files: list[LandingFile] = []
-        for entry in sorted(drop_dir.iterdir()):
+        for entry in self.entries(drop_dir, system, drop_id):
             if entry.name.startswith("."):
                 self.add(
                     entry,
@@ -220,6 +261,9 @@ class _Finder:
                     system,
                     drop_id,
                 )
+                continue
+            if not entry.is_dir() and is_unfinished_copy(entry.name):
+                self.add(entry, IGNORED, UNFINISHED_REASON, system, drop_id)
                 continue
             if entry.is_dir():
                 if entry.is_symlink():

@@ -214,12 +214,16 @@ class ExtractLoader:
             self._write_ledger(load_id, result, started_at)
             return result
         try:
+            found = _file_identity(landing_file)
             scan = scan_file(landing_file.path)
+            # a file still being written (or replaced) while it is read: its
+            # digest and rows are of no one version; it loads on the next run
+            _unchanged_since(landing_file, found)
             result.content_hash = scan.digest
             if self._already_loaded(landing_file, scan.digest, result):
                 result.status = "skipped_duplicate"
             else:
-                self._load_new_file(landing_file, load_id, result, scan)
+                self._load_new_file(landing_file, load_id, result, scan, found)
                 result.status = "loaded"
         except (FileRefused, CsvFileError) as refusal:
             result.error = str(refusal)
@@ -285,7 +289,12 @@ class ExtractLoader:
         return bool(row and row[0])
 
     def _load_new_file(
-        self, landing_file: LandingFile, load_id: str, result: FileResult, scan: FileScan
+        self,
+        landing_file: LandingFile,
+        load_id: str,
+        result: FileResult,
+        scan: FileScan,
+        found: tuple[int, ...] | None = None,
     ) -> None:
         obj = landing_file.extract_object
         if obj is None:  # discovery refuses these; kept for callers that build LandingFiles
@@ -329,8 +338,9 @@ class ExtractLoader:
                     )
                 )
             result.extra_columns = extra
-            # a zero byte of a UTF-16 file is half of a character, not a NUL
-            nul_characters = scan.nul_bytes and not (result.encoding or "").startswith("utf-16")
+            # the check reads decoded text: in a UTF-16 file, whose ASCII characters
+            # each hold a zero byte, it finds only real NUL characters
+            nul_characters = scan.nul_bytes
             validation = build_validation_sql(
                 obj, present, extra, landing_file.drop_id, self.rules, nul_characters
             )
@@ -365,6 +375,9 @@ class ExtractLoader:
                     result.rows_rejected,
                     result.duplicate_rows,
                 ) = counts
+                if found is not None:
+                    # the rows read are the version hashed: not appended to or replaced since
+                    _unchanged_since(landing_file, found)
                 self._write_ledger(load_id, result, started_at, status="loaded")
                 self.con.execute("commit")
             except BaseException:
@@ -616,14 +629,17 @@ class ExtractLoader:
         )
         if not self.con.execute("select count(*) from _repeated_keys").fetchone()[0]:
             return 0
-        # rejected rows are each a version of their own: their typed values
-        # lost what did not parse, so they are compared with nothing
+        # a rejected row's typed values lost what did not parse: it is compared
+        # by its raw values, so identical rejected rows count once too (one
+        # version, no conflict) and differ from every good row
         self.con.execute(
             f"""
             create or replace temp table _repeated_rows as
-            select _record, {key}, _rejected, case when _rejected then 1 else row_number() over (
-                partition by {key}, _rejected, {row_hash} order by _record
-            ) end as copy_number
+            select _record, {key}, _rejected, row_number() over (
+                partition by {key}, _rejected,
+                    case when _rejected then hash(_raw_values) else {row_hash} end
+                order by _record
+            ) as copy_number
             from _staged_records semi join _repeated_keys using ({key})
             """
         )
@@ -820,6 +836,36 @@ class ExtractLoader:
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self.con.execute("rollback")
+
+
+def _file_identity(landing_file: LandingFile) -> tuple[int, ...]:
+    """Size, modification time and inode of a landing file; refused when it is gone."""
+    try:
+        info = landing_file.path.stat()
+    except FileNotFoundError as error:
+        raise FileRefused(
+            f"{landing_file.relative_path}: the file was removed or moved away after the run "
+            "found it: not loaded (a file put back or in its place loads on the next run)"
+        ) from error
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev)
+
+
+def _unchanged_since(landing_file: LandingFile, found: tuple[int, ...]) -> None:
+    """Refuse the file when it was written to, replaced or removed since `found`."""
+    now = _file_identity(landing_file)
+    if now == found:
+        return
+    if now[2:] != found[2:]:
+        how = "was replaced by another file"
+    elif now[0] != found[0]:
+        how = f"changed size ({found[0]:,} -> {now[0]:,} bytes)"
+    else:
+        how = "was written to"
+    raise FileRefused(
+        f"{landing_file.relative_path}: the file {how} while it was being loaded (still "
+        "being copied?): not loaded, nothing of it kept; it loads on the next run once it "
+        "stays unchanged (copy a file under a hidden name, .name.csv, and rename it when done)"
+    )
 
 
 def _size(path: Path) -> int:

@@ -274,10 +274,15 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
         case ColumnType.DECIMAL:
             return f"try_cast({text} as {column.warehouse_type})"
         case ColumnType.BOOLEAN:
+            # 1 or 0 written with a zero fraction (`1.0`, `0.00`) is that number, as
+            # for integers: a 0/1 column with a gap that pandas wrote as floats
             return (
-                f"case lower({text}) when 'true' then true when 'false' then false "
+                f"case when regexp_full_match({text}, '[01][.]0*') "
+                f"then starts_with({text}, '1') "
+                f"else case lower({text}) when 'true' then true when 'false' then false "
                 "when '1' then true when '0' then false when 't' then true when 'f' then false "
-                "when 'y' then true when 'n' then false when 'yes' then true when 'no' then false end"
+                "when 'y' then true when 'n' then false when 'yes' then true when 'no' then false "
+                "end end"
             )
         case ColumnType.DATE:
             # a date, or a datetime at exactly midnight (any zone): that date
