@@ -57,11 +57,12 @@
 {%- endmacro %}
 
 {#- The key compares as the loader matches a header to a contract column
-    (orchestration/extracts/discovery.py name_key): ignoring case, spaces and
-    underscores, so that the raw values of a file headed `Net Amount` or
-    `is_won` (keyed as the file writes them) give `net_amount` and `IsWon`. -#}
+    (orchestration/extracts/discovery.py name_key): ignoring case, whitespace
+    (tabs and no-break spaces too), underscores and a byte-order mark, so that
+    the raw values of a file headed `Net Amount` or `is_won` (keyed as the file
+    writes them) give `net_amount` and `IsWon`. -#}
 {% macro json_field_key(name_expression) -%}
-    translate(lower({{ name_expression }}), ' _', '')
+    {{ regexp_replace_all('lower(' ~ name_expression ~ ')', '[\\s\\p{Z}\\x{feff}_]', '') }}
 {%- endmacro %}
 
 {% macro duckdb__json_text_field(json_expression, field_name) -%}
