@@ -560,3 +560,21 @@ def test_a_refresh_the_publish_gate_refuses_reports_no_kpi_value(
         with duckdb.connect(str(history), read_only=True) as con:
             assert con.execute("select count(*) from kpi_reported_values").fetchone() == (0,)
             assert con.execute("select count(*) from kpi_refreshes").fetchone() == (0,)
+
+
+def test_a_compressed_export_is_refused_saying_to_unpack_it(landing: Path, con) -> None:
+    import gzip
+
+    path = landing / "erp/2025-01-31/fx_rates.csv.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(FX.encode()))
+    write(landing, "erp/2025-01-31/invoices.zip", "PK")
+    results = load(landing, con)
+    assert results["erp/2025-01-31/fx_rates.csv.gz"].error == (
+        "erp/2025-01-31/fx_rates.csv.gz: a compressed file ('.gz') is not read: unpack it "
+        "into erp/2025-01-31/ (as fx_rates.csv) and remove the archive"
+    )
+    assert results["erp/2025-01-31/invoices.zip"].error == (
+        "erp/2025-01-31/invoices.zip: a compressed file ('.zip') is not read: unpack it "
+        "into erp/2025-01-31/ (as invoices.csv) and remove the archive"
+    )
