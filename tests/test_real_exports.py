@@ -1932,6 +1932,10 @@ WITHOUT_PAYMENTS_AND_ITEMS = (
     *FINANCE_PAYMENTS,
 )
 WITHOUT_USER = ("crm/2025-06-03/User.csv", "crm/2025-08-04/User.csv")
+# Relationship_Assessment__c is a custom object: many CRMs have none to export
+WITHOUT_ASSESSMENTS = tuple(
+    f"{drop}/Relationship_Assessment__c.csv" for drop in ("crm/2025-06-03", *RELATIONSHIP_DROPS)
+)
 TARGETS = "month,bookings_target,currency\n2025-05-01,5000,EUR\n2025-07-01,6500,EUR\n"
 
 
@@ -1939,7 +1943,7 @@ TARGETS = "month,bookings_target,currency\n2025-05-01,5000,EUR\n2025-07-01,6500,
 def partial(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: None) -> Iterator:
     connection = built(
         tmp_path_factory.mktemp("real_exports_partial"),
-        WITHOUT_PAYMENTS_AND_ITEMS + WITHOUT_USER,
+        WITHOUT_PAYMENTS_AND_ITEMS + WITHOUT_USER + WITHOUT_ASSESSMENTS,
         TARGETS,
     )
     yield connection
@@ -1992,16 +1996,46 @@ def test_receivables_need_payments(partial: duckdb.DuckDBPyConnection) -> None:
     for month in (APRIL, MAY, JUNE):
         check(company(partial, month), never)
         check(account(partial, month, A1), never)
-    # what the delivered objects make is still there; assessed_account_share counts
-    # the accounts with revenue, which payments do not decide (A1 of A1 and A2)
+    # what the delivered objects make is still there
     check(
         company(partial, MAY),
         {
             "invoiced_revenue": 2800,
             "gross_margin": 1450,
             "bookings": 2800,
-            "assessed_account_share": 1 / 2,
             "invoiced_on_bookings": 2500,
+        },
+    )
+
+
+def test_accounts_have_their_months_without_assessments(partial: duckdb.DuckDBPyConnection) -> None:
+    """Without Relationship_Assessment__c every account still has a row in every month:
+    an additive KPI of a month without facts is 0 there, as at company grain (A3, on
+    the CRM from the 11-20 drop, has no deal or invoice in 2025; A1 none in August),
+    and what needs the assessments is NULL."""
+    nothing_happened = {
+        "invoiced_revenue": 0,
+        "gross_margin": 0,
+        "bookings": 0,
+        "invoiced_on_bookings": 0,
+        "invoiced_without_opportunity": 0,
+        "gross_margin_pct": None,
+        "win_rate": None,
+        "cash_collected": None,  # payments never delivered
+        "relationship_index": None,
+        "relationship_capital": None,
+    }
+    for month, crm_account_id in ((AUGUST, A3), (MAY, A3), (AUGUST, A1)):
+        seen = account(partial, month, crm_account_id)
+        assert seen, f"no row for {crm_account_id} in {month}"
+        check(seen, nothing_happened)
+    check(
+        company(partial, MAY),
+        {
+            "relationship_index": None,
+            "assessed_account_share": None,
+            "respected_advisor_share": None,
+            "relationship_capital": None,
         },
     )
 

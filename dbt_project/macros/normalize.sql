@@ -2,12 +2,13 @@
     once, so the matching rules, the review model and the tests agree. -#}
 
 {#- VAT number: upper-case, letters and digits only; empty becomes NULL. A
-    value without a digit is no VAT number but a placeholder (`N/A`, `none`,
-    `pending`): NULL, so that it matches nothing (one CRM account holding `N/A`
-    would otherwise be the match of every ERP customer written `n/a`). -#}
+    value without a digit other than 0 is no VAT number but a placeholder
+    (`N/A`, `none`, `pending`, `0`, `000000`): NULL, so that it matches nothing
+    (one CRM account holding `N/A` or `0` would otherwise be the match of every
+    ERP customer written so). -#}
 {% macro normalize_vat(expression) -%}
     case
-        when {{ dbt.length(regexp_replace_all(expression, '[^0-9]', '')) }} > 0
+        when {{ dbt.length(regexp_replace_all(expression, '[^1-9]', '')) }} > 0
             then nullif({{ regexp_replace_all('upper(' ~ expression ~ ')', '[^\\p{L}\\p{N}]', '') }}, '')
     end
 {%- endmacro %}

@@ -53,6 +53,10 @@
 {#- The fingerprint rows of the sources a KPI table at this grain reads. -#}
 {% macro _kpi_fingerprints_now(entity, by_entity) -%}
     {%- set names = ['kpi_registry'] + (kpi_sources(entity).sources.keys() | list) -%}
+    {%- if by_entity -%}
+        {#- the account-months the table has a row for (int_kpi_account_months) -#}
+        {%- do names.append('account_months') -%}
+    {%- endif -%}
     select kpi_source, month, account_key as entity_key, row_count, row_hash_sum
     from {{ ref('int_kpi_fact_fingerprints') }}
     where

@@ -19,6 +19,8 @@
     an entity without facts of an additive view in a month that view covers
     gets 0 there (MetricFlow has no row for it), unless the view cannot know
     accounts (its account_source_objects never delivered); otherwise NULL.
+    The account grain has a row for every account in every published month
+    (int_kpi_account_months), whichever objects were delivered.
 -#}
 
 {#- Metrics that are agreed KPIs; parts of KPIs carry meta.kpi_component: true. -#}
@@ -253,6 +255,13 @@ grain as (
     select month, {{ entity_key }} from {{ source_name }}
     {% if not loop.last %}union{% endif %}
     {% endfor %}
+    {%- if entity == 'account' %}
+    -- every account in every published month, whatever was delivered
+    -- (int_kpi_account_months): additive KPIs read 0 where it has no facts
+    union
+    select month, account_key from {{ ref('int_kpi_account_months') }}
+    where {{ kpi_unit_filter('month', 'account_key') }}
+    {%- endif %}
 ),
 {%- else %}
 

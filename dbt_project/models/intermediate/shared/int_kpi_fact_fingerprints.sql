@@ -3,7 +3,9 @@
 -- row count and the sum of the row hashes of its kpi_fact view rows (grain
 -- 'month'); the same per month and account for the sources the account KPIs
 -- read (grain 'account'; account_key NULL: the month's rows without an account
--- that count there, the empty-month rows); and one row for the KPI registry's
+-- that count there, the empty-month rows); per month and account, the
+-- account-months kpi_account_monthly has a row for (kpi_source 'account_months',
+-- int_kpi_account_months); and one row for the KPI registry's
 -- codes and grains (month NULL). A KPI table rebuilds only what changed since
 -- its last build (macros/kpi/kpi_incremental.sql).
 -- Built only where the KPI tables are incremental (DuckDB): elsewhere nothing reads it.
@@ -60,6 +62,22 @@ registry as (
 ),
 {% endif %}
 {% endfor %}
+-- the account-months kpi_account_monthly has a row for (int_kpi_account_months):
+-- an account that appears or goes is a unit to build in every month
+account_months__account as (
+
+    select
+        'account_months' as kpi_source,
+        'account' as grain,
+        month,
+        cast(account_key as {{ dbt.type_string() }}) as account_key,
+        count(*) as row_count,
+        sum(cast(hash(month, account_key) as decimal(38, 0))) as row_hash_sum
+    from {{ ref('int_kpi_account_months') }}
+    group by month, account_key
+
+),
+
 registry_fingerprint as (
 
     select
@@ -83,6 +101,8 @@ final as (
     union all
     {% endif -%}
     {% endfor -%}
+    select * from account_months__account
+    union all
     select * from registry_fingerprint
 
 )

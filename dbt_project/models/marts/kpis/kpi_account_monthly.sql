@@ -6,6 +6,8 @@
 {{ kpi_fact_dependencies() }}
 -- Incremental on DuckDB: only the account-months whose facts changed (macros/kpi/kpi_incremental.sql).
 {{ config(kpi_table_config('account', by_entity=true)) }}
+-- Every account in every published month has its rows (macros/kpi/kpi_table.sql):
+-- depends_on: {{ ref('int_kpi_account_months') }}
 {% if incremental_supported() %}
 -- depends_on: {{ ref('int_kpi_fact_fingerprints') }}
 {% endif %}
