@@ -578,3 +578,37 @@ def test_a_compressed_export_is_refused_saying_to_unpack_it(landing: Path, con) 
         "erp/2025-01-31/invoices.zip: a compressed file ('.zip') is not read: unpack it "
         "into erp/2025-01-31/ (as invoices.csv) and remove the archive"
     )
+
+
+def test_a_publish_after_the_clock_was_set_back_keeps_its_own_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Release folders are named after the clock; pruning kept the last three by name.
+
+    Published after the clock went back an hour, the new release sorted first
+    and was pruned at once: the Parquet link pointed at a removed folder.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from orchestration import publish as publish_module
+    from orchestration.publish import publish
+    from tests.test_publish import make_warehouse
+
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    make_warehouse(warehouse, 100)
+    for _ in range(3):
+        publish(warehouse, publish_dir, parquet=True)
+
+    class SetBack(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) - timedelta(hours=1)
+
+    monkeypatch.setattr(publish_module, "datetime", SetBack)
+    make_warehouse(warehouse, 250)
+    publication = publish(warehouse, publish_dir, parquet=True)
+    assert publication.published_at < datetime.now(UTC) - timedelta(minutes=59)
+    parquet = publish_dir / "parquet" / "marts.kpi_company_monthly.parquet"
+    assert parquet.exists()
+    assert duckdb.sql(f"select value from '{parquet}'").fetchall() == [(250.0,)]
+    assert len(list((publish_dir / "releases").iterdir())) == 3
