@@ -21,7 +21,8 @@ marts.kpi_restatements, marts.kpi_refreshes) for BI tools and as the backup:
 when the history file is missing and a publication holds the tables, the
 history is restored from it before anything is recorded.
 
-Refreshes record after a green dbt build (a Dagster step before publish).
+Refreshes record after a green dbt build (a Dagster step before publish),
+when the publish gate lets the refresh through (orchestration/defs/history.py).
 """
 
 from __future__ import annotations

@@ -272,7 +272,7 @@ def publish(
         if is_disk_full(error) and not isinstance(error, DiskFull):
             raise DiskFull(f"publishing to {publish_dir}", error) from error
         raise
-    _prune_releases(publish_dir)
+    _prune_releases(publish_dir, release)
     return Publication(
         published_database(publish_dir),
         publish_dir / PUBLISHED_PARQUET if parquet else None,
@@ -564,7 +564,13 @@ def _remove_unreleased(publish_dir: Path) -> None:
         shutil.rmtree(release, ignore_errors=True)
 
 
-def _prune_releases(publish_dir: Path) -> None:
-    releases = sorted((publish_dir / RELEASES).iterdir())
-    for old in releases[:-RELEASES_KEPT]:
+def _prune_releases(publish_dir: Path, current: Path) -> None:
+    """Keep the release just swapped in and the newest others, RELEASES_KEPT in all.
+
+    Release names start with the clock's time: after the clock was set back
+    (a VM restored, an NTP step) the current release sorts first, and pruning
+    by name alone removed it, leaving the Parquet link pointing nowhere.
+    """
+    others = sorted(r for r in (publish_dir / RELEASES).iterdir() if r != current)
+    for old in others[: max(len(others) - (RELEASES_KEPT - 1), 0)]:
         shutil.rmtree(old, ignore_errors=True)

@@ -502,3 +502,113 @@ def test_a_drop_folder_that_cannot_be_listed_is_refused_and_the_rest_loads(
         "read; give the user that runs the refresh read access to it (it loads on the next run)"
     )
     assert rows(con, "select count(*), min(_drop_id) from raw_erp.fx_rates") == [(2, "2025-01-31")]
+
+
+# --------------------------------------------------------------------------- the KPI history
+
+
+def test_a_refresh_the_publish_gate_refuses_reports_no_kpi_value(
+    tmp_path: Path, dbt_manifest: None
+) -> None:
+    """The invoices never loaded: the gate refuses to publish, nobody sees the KPIs.
+
+    The history step ran before the publish step and froze January's revenue
+    of that refresh as reported (NULL here); the first good refresh then
+    recorded a restatement of every closed month from it.
+    """
+    import dagster as dg
+
+    from orchestration.defs.dbt import dbt_project, handshake_dbt_assets
+    from orchestration.defs.history import kpi_reported_values_asset
+    from orchestration.defs.warehouse import HandshakeResource
+    from orchestration.settings import Settings
+
+    warehouse, history = tmp_path / "warehouse.duckdb", tmp_path / "kpi_history.duckdb"
+    landing = tmp_path / "landing"
+    write(landing, "erp/2025-03-31/fx_rates.csv", FX)
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_tables(con)
+        # fx_rates loaded from the March drop; no core object ever loaded
+        _ledger_row(con, "run-1", "erp/2025-03-31/fx_rates.csv", "loaded", 2, None)
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.kpi_company_monthly as select date '2025-01-01' as month, "
+            "'invoiced_revenue' as kpi_code, null::double as value"
+        )
+        con.execute(
+            "create table marts.kpi_account_monthly (month date, account_key varchar, "
+            "kpi_code varchar, value double)"
+        )
+    settings = Settings.from_values(
+        {
+            "warehouse": str(warehouse),
+            "landing_dir": str(landing),
+            "kpi_history": str(history),
+            "publish_dir": str(tmp_path / "publish"),
+        }
+    )
+    history_step = kpi_reported_values_asset(handshake_dbt_assets(dbt_project.manifest_path))
+    result = dg.materialize(
+        [history_step], resources={"handshake": HandshakeResource.from_settings(settings)}
+    )
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node(history_step.op.name)
+    not_recorded = materialization.metadata["not_recorded"].value
+    assert "core objects never loaded" in not_recorded and "erp/invoices" in not_recorded
+    # nothing recorded: no refresh, no reported value
+    if history.exists():
+        with duckdb.connect(str(history), read_only=True) as con:
+            assert con.execute("select count(*) from kpi_reported_values").fetchone() == (0,)
+            assert con.execute("select count(*) from kpi_refreshes").fetchone() == (0,)
+
+
+def test_a_compressed_export_is_refused_saying_to_unpack_it(landing: Path, con) -> None:
+    import gzip
+
+    path = landing / "erp/2025-01-31/fx_rates.csv.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(FX.encode()))
+    write(landing, "erp/2025-01-31/invoices.zip", "PK")
+    results = load(landing, con)
+    assert results["erp/2025-01-31/fx_rates.csv.gz"].error == (
+        "erp/2025-01-31/fx_rates.csv.gz: a compressed file ('.gz') is not read: unpack it "
+        "into erp/2025-01-31/ (as fx_rates.csv) and remove the archive"
+    )
+    assert results["erp/2025-01-31/invoices.zip"].error == (
+        "erp/2025-01-31/invoices.zip: a compressed file ('.zip') is not read: unpack it "
+        "into erp/2025-01-31/ (as invoices.csv) and remove the archive"
+    )
+
+
+def test_a_publish_after_the_clock_was_set_back_keeps_its_own_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Release folders are named after the clock; pruning kept the last three by name.
+
+    Published after the clock went back an hour, the new release sorted first
+    and was pruned at once: the Parquet link pointed at a removed folder.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from orchestration import publish as publish_module
+    from orchestration.publish import publish
+    from tests.test_publish import make_warehouse
+
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    make_warehouse(warehouse, 100)
+    for _ in range(3):
+        publish(warehouse, publish_dir, parquet=True)
+
+    class SetBack(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) - timedelta(hours=1)
+
+    monkeypatch.setattr(publish_module, "datetime", SetBack)
+    make_warehouse(warehouse, 250)
+    publication = publish(warehouse, publish_dir, parquet=True)
+    assert publication.published_at < datetime.now(UTC) - timedelta(minutes=59)
+    parquet = publish_dir / "parquet" / "marts.kpi_company_monthly.parquet"
+    assert parquet.exists()
+    assert duckdb.sql(f"select value from '{parquet}'").fetchall() == [(250.0,)]
+    assert len(list((publish_dir / "releases").iterdir())) == 3

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource
 from orchestration.kpi_history import record_refresh
+from orchestration.publish import check_publishable, refusal_message
 
 KPI_HISTORY_KEY = dg.AssetKey(["history", "kpi_reported_values"])
 
@@ -16,7 +17,8 @@ def kpi_reported_values_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefin
     """The KPI history step, after every asset of the dbt step (built when the location loads)."""
 
     # After the whole dbt step: a failed build stops the run before this step, so a
-    # value is only ever reported from a build whose tests all passed.
+    # value is only ever reported from a build whose tests all passed, and that the
+    # publish gate lets through.
     @dg.asset(
         key=KPI_HISTORY_KEY,
         deps=asset_keys(dbt_models),
@@ -33,6 +35,27 @@ def kpi_reported_values_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefin
         context: dg.AssetExecutionContext, handshake: HandshakeResource
     ) -> dg.MaterializeResult:
         settings = handshake.settings
+        # A refresh the publish gate refuses (a core object never loaded, an
+        # empty landing folder) is never seen by anyone: its values are not
+        # "as reported", and freezing them would restate every month later.
+        problems = check_publishable(
+            settings.warehouse, settings.landing_dir, settings.lock_timeout_seconds
+        )
+        if problems:
+            context.log.warning(
+                "KPI history not recorded: the publish gate refuses this refresh ("
+                + refusal_message(problems)
+                + ")"
+            )
+            return dg.MaterializeResult(
+                metadata={
+                    "history": dg.MetadataValue.path(str(settings.kpi_history)),
+                    "not_recorded": refusal_message(problems),
+                    "months_reported": "none",
+                    "values_reported": 0,
+                    "restatements": 0,
+                }
+            )
         recording = record_refresh(
             settings.warehouse,
             settings.kpi_history,

@@ -38,6 +38,7 @@ DROP_ID_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{6}))?$")
 EASTERNMOST_OFFSET = timedelta(hours=14)
 
 LOADABLE, REFUSED, IGNORED = "load", "refused", "ignored"
+COMPRESSED_SUFFIXES = (".gz", ".zip", ".bz2", ".xz", ".zst", ".7z")
 
 # What copy tools and browsers name a file while they write it (WinSCP's
 # .filepart, rsync/curl/wget .part and .tmp, Chrome's .crdownload, Safari's
@@ -285,6 +286,12 @@ class _Finder:
                 problem = "symlink to a file outside the landing folder: not read (copy the file)"
             elif drop_problem:
                 problem = drop_problem
+            elif entry.suffix.lower() in COMPRESSED_SUFFIXES:
+                problem = (
+                    f"a compressed file ('{entry.suffix}') is not read: unpack it into "
+                    f"{system}/{drop_id}/ (as {entry.stem if Path(entry.stem).suffix else entry.stem + '.csv'}) "
+                    "and remove the archive"
+                )
             elif entry.suffix.lower() not in SUPPORTED_FORMATS:
                 problem = f"unsupported file type '{entry.suffix}' (expected .csv or .parquet)"
             elif obj is None:
