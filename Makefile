@@ -96,6 +96,7 @@ docs: setup ## regenerate the generated documents (contract objects, KPI glossar
 # targets) and the KPI history (numbers as reported, which no rebuild can give
 # back). Delete those by hand to start over with other data.
 clean: ## remove the warehouse, the published copy, Spark's folder, dbt target and logs, the dashboard build and Dagster's run storage (extracts, company settings and the KPI history stay)
+	@test -n "$(HANDSHAKE_WAREHOUSE)" || { echo "HANDSHAKE_WAREHOUSE is set but empty: nothing removed" >&2; exit 2; }
 	rm -rf "$(HANDSHAKE_WAREHOUSE)" "$(HANDSHAKE_WAREHOUSE).wal" "$${HANDSHAKE_DUCKDB_TEMP_DIR:-$(HANDSHAKE_WAREHOUSE).tmp}" \
 		"$${HANDSHAKE_PUBLISH_DIR:-$(dir $(HANDSHAKE_WAREHOUSE))publish}" "$(HANDSHAKE_SPARK_HOME)" \
 		dbt_project/target dbt_project/logs reports/build reports/.evidence

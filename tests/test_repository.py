@@ -102,8 +102,15 @@ def test_make_clean_keeps_the_extracts_the_company_settings_and_the_kpi_history(
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("x")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    command = ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "clean"]
+    # a warehouse setting left empty is refused: its folder would be the checkout itself
+    empty = subprocess.run(
+        command, env={**env, "HANDSHAKE_WAREHOUSE": ""}, capture_output=True, text=True
+    )
+    assert empty.returncode != 0 and "HANDSHAKE_WAREHOUSE" in empty.stderr
+    assert [r for r in kept + removed if not (tmp_path / r).exists()] == []
     subprocess.run(
-        ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "clean"],
+        command,
         env=env,
         capture_output=True,
         text=True,
