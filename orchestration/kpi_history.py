@@ -369,19 +369,29 @@ def _report_closed_months(
             [month, on, refresh_id],
         )
     if closed:
-        con.execute(
-            """
-            insert into kpi_reported_values
-            select
-                current_values.month, current_values.kpi_code, current_values.grain,
-                current_values.grain_key, current_values.value, ?, now()::timestamp
-            from current_values
-            inner join kpi_reported_months using (month)
-            where kpi_reported_months.refresh_id = ?
-            """,
-            [refresh_id, refresh_id],
-        )
+        # every value of the months this refresh closed
+        _report_values(con, refresh_id, "kpi_reported_months.refresh_id = ?")
     return [month for month, _ in closed]
+
+
+def _report_values(con: duckdb.DuckDBPyConnection, refresh_id: str, which: str) -> None:
+    """Record as reported by this refresh the current values of reported months `which` selects.
+
+    `which` is a condition on current_values and kpi_reported_months with one
+    parameter, the refresh id.
+    """
+    con.execute(
+        f"""
+        insert into kpi_reported_values
+        select
+            current_values.month, current_values.kpi_code, current_values.grain,
+            current_values.grain_key, current_values.value, ?, now()::timestamp
+        from current_values
+        inner join kpi_reported_months using (month)
+        where {which}
+        """,
+        [refresh_id, refresh_id],
+    )
 
 
 def _report_new_kpis(con: duckdb.DuckDBPyConnection, refresh_id: str) -> None:
@@ -392,17 +402,8 @@ def _report_new_kpis(con: duckdb.DuckDBPyConnection, refresh_id: str) -> None:
     first refresh that computes it reports its values of the month, and later
     refreshes restate them like any other.
     """
-    con.execute(
-        f"""
-        insert into kpi_reported_values
-        select
-            current_values.month, current_values.kpi_code, current_values.grain,
-            current_values.grain_key, current_values.value, ?, now()::timestamp
-        from current_values
-        inner join kpi_reported_months using (month)
-        where kpi_reported_months.refresh_id <> ? and not ({REPORTED_WITH})
-        """,
-        [refresh_id, refresh_id],
+    _report_values(
+        con, refresh_id, f"kpi_reported_months.refresh_id <> ? and not ({REPORTED_WITH})"
     )
 
 
