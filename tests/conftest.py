@@ -5,6 +5,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 from filelock import FileLock
 
@@ -23,6 +24,14 @@ KNOWN_LANDING = Path(__file__).parent / "fixtures" / "landing_known"
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_TELEMETRY_ENABLED", "false")
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    """An empty warehouse of the test's own for the loader tests (a module's own `con` wins)."""
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
 
 
 def built_once(

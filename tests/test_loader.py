@@ -54,13 +54,6 @@ def landing(tmp_path: Path) -> Path:
     return tmp_path / "landing"
 
 
-@pytest.fixture
-def con(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
-
-
 # --------------------------------------------------------------------------- happy path
 
 

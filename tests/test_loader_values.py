@@ -71,13 +71,6 @@ def landing(tmp_path: Path) -> Path:
     return tmp_path / "landing"
 
 
-@pytest.fixture
-def con(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
-
-
 # --------------------------------------------------------------------------- Salesforce Ids
 
 
@@ -739,6 +732,13 @@ def test_the_plausible_window_is_a_setting(landing: Path, con) -> None:
 # --------------------------------------------------------------------------- re-admitting rows
 
 
+def rules_with_upside_mapped(tmp_path: Path) -> ValueRules:
+    """The value rules once an admin maps the label `Upside` to Best Case in the seed."""
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
+    return ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+
+
 def test_rows_rejected_for_an_unmapped_category_are_readmitted_once_mapped(
     landing: Path, con, tmp_path: Path
 ) -> None:
@@ -760,9 +760,7 @@ def test_rows_rejected_for_an_unmapped_category_are_readmitted_once_mapped(
     assert [(r.readmitted, r.still_rejected) for r in readmit_rejected_rows(con, RULES)] == [(0, 2)]
     assert rows(con, "select * from raw_crm.opportunity") == before
 
-    seed = tmp_path / "mappings.csv"
-    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
-    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    extended = rules_with_upside_mapped(tmp_path)
     [readmitted] = readmit_rejected_rows(con, extended, run_id="run-1")
     assert (readmitted.file_path, readmitted.readmitted, readmitted.still_rejected) == (
         "crm/2025-01-31/Opportunity.csv",
@@ -828,9 +826,7 @@ def test_a_rejected_row_in_a_key_conflict_is_not_readmitted(
     )
     [result] = load(landing, con)
     assert (result.rows_loaded, result.rows_rejected) == (0, 3)
-    seed = tmp_path / "mappings.csv"
-    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
-    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    extended = rules_with_upside_mapped(tmp_path)
     [readmitted] = readmit_rejected_rows(con, extended)
     assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
     assert rows(con, "select Id, ForecastCategoryName from raw_crm.opportunity") == [
@@ -852,9 +848,7 @@ def test_a_readmitted_row_keeps_its_nul_character_out(landing: Path, con, tmp_pa
     )
     [result] = load(landing, con)
     assert (result.rows_loaded, result.rows_rejected) == (0, 1)
-    seed = tmp_path / "mappings.csv"
-    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
-    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    extended = rules_with_upside_mapped(tmp_path)
     [readmitted] = readmit_rejected_rows(con, extended)
     assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
     assert rows(con, "select Id, Name, ForecastCategoryName from raw_crm.opportunity") == [
@@ -884,9 +878,7 @@ def test_identical_rows_with_an_unmapped_category_count_once(
         "select line_number, reason, contains(detail, 'appears in'), contains(problems, "
         "'duplicate_key_conflict') from raw_meta.load_rejects",
     ) == [(2, "invalid_value", False, False)]
-    seed = tmp_path / "mappings.csv"
-    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
-    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    extended = rules_with_upside_mapped(tmp_path)
     [readmitted] = readmit_rejected_rows(con, extended)
     assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
     assert rows(con, "select Id, ForecastCategoryName from raw_crm.opportunity") == [
@@ -908,9 +900,7 @@ def test_rows_of_a_file_headed_with_labels_are_readmitted(
     )
     [result] = load(landing, con)
     assert (result.rows_loaded, result.rows_rejected) == (0, 1)
-    seed = tmp_path / "mappings.csv"
-    seed.write_text(SEED.read_text() + "Upside,Best Case,renamed label\n")
-    extended = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    extended = rules_with_upside_mapped(tmp_path)
     [readmitted] = readmit_rejected_rows(con, extended)
     assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
     assert rows(con, "select Id, CloseDate, ForecastCategoryName from raw_crm.opportunity") == [
