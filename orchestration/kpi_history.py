@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.extracts.raw_tables import LEDGER_TABLE
+from orchestration.extracts.raw_tables import LEDGER_TABLE, not_withdrawn
 from orchestration.sql_text import sql_literal
 from orchestration.warehouse_io import connect, wait_while_locked
 
@@ -128,10 +128,7 @@ COLUMN_DESCRIPTIONS = {
 # drop loaded since a value was reported.
 COUNTED_LOAD = f"""
     loaded.status = 'loaded'
-    and not exists (
-        select 1 from warehouse.{LEDGER_TABLE} as withdrawal
-        where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
-    )
+    and {not_withdrawn("loaded", "warehouse")}
 """
 # A load into a drop that was already loaded (ledger alias `loaded`), not withdrawn:
 # a corrected re-delivery of a file of the drop (it replaces the earlier load),
@@ -139,10 +136,7 @@ COUNTED_LOAD = f"""
 # it is loaded since a value was reported when it finished after that report.
 # (A deleted and rebuilt warehouse loads each file once: no reload.)
 RELOAD = f"""
-    not exists (
-        select 1 from warehouse.{LEDGER_TABLE} as withdrawal
-        where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = loaded.load_id
-    )
+    {not_withdrawn("loaded", "warehouse")}
     and (
         loaded.status = 'readmitted'
         or loaded.status = 'loaded' and exists (
@@ -324,11 +318,8 @@ def _record(
                     partition by loaded.system, loaded.drop_id
                 ) as drop_first_loaded_at
             from warehouse.{LEDGER_TABLE} as loaded
-            where loaded.status in ('loaded', 'readmitted') and not exists (
-                select 1 from warehouse.{LEDGER_TABLE} as withdrawal
-                where withdrawal.status = 'withdrawn'
-                    and withdrawal.withdraws_load_id = loaded.load_id
-            )
+            where loaded.status in ('loaded', 'readmitted')
+                and {not_withdrawn("loaded", "warehouse")}
             """
         )
         restatements = _restatements(con, refresh_id, extraction)

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.extracts.contract import OBJECTS
-from orchestration.extracts.raw_tables import LEDGER_TABLE
+from orchestration.extracts.raw_tables import LEDGER_TABLE, not_withdrawn
 from orchestration.kpi_history import attach_for_publication, copy_into_publication
 from orchestration.progress import at_a_tenth
 from orchestration.sql_text import quote, sql_literal
@@ -145,11 +145,7 @@ def _loaded_objects(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[s
         select distinct loaded.system, lower(loaded.object)
         from {catalog}.{LEDGER_TABLE} as loaded
         where loaded.status = 'loaded' and loaded.rows_loaded > 0
-            and not exists (
-                select 1 from {catalog}.{LEDGER_TABLE} as withdrawal
-                where withdrawal.status = 'withdrawn'
-                    and withdrawal.withdraws_load_id = loaded.load_id
-            )
+            and {not_withdrawn("loaded", catalog)}
         """
     ).fetchall()
     return {(system, obj) for system, obj in rows}
@@ -396,11 +392,7 @@ def _never_delivered() -> str:
             where ledger.status = 'loaded'
                 and ledger.system = contract.system
                 and lower(ledger.object) = lower(contract.name)
-                and not exists (
-                    select 1 from warehouse.{LEDGER_TABLE} as withdrawal
-                    where withdrawal.status = 'withdrawn'
-                        and withdrawal.withdraws_load_id = ledger.load_id
-                )
+                and {not_withdrawn("ledger", "warehouse")}
         )
     """
 

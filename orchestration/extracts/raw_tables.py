@@ -18,6 +18,17 @@ from orchestration.sql_text import quote
 
 META_SCHEMA = "raw_meta"
 LEDGER_TABLE = f"{META_SCHEMA}.load_ledger"
+
+
+def not_withdrawn(load: str, catalog: str = "") -> str:
+    """SQL: the ledger row aliased `load` was not withdrawn since (`catalog`: an attached database)."""
+    ledger = f"{catalog}.{LEDGER_TABLE}" if catalog else LEDGER_TABLE
+    return f"""not exists (
+        select 1 from {ledger} as withdrawal
+        where withdrawal.status = 'withdrawn' and withdrawal.withdraws_load_id = {load}.load_id
+    )"""
+
+
 REJECTS_TABLE = f"{META_SCHEMA}.load_rejects"
 # Ledger columns added after the first release (see ensure_tables): the CSV
 # dialect a file was read with, and on a `withdrawn` row the load it withdraws.
