@@ -650,7 +650,9 @@ def pipeline_quirks_landing(landing: Path, opportunity_header: str, quota_header
     put(
         landing,
         "erp/2025-09-22/fpa_forecast.csv",
-        fpa_header + "S5,2025-09-01,2025-09-20,3100,3100,EUR\n",
+        fpa_header
+        + "S5,2025-09-01,2025-09-20,3100,3100,EUR\n"
+        + "S0,2025-09-01,2025-08-28,3700,3700,EUR\n",
     )
     put(
         landing,
@@ -1155,7 +1157,9 @@ def test_forecast_kpis(con: duckdb.DuckDBPyConnection) -> None:
 # U6 500 at 09-01T00:00Z (in the month: not a call of record); October U1 2000.
 # Quotas for September: U1 3000, U2 2000. Finance versions for September: 4000
 # (08-05), 3500 (08-20), 3800 dated 08-28 but delivered on 09-10, in-month
-# revisions 3300 (09-10) and 3100 (09-20); for October only one dated 10-03.
+# revisions 3300 (09-10) and 3100 (09-20), and on 09-22 another EUR version
+# dated 08-28 (3700, a smaller forecast_id): of two versions of the same day
+# the later delivered is of record, not their sum; for October only one dated 10-03.
 # November: O31 U1 900 (A1), created 10-10, closes 11-20.
 SEPTEMBER, OCTOBER, NOVEMBER = "2025-09-01", "2025-10-01", "2025-11-01"
 OPENING_SEPTEMBER = 1200 + 2000 + 1500 + 800 + 900 + 0 + 900
@@ -1164,7 +1168,7 @@ BOOKINGS_OCTOBER = 1045 + 1700
 
 
 def test_pipeline_flows_and_history_quirks(con: duckdb.DuckDBPyConnection) -> None:
-    sales, finance = 3200 + 900, 3800
+    sales, finance = 3200 + 900, 3700
     check(
         company(con, SEPTEMBER),
         {
