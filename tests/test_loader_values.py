@@ -211,8 +211,12 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
         "006Dn00000Date3": "2026-03-09T00:00:00.000Z",
         "006Dn00000Date4": "2026-03-09T00:00:00.000+0000",
         "006Dn00000Date5": "2026-03-09T00:00:00+01:00",
-        "006Dn00000Date6": "2026-03-09T10:30:00Z",  # not midnight: no date
-        "006Dn00000Date7": "2026-02-30",  # no such day
+        # another time of day is an instant, its date read in UTC
+        "006Dn00000Date6": "2026-03-09T10:30:00Z",
+        "006Dn00000Date7": "2026-03-08T23:30:00.000-0200",  # 03-09 01:30 UTC
+        "006Dn00000Date8": "2026-03-09 23:59:59",
+        "006Dn00000Date9": "2026-02-30",  # no such day
+        "006Dn0000Date10": "2026-03-09T25:00:00Z",  # no such hour
     }
     write(
         landing,
@@ -232,7 +236,7 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
     )
     load(landing, con)
     assert rows(con, "select Id, CloseDate from raw_crm.opportunity order by Id") == [
-        (sf(i), date(2026, 3, 9)) for i in list(dates)[:5]
+        (sf(i), date(2026, 3, 9)) for i in sorted(list(dates)[:8])
     ]
     rejected = rows(
         con,
@@ -240,10 +244,10 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
         " where object = 'Opportunity' order by 1",
     )
     assert [(line, reason) for line, reason, _ in rejected] == [
-        (7, "invalid_type"),
-        (8, "invalid_type"),
+        (10, "invalid_type"),
+        (11, "invalid_type"),
     ]
-    assert "CloseDate: '2026-03-09T10:30:00Z' is not a valid date" in rejected[0][2]
+    assert "CloseDate: '2026-02-30' is not a valid date" in rejected[0][2]
     assert rows(con, "select Name, IsActive, CreatedDate from raw_crm.users order by Id") == [
         ("Bulk", True, datetime(2025, 3, 1, 9, 30)),
         ("Offset", True, datetime(2025, 3, 1, 14, 30)),

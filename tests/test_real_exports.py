@@ -11,7 +11,8 @@ CRM (drop 2025-06-03, a delta 2025-06-05):
   U5 to U9 and later drops (07-01, 07-20, 08-04) make a sales organisation's
   July and August (sales_org_landing).
 - Opportunity.csv: Data Export: 18-character Ids, owners by 15-character Id,
-  a Name holding a comma, quotes and a line break, `usd` in lower case.
+  a Name holding a comma, quotes and a line break, `usd` in lower case, O1's
+  CloseDate written as an instant (2025-05-09T23:30-02:00: 10 May in UTC).
     O1 A1 U1 1000 EUR won  2025-05-10, created 2025-04-01T10:00Z      39 days
     O2 A2 U2 2000 USD won  2025-05-17, created 2025-05-01T01:00+02:00 (April 30 UTC)  17 days
     O3 A1 U1  500 EUR lost 2025-05-20
@@ -45,7 +46,7 @@ CRM (drop 2025-06-03, a delta 2025-06-05):
   without a mode: virtual_meeting_share 1/2.
 - Relationship_Assessment__c: A1 seller 04-10 Professional Peer 50, seller
   05-31 Respected Advisor 80, buyer 05-15 60; A2 seller only on 06-01.
-- Training_Completion__c: U1 Hybrid Selling 05-05; U2 Product.
+- Training_Completion__c: U1 Hybrid Selling 05-05 (written 05-04T22:15-02:00); U2 Product.
 - November (relationship_quirks_landing, CRM drops 11-20 and 11-28): assessments,
   meetings and training courses as real exports have them, four rows of which
   are rejected (RELATIONSHIP_REJECTS); see test_relationship_and_hybrid_kpis_of_real_exports.
@@ -135,8 +136,10 @@ def real_landing(landing: Path) -> None:
         landing,
         f"{crm}/Opportunity.csv",
         opportunity_header
-        + f'{O1},{A1},{U1[:15]},"Acme, ""renewal""\nphase 2",Closed Won,1000,EUR,100,2025-05-10,'
-        "Closed,true,true,2025-04-01T10:00:00.000Z,2025-05-10T00:00:00.000Z,false\n"
+        + f'{O1},{A1},{U1[:15]},"Acme, ""renewal""\nphase 2",Closed Won,1000,EUR,100,'
+        # CloseDate as an instant an export wrote: 05-10 01:30 UTC, 10 May
+        "2025-05-09T23:30:00.000-0200,Closed,true,true,"
+        "2025-04-01T10:00:00.000Z,2025-05-10T00:00:00.000Z,false\n"
         f"{O2},{A2},{U2[:15]},Beta,Closed Won,2000.00,usd,100,2025-05-17,Closed,true,true,"
         "2025-05-01T01:00:00.000+0200,2025-05-17T00:00:00.000Z,false\n"
         f"{O3},{A1},{U1},Acme lost,Closed Lost,500,EUR,0,2025-05-20,Omitted,true,false,"
@@ -247,7 +250,8 @@ def real_landing(landing: Path) -> None:
         landing,
         f"{crm}/Training_Completion__c.csv",
         "Id,User__c,Course_Name__c,Course_Type__c,Completed_Date__c\n"
-        f"{t[0]},{U1},Hybrid 101,Hybrid Selling,2025-05-05\n"
+        # an LMS's completion instant: 05-05 00:15 UTC, 5 May
+        f"{t[0]},{U1},Hybrid 101,Hybrid Selling,2025-05-04T22:15:00-02:00\n"
         f"{t[1]},{U2},Product 101,Product,2025-04-01\n"
         f"{t[2]},{U5},Virtual 101,Virtual Selling,2025-03-01\n",
     )
