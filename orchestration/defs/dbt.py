@@ -8,12 +8,14 @@ older than the project's files.
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from dagster_dbt import (
 )
 from dagster_dbt import asset_utils as dbt_asset_utils
 from filelock import FileLock
+from packaging import version
 
 from orchestration.dbt_output import without_node_lines
 from orchestration.defs.warehouse import WAREHOUSE_POOL, HandshakeResource, wait_for_warehouse_lock
@@ -220,9 +223,23 @@ def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     return handshake_dbt_models
 
 
+class InstalledDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource for the dbt installed beside Dagster (this environment's bin/).
+
+    dagster-dbt asks that executable for its version (`dbt --version`, about 2
+    CPU s) before every command of a new resource, i.e. once or twice a run;
+    the dbt of this environment is the installed dbt-core package, whose
+    version is read from its metadata instead.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
     # The dbt of this environment, whether or not its bin/ is on PATH.
-    return DbtCliResource(
+    return InstalledDbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=str(Path(sys.executable).parent / "dbt"),
