@@ -133,7 +133,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory, sample_warehouse: Path) -> 
         r.status for r in load_landing(landing, incremental) if r.landing_file.drop_id == new_drop
     ]
     assert statuses and set(statuses) == {"loaded"}, statuses
-    run_dbt(["build"], incremental, target_path=base / "target_incremental")
+    run_dbt(["build"], incremental, target_path=base / "target_incremental", artifacts=True)
 
     full = base / "full" / "warehouse.duckdb"
     full.parent.mkdir()
@@ -644,7 +644,11 @@ def test_data_tests_after_an_incremental_build_check_the_rebuilt_units(
         ).fetchall()
     target = tmp_path / "target"
     result = run_dbt(
-        ["test", "--select", "fct_invoice_lines"], warehouse, check=False, target_path=target
+        ["test", "--select", "fct_invoice_lines"],
+        warehouse,
+        check=False,
+        target_path=target,
+        artifacts=True,
     )
     assert result.returncode == 1, result.stdout[-3000:]
     failed = [
