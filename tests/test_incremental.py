@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -72,6 +73,45 @@ def daily_drop(landing: Path) -> None:
     )
 
 
+CROSS_CURRENCY_PAYMENT = "PAY-99000001"
+
+
+def corrected_gbp_day(landing: Path, drop_id: str) -> str:
+    """The day of the GBP rate the generator's daily drop `drop_id` corrects (a week or more back)."""
+    with duckdb.connect() as con:
+        days = con.execute(
+            f"select rate_date from read_csv('{landing / 'erp' / drop_id / 'fx_rates.csv'}', "
+            "all_varchar = true) where currency = 'GBP' and rate_date::date < ?::date - 6",
+            [drop_id],
+        ).fetchall()
+    assert len(days) == 1, days
+    return days[0][0]
+
+
+def add_cross_currency_payment(landing: Path, drop_id: str) -> None:
+    """To the daily drop: a payment in GBP of an EUR invoice, on the day whose GBP rate it corrects.
+
+    The sample's payments are in their invoice's currency; customers also pay
+    in another one, converted at the payment date's rates. The late drop takes
+    the corrected rate back (write_late_drop).
+    """
+    day = corrected_gbp_day(landing, drop_id)
+    with duckdb.connect() as con:
+        for sql in current_sql(landing, "csv"):
+            con.execute(sql)
+        (invoice,) = con.execute(
+            "select max(invoice_number) from cur_invoices where status = 'posted' "
+            "and document_type = 'invoice' and currency = 'EUR' "
+            "and try_cast(invoice_date as date) between ?::date - 60 and ?::date",
+            [day, day],
+        ).fetchone()
+    assert invoice
+    payments = landing / "erp" / drop_id / "payments.csv"
+    text = payments.read_text()
+    assert text.splitlines()[0] == "payment_id,invoice_number,payment_date,amount,currency"
+    payments.write_text(f"{text.rstrip()}\n{CROSS_CURRENCY_PAYMENT},{invoice},{day},100.00,GBP\n")
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory, sample_warehouse: Path) -> dict[str, Path]:
     """Warehouse `incremental` (full build, daily drop, incremental build) and `full`."""
@@ -88,6 +128,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory, sample_warehouse: Path) -> 
     before = existing_drops(landing)
     daily_drop(landing)
     (new_drop,) = set(existing_drops(landing)) - set(before)
+    add_cross_currency_payment(landing, new_drop)
     statuses = [
         r.status for r in load_landing(landing, incremental) if r.landing_file.drop_id == new_drop
     ]
@@ -112,9 +153,19 @@ def write_late_drop(landing: Path, company: Path, warehouse: Path) -> dict[str, 
     moves a matched ERP customer to another CRM account, and CRM accounts
     renamed, new and merged so that other customers match other accounts
     (write_account_changes; `warehouse` is built from the drops before).
+    And the daily drop's FX file delivered again, corrected: without the GBP
+    rate the daily drop corrected, which the cross-currency payment
+    (add_cross_currency_payment) was converted at.
     Returns the ids.
     """
-    drop_id = (date.fromisoformat(existing_drops(landing)[-1][:10]) + timedelta(days=1)).isoformat()
+    daily_drop_id = existing_drops(landing)[-1]
+    drop_id = (date.fromisoformat(daily_drop_id[:10]) + timedelta(days=1)).isoformat()
+    fx_day = corrected_gbp_day(landing, daily_drop_id)
+    fx_file = landing / "erp" / daily_drop_id / "fx_rates.csv"
+    lines = fx_file.read_text().splitlines()
+    kept = [line for line in lines if not line.startswith(f"{fx_day},GBP,")]
+    assert len(kept) == len(lines) - 1
+    fx_file.write_text("\n".join(kept) + "\n")
     day = date.fromisoformat(drop_id) - timedelta(days=1)
     changed_at = f"{day.isoformat()}T10:00:00"
     with duckdb.connect() as con:
@@ -222,6 +273,8 @@ def write_late_drop(landing: Path, company: Path, warehouse: Path) -> dict[str, 
     return {
         **accounts,
         "drop_id": drop_id,
+        "fx_file": f"erp/{daily_drop_id}/fx_rates.csv",
+        "fx_day": fx_day,
         "invoice_number": invoice_number,
         "line_account": line_account,
         "assessed_account": assessed_account,
@@ -391,12 +444,11 @@ def late_builds(builds: dict[str, Path]) -> dict:
     incremental = base / "late_incremental" / "warehouse.duckdb"
     incremental.parent.mkdir()
     shutil.copy(builds["incremental"], incremental)
-    statuses = [
-        r.status
-        for r in load_landing(base / "landing", incremental)
-        if r.landing_file.drop_id == late["drop_id"]
-    ]
+    results = load_landing(base / "landing", incremental)
+    statuses = [r.status for r in results if r.landing_file.drop_id == late["drop_id"]]
     assert statuses and set(statuses) == {"loaded"}, statuses
+    (fx_load,) = [r for r in results if r.landing_file.relative_path == late["fx_file"]]
+    assert fx_load.status == "loaded"  # the corrected file replaces the one loaded before
     run_dbt(BUILD_WITHOUT_TESTS, incremental, target_path=base / "target_late")
     full = base / "late_full" / "warehouse.duckdb"
     full.parent.mkdir()
@@ -412,6 +464,7 @@ def late_builds(builds: dict[str, Path]) -> dict:
         "late": late,
         "target": base / "target_late",
         "before": builds["full"],
+        "landing": base / "landing",
     }
 
 
@@ -758,3 +811,54 @@ def test_the_late_drop_rematched_the_customers_whose_accounts_changed(late_build
     # those customers were rematched, and few others
     assert set(expected) <= rebuilt, rebuilt
     assert len(rebuilt) < 0.25 * customers, (len(rebuilt), customers)
+
+
+def gbp_rate(landing: Path, drops: list[str], day: str) -> Decimal:
+    """The GBP rate of `day` in the latest of `drops` that holds one (as delivered)."""
+    for drop_id in sorted(drops, reverse=True):
+        path = landing / "erp" / drop_id / "fx_rates.csv"
+        lines = path.read_text().splitlines() if path.exists() else []
+        rates = [line.split(",")[2] for line in lines if line.startswith(f"{day},GBP,")]
+        if rates:
+            (rate,) = rates
+            return Decimal(rate)
+    raise AssertionError(f"no GBP rate of {day}")
+
+
+def test_a_corrected_fx_file_reconverts_the_payments_it_converted(late_builds: dict) -> None:
+    """A rate taken back by a corrected file (or a withdrawal) reconverts the payments it converted.
+
+    The daily drop corrected a GBP rate (+1 %) and brought a GBP payment of
+    100.00 of an EUR invoice on that day; the late drop delivers the daily
+    drop's FX file again without that rate, so the rate of the drop before
+    applies again. The incremental receivables rebuild that invoice: its
+    open amount at the month end grows by what the payment counted less.
+    """
+    late, landing = late_builds["late"], late_builds["landing"]
+    day = late["fx_day"]
+    daily = late["fx_file"].split("/")[1]
+    original = gbp_rate(landing, [d for d in existing_drops(landing) if d < daily], day)
+    corrected = (original * Decimal("1.01")).quantize(Decimal("0.000001"))
+    paid_before = (100 * corrected).quantize(Decimal("0.01"))  # EUR's rate is 1
+    paid_after = (100 * original).quantize(Decimal("0.01"))
+    assert paid_before > paid_after
+
+    def applied_and_open(warehouse: Path) -> tuple:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            invoice, is_applied, applied = con.execute(
+                "select invoice_number, is_applied, item_amount "
+                "from intermediate.int_payments_applied where payment_id = ?",
+                [CROSS_CURRENCY_PAYMENT],
+            ).fetchone()
+            assert is_applied  # in EUR, to the invoice
+            (open_amount,) = con.execute(
+                "select sum(open_amount) from marts.fct_receivables_monthly "
+                "where invoice_number = ? and month = date_trunc('month', ?::date)",
+                [invoice, day],
+            ).fetchone()
+        return applied, open_amount
+
+    applied_before, open_before = applied_and_open(late_builds["before"])
+    applied_after, open_after = applied_and_open(late_builds["incremental"])
+    assert (applied_before, applied_after) == (paid_before, paid_after)
+    assert open_after - open_before == paid_before - paid_after

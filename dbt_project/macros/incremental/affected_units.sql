@@ -435,13 +435,24 @@
 
     ),
 
+    -- a rate loaded since, or withdrawn since (a withdrawn drop, or a corrected
+    -- re-delivery of its file without it): the rate of its day, and of the
+    -- days after it that it filled, changed
     new_rates as (
 
         select
             currency_code,
             min(rate_date) as first_rate_date
-        from {{ ref('stg_erp__fx_rates') }}
-        where {{ loaded_since_previous_build('loaded_at') }}
+        from (
+            select currency_code, rate_date from {{ ref('stg_erp__fx_rates') }}
+            where {{ loaded_since_previous_build('loaded_at') }}
+            union all
+            select
+                unit_id as currency_code,
+                {{ dbt.cast('record_id', 'date') }} as rate_date
+            from {{ ref('stg_raw_meta__withdrawn_rows') }}
+            where source_object = 'fx_rates' and {{ loaded_since_previous_build('withdrawn_at') }}
+        ) as changed_rates
         group by currency_code
 
     ),

@@ -88,6 +88,20 @@ events as (
 
 ),
 
+-- a rate: the payments converted on or after its date (fct_receivables_monthly)
+fx_rates as (
+
+    select
+        'fx_rates' as source_object,
+        {{ normalize_code('raw_rates.currency') }} as unit_id,
+        cast(raw_rates.rate_date as {{ dbt.type_string() }}) as record_id,
+        withdrawals.withdrawn_at
+    from {{ source('erp', 'fx_rates') }} as raw_rates
+    inner join withdrawals
+        on raw_rates._load_id = withdrawals.load_id
+
+),
+
 final as (
 
     select * from invoice_lines
@@ -101,6 +115,8 @@ final as (
     select * from opportunity_history
     union all
     select * from events
+    union all
+    select * from fx_rates
 
 )
 
