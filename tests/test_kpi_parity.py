@@ -21,6 +21,7 @@ import pytest
 
 from orchestration import kpis
 from orchestration.settings import DBT_PROJECT_DIR
+from tests import kpi_invariants
 from tests.pipeline import pipeline_env
 
 MF = str(Path(sys.executable).parent / "mf")
@@ -384,3 +385,11 @@ def test_metricflow_validates_against_the_warehouse(sample_warehouse: Path, tmp_
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_published_tables_agree_at_every_grain(sample_warehouse: Path) -> None:
+    """On the sample with its mess (unmatched customers, missing FX rates, deleted and
+    merged accounts, manager cycles, reps without User rows): tests/kpi_invariants.py."""
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        found = kpi_invariants.breaks(con)
+    assert found == [], "\n".join(found)

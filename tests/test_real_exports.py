@@ -75,6 +75,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests import kpi_invariants
 from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, run_dbt, salesforce_id_18
 
 pytestmark = pytest.mark.slow
@@ -2210,3 +2211,56 @@ def test_hybrid_kpis_need_their_objects(never: duckdb.DuckDBPyConnection) -> Non
         check(account(never, month, A1), {"virtual_meeting_share": None})
         check(by_user(never, "rep", month, U1), {"virtual_meeting_share": None})
     check(company(never, MAY), {"bookings": 2800, "win_rate": 2 / 3})
+
+
+def unknown_member(con: duckdb.DuckDBPyConnection, month: str) -> dict:
+    sql = """
+        select kpi_code, value from marts.kpi_account_monthly
+        where month = ? and account_key = '-1'
+    """
+    return dict(con.execute(sql, [month]).fetchall())
+
+
+def test_the_published_tables_agree_at_every_grain(con: duckdb.DuckDBPyConnection) -> None:
+    """One set of numbers (tests/kpi_invariants.py): the accounts and the unknown member
+    add up to the company, the top-level teams and the reps too, the forecast categories
+    to open_pipeline, every ratio is its parts'. Before: the unknown member (unmatched
+    ERP customers) had no rows in a month without facts of its own (July 2024 to April
+    2025 and others: unmatched_revenue 0 with no account row beside it), and a forecast
+    category without opening pipeline had no row (May's Commit: the categories did not
+    cover open_pipeline's months)."""
+    found = kpi_invariants.breaks(con)
+    assert found == [], "\n".join(found)
+    # May: C3's I3 300 (cost 100); April 2025 only I6, C1's (A1): the unknown member has
+    # 0 there (before: no row); January 2026: no unmatched customer is invoiced
+    check(unknown_member(con, MAY), {"invoiced_revenue": 300, "gross_margin": 200})
+    for month in (APRIL, JANUARY_2026):
+        check(
+            unknown_member(con, month),
+            {"invoiced_revenue": 0, "gross_margin": 0, "recurring_revenue": 0},
+        )
+    # May's opening pipeline: O1 Pipeline 1000, O5 Pipeline 3000, O2 Best Case 1800 USD;
+    # O3's Commit row is written on May 1st UTC, not before it: no Commit (0, not no row)
+    categories = con.execute(
+        "select forecast_category, value from marts.kpi_pipeline_category_monthly "
+        "where month = ? and kpi_code = 'open_pipeline'",
+        [MAY],
+    ).fetchall()
+    assert dict(categories) == {"Pipeline": 4000, "Best Case": 1800, "Commit": 0}
+
+
+def test_the_published_tables_agree_without_user_payments_or_assessments(
+    partial: duckdb.DuckDBPyConnection,
+) -> None:
+    found = kpi_invariants.breaks(partial)
+    assert found == [], "\n".join(found)
+
+
+def test_the_published_tables_agree_with_objects_never_delivered(
+    history_only: duckdb.DuckDBPyConnection, never: duckdb.DuckDBPyConnection
+) -> None:
+    """NULL parts (a source never delivered) are no data, not a break: the company
+    values stand where the account grain or the opportunities are unknown."""
+    for connection in (history_only, never):
+        found = kpi_invariants.breaks(connection)
+        assert found == [], "\n".join(found)
