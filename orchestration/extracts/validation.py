@@ -44,8 +44,9 @@ WHITESPACE = " \t\r\n\u00a0"
 SALESFORCE_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 DEFAULT_DATE_FROM = date(1990, 1, 1)
 DEFAULT_YEARS_AHEAD = 10
-# A datetime at exactly midnight, with or without fraction and zone: its date.
-_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
+# A datetime at exactly midnight, with or without fraction and zone: its date
+# (the `T` and the `Z` in either case, as for every datetime).
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})(?:[Tt ]00:00(?::00(?:\.0+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$"
 # The start of a datetime (a date, a `T` or a space, hours and minutes): in a
 # date column, a datetime at another time than midnight is read in UTC.
 _DATETIME_START = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"
