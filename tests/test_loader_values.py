@@ -215,6 +215,11 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
         "006Dn00000Date6": "2026-03-09T10:30:00Z",
         "006Dn00000Date7": "2026-03-08T23:30:00.000-0200",  # 03-09 01:30 UTC
         "006Dn00000Date8": "2026-03-09 23:59:59",
+        # midnight with a lower-case t is midnight too: the date written, not
+        # the instant's UTC date (03-08 23:00 UTC)
+        "006Dn0000Date11": "2026-03-09t00:00:00+01:00",
+        # a leap second: the second before it (23:59:59 UTC), not a rejected row
+        "006Dn0000Date12": "2026-03-09T23:59:60Z",
         "006Dn00000Date9": "2026-02-30",  # no such day
         "006Dn0000Date10": "2026-03-09T25:00:00Z",  # no such hour
     }
@@ -232,11 +237,13 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
         "005Dn00000User3,Yes,Yes,\n"
         "005Dn00000User4,No,n,\n"
         "005Dn00000User5,Zero,0,\n"
-        "005Dn00000User6,Maybe,maybe,\n",
+        "005Dn00000User6,Maybe,maybe,\n"
+        "005Dn00000User7,Leap,1,2016-12-31T23:59:60.5Z\n"
+        "005Dn00000User8,LeapOffset,1,2017-01-01T00:59:60+01:00\n",
     )
     load(landing, con)
     assert rows(con, "select Id, CloseDate from raw_crm.opportunity order by Id") == [
-        (sf(i), date(2026, 3, 9)) for i in sorted(list(dates)[:8])
+        (sf(i), date(2026, 3, 9)) for i in sorted(list(dates)[:10])
     ]
     rejected = rows(
         con,
@@ -244,8 +251,8 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
         " where object = 'Opportunity' order by 1",
     )
     assert [(line, reason) for line, reason, _ in rejected] == [
-        (10, "invalid_type"),
-        (11, "invalid_type"),
+        (12, "invalid_type"),
+        (13, "invalid_type"),
     ]
     assert "CloseDate: '2026-02-30' is not a valid date" in rejected[0][2]
     assert rows(con, "select Name, IsActive, CreatedDate from raw_crm.users order by Id") == [
@@ -255,6 +262,9 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
         ("No", False, None),
         ("Zero", False, None),
         ("Maybe", None, None),  # optional: loaded, the value set to NULL
+        # the leap second at the end of 2016 (23:59:60 UTC): read as 23:59:59
+        ("Leap", True, datetime(2016, 12, 31, 23, 59, 59, 500000)),
+        ("LeapOffset", True, datetime(2016, 12, 31, 23, 59, 59)),
     ]
     assert rows(
         con, "select line_number, action, fields from raw_meta.load_rejects where object = 'User'"

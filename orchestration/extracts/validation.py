@@ -44,8 +44,13 @@ WHITESPACE = " \t\r\n\u00a0"
 SALESFORCE_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 DEFAULT_DATE_FROM = date(1990, 1, 1)
 DEFAULT_YEARS_AHEAD = 10
-# A datetime at exactly midnight, with or without fraction and zone: its date.
-_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
+# A datetime at exactly midnight, with or without fraction and zone: its date
+# (the `T` and the `Z` in either case, as for every datetime).
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})(?:[Tt ]00:00(?::00(?:\.0+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$"
+# A leap second (`23:59:60` UTC, or the same instant in another zone): read
+# as the second before it, so that the value keeps its instant to the second
+# and its day instead of failing to parse (no timestamp type holds it).
+_LEAP_SECOND = r"^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:59):60"
 # The start of a datetime (a date, a `T` or a space, hours and minutes): in a
 # date column, a datetime at another time than midnight is read in UTC.
 _DATETIME_START = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"
@@ -208,14 +213,22 @@ def _blank(raw: str) -> str:
 def _utc_timestamp(text: str) -> str:
     """SQL: an ISO 8601 datetime (fraction, `Z` or an offset optional) as a UTC timestamp.
 
+    A leap second (`23:59:60`) is read as `23:59:59`, its fraction kept.
+
     UTC written with a Z (as Salesforce does) parses as a plain timestamp,
     twice as fast as the time-zone-aware cast that offsets need. ISO 8601
     allows a lower-case t and z (RFC 3339): the rest is read in upper case.
     """
-    return (
-        f"case when suffix({text}, 'Z') then try_cast(rtrim({text}, 'Z') as timestamp) "
-        f"else (try_cast(upper({text}) as timestamptz) at time zone 'UTC') end"
-    )
+
+    def parsed(value: str) -> str:
+        return (
+            f"case when suffix({value}, 'Z') then try_cast(rtrim({value}, 'Z') as timestamp) "
+            f"else (try_cast(upper({value}) as timestamptz) at time zone 'UTC') end"
+        )
+
+    # only a value that did not parse and has a `:60` is read again
+    leap = f"regexp_replace({text}, {sql_literal(_LEAP_SECOND)}, '\\1:59')"
+    return f"coalesce({parsed(text)}, case when contains({text}, ':60') then {parsed(leap)} end)"
 
 
 def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | None = None) -> str:
