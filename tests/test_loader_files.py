@@ -198,6 +198,34 @@ def test_a_file_of_utf8_and_windows_1252_lines_is_refused_not_garbled(landing: P
     # a file wholly in Windows-1252 still loads (test_windows_1252_file_loads_whole_and_says_so)
 
 
+@pytest.mark.parametrize("line_break", ["\r", "\r\n"])
+def test_mixed_encodings_are_found_whatever_ends_the_lines_and_wherever_they_are(
+    landing: Path, con, monkeypatch: pytest.MonkeyPatch, line_break: str
+) -> None:
+    """An old Mac export (lines ended by a lone CR), the Windows-1252 line first.
+
+    Read line by line at \\n, a CR-only file was one line that did not decode,
+    so no UTF-8 line was seen and the file loaded as Windows-1252 with
+    `MÃ¼ller` in it. The file is read a piece at a time (16 bytes here), so
+    lines and their line breaks are split between pieces.
+    """
+    from orchestration.extracts import csv_files
+
+    monkeypatch.setattr(csv_files, "LINE_READ_CHUNK_BYTES", 16)
+    lines = [
+        b"Id,Name,CreatedDate,LastModifiedDate",
+        f"A1,Plain Ltd,{STAMP},{STAMP}".encode(),
+        f"A2,Société Générale,{STAMP},{STAMP}".encode("cp1252"),
+        f"A3,Plain Two,{STAMP},{STAMP}".encode(),
+        f"A4,Müller GmbH,{STAMP},{STAMP}".encode(),
+    ]
+    write(landing, "crm/2025-01-31/Account.csv", line_break.encode().join(lines) + b"\r")
+    [result] = load(landing, con).values()
+    assert result.status == "refused", result
+    assert "mixed encodings: line 5 is UTF-8 ('ü') and line 3 is not (byte 0xE9)" in result.error
+    assert rows(con, "select count(*) from raw_crm.account") == [(0,)]
+
+
 def test_a_utf8_file_with_a_bom_and_windows_1252_lines_is_refused_as_mixed(
     landing: Path, con
 ) -> None:

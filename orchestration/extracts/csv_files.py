@@ -31,6 +31,7 @@ import hashlib
 import io
 import sys
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +124,26 @@ def file_encoding(scan: FileScan, fallback: str) -> str:
     return "utf-8" if scan.utf8 else fallback
 
 
+# Bytes read at a time when a file is looked at line by line.
+LINE_READ_CHUNK_BYTES = 1 << 20
+
+
+def _physical_lines(handle: io.BufferedReader) -> Iterator[bytes]:
+    """A binary file's lines, each ended by \\n, \\r\\n or a lone \\r (old Mac exports).
+
+    Iterating a binary file splits at \\n only: a file whose lines end in a
+    lone CR would be one line.
+    """
+    rest = b""
+    while chunk := handle.read(LINE_READ_CHUNK_BYTES):
+        lines = (rest + chunk).splitlines(keepends=True)
+        # the last one may go on in the next chunk (a \\r may be half of \\r\\n)
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
+
+
 def mixed_encoding_problem(path: Path, relative: str) -> str | None:
     """Why a file that is not UTF-8 cannot be read in one encoding, or None.
 
@@ -131,12 +152,13 @@ def mixed_encoding_problem(path: Path, relative: str) -> str | None:
     garbled in whichever one encoding it is read: UTF-8's `ü` read as
     Windows-1252 is `Ã¼`. Such a file is refused, naming a line of each. A
     UTF-8 byte order mark (Excel's "CSV UTF-8") makes its line a UTF-8 one.
+    Lines end at \\n, \\r\\n or a lone \\r.
     """
     utf8_line: tuple[int, str] | None = None
     other_line = None
     bom_line = None
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
+        for number, line in enumerate(_physical_lines(handle), 1):
             if number == 1 and line.startswith(codecs.BOM_UTF8):
                 line = line[len(codecs.BOM_UTF8) :]
                 bom_line = (1, "its byte order mark")
