@@ -652,10 +652,13 @@ def pipeline_quirks_landing(landing: Path, opportunity_header: str, quota_header
         fpa_header
         + "S3,2025-09-01,2025-08-28,3800,3800,EUR\nS4,2025-09-01,2025-09-10,3300,3300,EUR\n",
     )
+    # 09-22: a full snapshot, every version again (S1 to S4 as before) and S5, S0 new
     put(
         landing,
         "erp/2025-09-22/fpa_forecast.csv",
         fpa_header
+        + "S1,2025-09-01,2025-08-05,4000,4000,EUR\nS2,2025-09-01,2025-08-20,3500,3500,EUR\n"
+        + "S3,2025-09-01,2025-08-28,3800,3800,EUR\nS4,2025-09-01,2025-09-10,3300,3300,EUR\n"
         + "S5,2025-09-01,2025-09-20,3100,3100,EUR\n"
         + "S0,2025-09-01,2025-08-28,3700,3700,EUR\n",
     )
@@ -1163,8 +1166,10 @@ def test_forecast_kpis(con: duckdb.DuckDBPyConnection) -> None:
 # Quotas for September: U1 3000, U2 2000. Finance versions for September: 4000
 # (08-05), 3500 (08-20), 3800 dated 08-28 but delivered on 09-10, in-month
 # revisions 3300 (09-10) and 3100 (09-20), and on 09-22 another EUR version
-# dated 08-28 (3700, a smaller forecast_id): of two versions of the same day
-# the later delivered is of record, not their sum; for October only one dated 10-03.
+# dated 08-28 (3700, a smaller forecast_id) in a full snapshot that delivers
+# S3 (3800) again: of two versions of the same day the one first delivered
+# later is of record, not their sum nor the higher forecast_id; for October
+# only one dated 10-03.
 # November: O31 U1 900 (A1), created 10-10, closes 11-20.
 SEPTEMBER, OCTOBER, NOVEMBER = "2025-09-01", "2025-10-01", "2025-11-01"
 OPENING_SEPTEMBER = 1200 + 2000 + 1500 + 800 + 900 + 0 + 900

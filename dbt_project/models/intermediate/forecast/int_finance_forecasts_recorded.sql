@@ -5,8 +5,9 @@
 -- version_date: it holds one forecast per currency for the month, summed
 -- after conversion (a version split by currency). Two rows of the month with
 -- the same version_date and currency are two versions of the same day, not
--- parts of one: the later one is of record (the later drop, then the higher
--- forecast_id, as for rep submissions), never their sum.
+-- parts of one: the later one is of record (the one a later drop first
+-- delivered, as a full snapshot delivers every version again; then the
+-- higher forecast_id, as for rep submissions), never their sum.
 -- A row without a rate on or before its version_date counts in no KPI: a
 -- version none of whose rows converts gives no finance forecast (NULL), not 0
 -- (which would read as a 100 % haircut).
@@ -32,7 +33,7 @@ eligible as (
         version_date,
         bookings_forecast,
         currency_code,
-        drop_id
+        first_drop_id
     from fpa_forecasts
     where version_date < {{ dbt.cast(dbt.date_trunc('month', 'period_month'), 'date') }}
 
@@ -55,7 +56,7 @@ version_rows as (
         eligible.*,
         row_number() over (
             partition by eligible.month, eligible.currency_code
-            order by eligible.drop_id desc, eligible.forecast_id desc
+            order by eligible.first_drop_id desc, eligible.forecast_id desc
         ) as same_day_rank,
         count(*) over (partition by eligible.month) as same_day_row_count
     from eligible
