@@ -220,6 +220,9 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
         "006Dn0000Date11": "2026-03-09t00:00:00+01:00",
         # a leap second: the second before it (23:59:59 UTC), not a rejected row
         "006Dn0000Date12": "2026-03-09T23:59:60Z",
+        # 24:00, the end of 8 March, is 9 March's midnight in any zone: 9 March
+        # (not the instant's UTC date, 03-08 23:00 UTC)
+        "006Dn0000Date13": "2026-03-08T24:00:00+01:00",
         "006Dn00000Date9": "2026-02-30",  # no such day
         "006Dn0000Date10": "2026-03-09T25:00:00Z",  # no such hour
     }
@@ -243,7 +246,7 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
     )
     load(landing, con)
     assert rows(con, "select Id, CloseDate from raw_crm.opportunity order by Id") == [
-        (sf(i), date(2026, 3, 9)) for i in sorted(list(dates)[:10])
+        (sf(i), date(2026, 3, 9)) for i in sorted(list(dates)[:11])
     ]
     rejected = rows(
         con,
@@ -251,8 +254,8 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
         " where object = 'Opportunity' order by 1",
     )
     assert [(line, reason) for line, reason, _ in rejected] == [
-        (12, "invalid_type"),
         (13, "invalid_type"),
+        (14, "invalid_type"),
     ]
     assert "CloseDate: '2026-02-30' is not a valid date" in rejected[0][2]
     assert rows(con, "select Name, IsActive, CreatedDate from raw_crm.users order by Id") == [

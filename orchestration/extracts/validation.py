@@ -47,6 +47,9 @@ DEFAULT_YEARS_AHEAD = 10
 # A datetime at exactly midnight, with or without fraction and zone: its date
 # (the `T` and the `Z` in either case, as for every datetime).
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})(?:[Tt ]00:00(?::00(?:\.0+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$"
+# The end of a day (`24:00`, ISO 8601): midnight at the start of the next day,
+# in any zone, so the next day's date (as `00:00` of that day would be).
+_END_OF_DAY = r"^(\d{4}-\d{2}-\d{2})[Tt ]24:00(?::00(?:\.0+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
 # A leap second (`23:59:60` UTC, or the same instant in another zone): read
 # as the second before it, so that the value keeps its instant to the second
 # and its day instead of failing to parse (no timestamp type holds it).
@@ -315,13 +318,16 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
             )
         case ColumnType.DATE:
             # a date; a datetime at exactly midnight (any zone): the date
-            # written (a date field a tool wrote as a datetime); any other
+            # written (a date field a tool wrote as a datetime), `24:00` the
+            # next day's midnight in any zone; any other
             # datetime is an instant: its date in UTC (datetimes are taken in
             # UTC before a date is read from them)
             return (
                 f"case when length({text}) = 10 then try_strptime({text}, '%Y-%m-%d')::date "
                 f"else coalesce(try_strptime(nullif(regexp_extract({text}, {sql_literal(_MIDNIGHT)}, 1), ''), "
                 "'%Y-%m-%d')::date, "
+                f"try_strptime(nullif(regexp_extract({text}, {sql_literal(_END_OF_DAY)}, 1), ''), "
+                "'%Y-%m-%d')::date + 1, "
                 f"case when regexp_matches({text}, {sql_literal(_DATETIME_START)}) "
                 f"then ({_utc_timestamp(text)})::date end) end"
             )
