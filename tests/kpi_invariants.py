@@ -21,7 +21,8 @@ definitions imply and returns one line per break (empty: none):
   open_pipeline in every month it is published for, each with its row;
 - ratios recomputed from their published parts at every grain, NULL for a
   zero or NULL denominator; the part-KPIs that split another add up;
-- no month after the month of the latest drop's extraction date.
+- no month after the month of the latest drop's extraction date (a drop id
+  with its time too), in the KPI tables and the forecast categories'.
 """
 
 from __future__ import annotations
@@ -399,7 +400,7 @@ def ratio_breaks(con: duckdb.DuckDBPyConnection) -> list[str]:
 def month_breaks(con: duckdb.DuckDBPyConnection) -> list[str]:
     (latest,) = con.execute(
         """
-        select max(try_cast(drop_id as date)) from raw_meta.load_ledger as ledger
+        select max(try_cast(left(drop_id, 10) as date)) from raw_meta.load_ledger as ledger
         where ledger.status = 'loaded'
             and not exists (
                 select 1 from raw_meta.load_ledger as withdrawal
@@ -408,7 +409,7 @@ def month_breaks(con: duckdb.DuckDBPyConnection) -> list[str]:
         """
     ).fetchone()
     out = []
-    for table, _ in TABLES.values():
+    for table in [t for t, _ in TABLES.values()] + ["kpi_pipeline_category_monthly"]:
         (last,) = con.execute(f"select max(month) from marts.{table}").fetchone()
         if last is not None and (latest is None or last > latest.replace(day=1)):
             out.append(f"{table}: month {last} after the latest drop's extraction date {latest}")
