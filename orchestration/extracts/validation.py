@@ -44,12 +44,15 @@ WHITESPACE = " \t\r\n\u00a0"
 SALESFORCE_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 DEFAULT_DATE_FROM = date(1990, 1, 1)
 DEFAULT_YEARS_AHEAD = 10
+# Whole seconds of zero (a zero fraction allowed) and a zone, both optional,
+# after `hh:mm` (the `Z` in either case, as for every datetime).
+_ZERO_SECONDS_AND_ZONE = r"(?::00(?:\.0+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
 # A datetime at exactly midnight, with or without fraction and zone: its date
-# (the `T` and the `Z` in either case, as for every datetime).
-_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})(?:[Tt ]00:00(?::00(?:\.0+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?$"
+# (the `T` in either case too).
+_MIDNIGHT = rf"^(\d{{4}}-\d{{2}}-\d{{2}})(?:[Tt ]00:00{_ZERO_SECONDS_AND_ZONE})?$"
 # The end of a day (`24:00`, ISO 8601): midnight at the start of the next day,
 # in any zone, so the next day's date (as `00:00` of that day would be).
-_END_OF_DAY = r"^(\d{4}-\d{2}-\d{2})[Tt ]24:00(?::00(?:\.0+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+_END_OF_DAY = rf"^(\d{{4}}-\d{{2}}-\d{{2}})[Tt ]24:00{_ZERO_SECONDS_AND_ZONE}$"
 # A leap second (`23:59:60` UTC, or the same instant in another zone): read
 # as the second before it, so that the value keeps its instant to the second
 # and its day instead of failing to parse (no timestamp type holds it).
