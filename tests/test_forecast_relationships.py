@@ -56,9 +56,67 @@ def baseline(
     root = tmp_path_factory.mktemp("forecast_known")
     landing = root / "landing"
     shutil.copytree(FIXTURE, landing)
+    add_relationship_edge_cases(landing)
     warehouse = root / "warehouse.duckdb"
     build(landing, warehouse, root / "target")
     yield landing, warehouse
+
+
+EDGE_DROP = "2025-04-02T120000"  # the same extract day: the published months do not change
+
+
+def add_relationship_edge_cases(landing: Path) -> None:
+    """A later drop of the same day with relationship edge cases (docs/kpi-rules.md):
+
+    - A5 was invoiced 100 in 2023-12 and credited 100 (cost 40) on 2025-02-10: its
+      only document in the 12-month windows of February and March 2025 is a credit
+      note, so it had no invoiced revenue there (-100) and is in neither part of
+      assessed_account_share; its trailing margin is -60, but it has no index, so
+      no relationship capital (NULL).
+    - A6 was assessed on 2025-02-20 by two sellers (R20 Acquaintance, index 40;
+      R21 Respected Advisor, index 90) and a buyer (R22, index 50): the seller
+      assessment with the higher Id (R21) is the latest, the buyer's of the same
+      day is the latest buyer view: index 90, gap 40. A6 has no invoices: capital 0.
+    """
+    write(
+        landing,
+        f"crm/{EDGE_DROP}/Account.csv",
+        "Id,Name,BillingCountry,Industry,OwnerId,CreatedDate,LastModifiedDate,IsDeleted\n"
+        "A5,Echo,DE,Retail,U1,2023-01-01T00:00:00Z,2023-01-01T00:00:00Z,false\n"
+        "A6,Foxtrot,DE,Retail,U2,2023-01-01T00:00:00Z,2023-01-01T00:00:00Z,false\n",
+    )
+    write(
+        landing,
+        f"crm/{EDGE_DROP}/Relationship_Assessment__c.csv",
+        csv_text(
+            ASSESSMENT_HEADER,
+            "R20,A6,U1,2025-02-20,Seller,Acquaintance,4,4,4,4,4",
+            "R21,A6,U2,2025-02-20,Seller,Respected Advisor,9,9,9,9,9",
+            "R22,A6,U2,2025-02-20,Buyer,Professional Peer,5,5,5,5,5",
+        ),
+    )
+    write(
+        landing,
+        f"erp/{EDGE_DROP}/customers.csv",
+        "customer_number,name,vat_number,country_code,city,crm_account_id,payment_terms_days,"
+        "is_blocked,created_at,updated_at\n"
+        "C5,Echo GmbH,,DE,Berlin,A5,30,false,2023-01-01T00:00:00Z,2023-01-01T00:00:00Z\n",
+    )
+    write(
+        landing,
+        f"erp/{EDGE_DROP}/invoices.csv",
+        "invoice_number,customer_number,document_type,invoice_date,due_date,currency,status,"
+        "crm_opportunity_id,updated_at\n"
+        "I5,C5,invoice,2023-12-01,2023-12-31,EUR,posted,,2023-12-01T00:00:00Z\n"
+        "CN5,C5,credit_note,2025-02-10,2025-02-10,EUR,posted,,2025-02-10T00:00:00Z\n",
+    )
+    write(
+        landing,
+        f"erp/{EDGE_DROP}/invoice_lines.csv",
+        "invoice_number,line_number,item_code,quantity,unit_price,net_amount,cost_amount,updated_at\n"
+        "I5,1,SKU-1,1,100,100,0,2023-12-01T00:00:00Z\n"
+        "CN5,1,SKU-1,1,100,100,40,2025-02-10T00:00:00Z\n",
+    )
 
 
 def fork(baseline: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
@@ -189,11 +247,52 @@ def test_relationship_facts_of_february_and_march(baseline: tuple[Path, Path]) -
         ("A1", d("80.00"), d("60.00"), d("20.00"), d("800.00"), d("640.00"), "Acquaintance", 1),
         ("A2", d("56.00"), None, None, d("0.00"), d("0.00"), "Professional Peer", 0),
         ("A3", None, None, None, d("0.00"), None, "Unassessed", 0),
+        # A5: only the credit note CN5 (100 - 40) in the window; A6: R21 over R20 (same
+        # day, higher Id), the buyer's R22 of that day; its rung is not before February.
+        ("A5", None, None, None, d("-60.00"), None, "Unassessed", 0),
+        ("A6", d("90.00"), d("50.00"), d("40.00"), d("0.00"), d("0.00"), "Unassessed", 0),
         ("A1", d("80.00"), d("60.00"), d("20.00"), d("400.00"), d("320.00"), "Professional Peer", 1),
         # I3: 2000 - 1000 USD at 0.95 = 950 of margin, x 56 / 100.
         ("A2", d("56.00"), None, None, d("950.00"), d("532.00"), "Professional Peer", 1),
         ("A3", None, None, None, d("0.00"), None, "Unassessed", 0),
+        ("A5", None, None, None, d("-60.00"), None, "Unassessed", 0),
+        # R21 (2025-02-20) is before March: the March forecast tier is Respected Advisor.
+        ("A6", d("90.00"), d("50.00"), d("40.00"), d("0.00"), d("0.00"), "Respected Advisor", 0),
     ]  # fmt: skip
+
+
+def test_company_relationship_kpis_of_february_and_march(baseline: tuple[Path, Path]) -> None:
+    """The company values, from the account facts above, computed by hand."""
+    _, warehouse = baseline
+    kpis = dict(
+        ((month.isoformat(), code), value)
+        for month, code, value in rows(
+            warehouse,
+            """
+            select month, kpi_code, value from marts.kpi_company_monthly
+            where month in ('2025-02-01', '2025-03-01')
+                and kpi_code in ('relationship_index', 'relationship_potential_used',
+                    'relationship_perception_gap', 'relationship_capital',
+                    'respected_advisor_share', 'assessed_account_share')
+            """,
+        )
+    )
+    expected = {
+        # seller indexes A1 80, A2 56, A6 90; A6 (R21) is the one Respected Advisor;
+        # gaps A1 20, A6 40. Capital February: A1 640 + A2 0 + A6 0; March: 320 + 532 + 0.
+        "relationship_index": (226 / 3, 226 / 3),
+        "relationship_potential_used": (2.26 / 3, 2.26 / 3),
+        "relationship_perception_gap": (30, 30),
+        "relationship_capital": (640, 852),
+        "respected_advisor_share": (1 / 3, 1 / 3),
+        # Accounts with invoiced revenue above 0 in the window: February A1 (I2 + I1),
+        # March A1 (I1) and A2 (I3), all assessed in it. A5's only document there is
+        # the credit note CN5 (-100): no revenue, in neither part (not 1/2 and 2/3).
+        "assessed_account_share": (1, 1),
+    }
+    for code, (february, march) in expected.items():
+        assert kpis[("2025-02-01", code)] == pytest.approx(february), code
+        assert kpis[("2025-03-01", code)] == pytest.approx(march), code
 
 
 def test_hybrid_selling_facts(baseline: tuple[Path, Path]) -> None:

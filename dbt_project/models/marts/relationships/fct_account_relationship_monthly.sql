@@ -142,7 +142,10 @@ flagged as (
         relationship_index is not null as is_assessed,
         coalesce(seller_ladder_rung = 'Respected Advisor', false) as is_respected_advisor,
         relationship_index is not null and buyer_relationship_index is not null as has_both_respondents,
-        invoice_line_12m_count > 0 as has_revenue_12m,
+        -- revenue-generating in the window: invoiced revenue above 0 summed over
+        -- it; an account with only credit notes there (a refund of an older
+        -- sale) or fully credited sold nothing in it (docs/kpi-rules.md)
+        invoiced_revenue_12m_amount > 0 as has_revenue_12m,
         assessment_12m_count > 0 as has_assessment_12m
     from joined
 
