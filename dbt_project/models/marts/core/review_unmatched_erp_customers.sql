@@ -2,6 +2,10 @@
 -- with its invoiced revenue and up to three CRM accounts whose names are the
 -- most similar. Suggestions only: a steward confirms one by adding a row to
 -- the company settings file account_match_overrides.csv; nothing here changes a match.
+-- A customer number that posted documents carry but the ERP customer extract
+-- (customers.csv) does not is listed too: its revenue is unmatched revenue like
+-- any other, and no rule (an override neither) can match a customer without its
+-- row, so the remedy is to have the ERP export it.
 with
 
 bridge as (
@@ -74,6 +78,20 @@ unmatched as (
     left join crm_accounts
         on customers.crm_account_id_hint = crm_accounts.account_id
     where not bridge.is_matched
+
+    union all
+
+    select
+        customer_revenue.erp_customer_number,
+        cast(null as {{ dbt.type_string() }}) as erp_customer_name,
+        cast(null as {{ dbt.type_string() }}) as country_code,
+        cast(null as {{ dbt.type_string() }}) as normalized_vat_number,
+        cast(null as {{ dbt.type_string() }}) as crm_account_id_hint,
+        'customer not in the ERP customer extract' as hint_status
+    from customer_revenue
+    left join bridge
+        on customer_revenue.erp_customer_number = bridge.erp_customer_number
+    where bridge.erp_customer_number is null
 
 ),
 
