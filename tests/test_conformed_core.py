@@ -131,6 +131,27 @@ def test_review_lists_unmatched_customers_with_revenue_and_suggestions(
     ]
 
 
+def test_an_override_that_decides_nothing_is_a_warning(known_warehouse: Path) -> None:
+    """An override that cannot apply is skipped (the customer falls through to the next
+    rule), so the dbt test assert_account_match_overrides_apply warns with one row per such
+    override. The fixture company's settings hold three besides KN-C005's, which applies:
+    KN-C006 names Wayne (A6), deleted without a merge; KN-C008 names an Id of no account;
+    KN-C404 is no ERP customer. None changes a match (test_every_matching_rule_decides_its_
+    customer). The query is the test as the session's build compiled it.
+    """
+    compiled = (
+        known_warehouse.parent
+        / "target/compiled/handshake/tests/singular/assert_account_match_overrides_apply.sql"
+    ).read_text()
+    with duckdb.connect(str(known_warehouse), read_only=True) as con:
+        warned = sorted(rows(con, compiled))
+    assert warned == [
+        ("KN-C006", sf(A + "6"), "Id names a deleted CRM account"),
+        ("KN-C008", sf("001KN0000000099"), "Id names no CRM account"),
+        ("KN-C404", sf(A + "1"), "customer number in no ERP customer row"),
+    ]
+
+
 def test_ids_in_seeds_and_erp_hints_take_the_loaders_canonical_form(
     tmp_path: Path, dbt_manifest: None
 ) -> None:
