@@ -77,6 +77,10 @@ def add_relationship_edge_cases(landing: Path) -> None:
       R21 Respected Advisor, index 90) and a buyer (R22, index 50): the seller
       assessment with the higher Id (R21) is the latest, the buyer's of the same
       day is the latest buyer view: index 90, gap 40. A6 has no invoices: capital 0.
+    - A3 is assessed by its buyer only (R23, 2025-02-12, Respected Advisor, index 70):
+      a buyer view gives no relationship index, rung or forecast tier (seller only), so
+      A3 stays out of relationship_index and respected_advisor_share, has no gap, and
+      its deal O9 stays Unassessed in March's relationship forecast.
     """
     write(
         landing,
@@ -93,6 +97,7 @@ def add_relationship_edge_cases(landing: Path) -> None:
             "R20,A6,U1,2025-02-20,Seller,Acquaintance,4,4,4,4,4",
             "R21,A6,U2,2025-02-20,Seller,Respected Advisor,9,9,9,9,9",
             "R22,A6,U2,2025-02-20,Buyer,Professional Peer,5,5,5,5,5",
+            "R23,A3,U2,2025-02-12,Buyer,Respected Advisor,7,7,7,7,7",
         ),
     )
     write(
@@ -246,7 +251,8 @@ def test_relationship_facts_of_february_and_march(baseline: tuple[Path, Path]) -
         # A3 has no index, so no capital is known (NULL, not 0).
         ("A1", d("80.00"), d("60.00"), d("20.00"), d("800.00"), d("640.00"), "Acquaintance", 1),
         ("A2", d("56.00"), None, None, d("0.00"), d("0.00"), "Professional Peer", 0),
-        ("A3", None, None, None, d("0.00"), None, "Unassessed", 0),
+        # A3: its buyer's view only (R23): no index, no gap, no capital, no tier.
+        ("A3", None, d("70.00"), None, d("0.00"), None, "Unassessed", 0),
         # A5: only the credit note CN5 (100 - 40) in the window; A6: R21 over R20 (same
         # day, higher Id), the buyer's R22 of that day; its rung is not before February.
         ("A5", None, None, None, d("-60.00"), None, "Unassessed", 0),
@@ -254,7 +260,7 @@ def test_relationship_facts_of_february_and_march(baseline: tuple[Path, Path]) -
         ("A1", d("80.00"), d("60.00"), d("20.00"), d("400.00"), d("320.00"), "Professional Peer", 1),
         # I3: 2000 - 1000 USD at 0.95 = 950 of margin, x 56 / 100.
         ("A2", d("56.00"), None, None, d("950.00"), d("532.00"), "Professional Peer", 1),
-        ("A3", None, None, None, d("0.00"), None, "Unassessed", 0),
+        ("A3", None, d("70.00"), None, d("0.00"), None, "Unassessed", 0),
         ("A5", None, None, None, d("-60.00"), None, "Unassessed", 0),
         # R21 (2025-02-20) is before March: the March forecast tier is Respected Advisor.
         ("A6", d("90.00"), d("50.00"), d("40.00"), d("0.00"), d("0.00"), "Respected Advisor", 0),
@@ -279,7 +285,7 @@ def test_company_relationship_kpis_of_february_and_march(baseline: tuple[Path, P
     )
     expected = {
         # seller indexes A1 80, A2 56, A6 90; A6 (R21) is the one Respected Advisor;
-        # gaps A1 20, A6 40. Capital February: A1 640 + A2 0 + A6 0; March: 320 + 532 + 0.
+        # gaps A1 20, A6 40; A3's buyer-only view (R23) counts in none of them. Capital February: A1 640 + A2 0 + A6 0; March: 320 + 532 + 0.
         "relationship_index": (226 / 3, 226 / 3),
         "relationship_potential_used": (2.26 / 3, 2.26 / 3),
         "relationship_perception_gap": (30, 30),
