@@ -242,6 +242,28 @@ def test_reported_values_stay_and_every_move_is_a_restatement(company: Company) 
     assert {row[0] for row in company.reported() + company.restatements()} == {JAN}
 
 
+def test_an_account_merged_away_is_restated_to_null_and_its_money_at_the_survivor(
+    company: Company,
+) -> None:
+    """docs/kpi-rules.md: an account gone since the close (A1 merged into A2 in
+    Salesforce, so A1's ERP customers now match A2) has no new value: reported 100,
+    new NULL, difference NULL; A2's 30 becomes 130; the company's 130 stands, so it
+    is not restated."""
+    company.drop("erp/2025-02-05")
+    company.kpis(
+        {(JAN, "invoiced_revenue"): 130.0},
+        {(JAN, "A1", "invoiced_revenue"): 100.0, (JAN, "A2", "invoiced_revenue"): 30.0},
+    )
+    assert company.refresh("r1").values_reported == 3
+    company.drop("erp/2025-02-10")
+    company.kpis({(JAN, "invoiced_revenue"): 130.0}, {(JAN, "A2", "invoiced_revenue"): 130.0})
+    assert company.refresh("r2").restatements == 2
+    assert company.restatements() == [
+        (JAN, "invoiced_revenue", "account", "A1", 100.0, None, None, "r2", "erp/2025-02-10"),
+        (JAN, "invoiced_revenue", "account", "A2", 30.0, 130.0, 100.0, "r2", "erp/2025-02-10"),
+    ]
+
+
 def test_the_history_survives_a_deleted_and_rebuilt_warehouse(company: Company) -> None:
     company.drop("erp/2025-02-06")
     company.kpis({(JAN, "invoiced_revenue"): 100.0})
