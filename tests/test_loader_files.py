@@ -397,6 +397,38 @@ def test_a_file_with_line_breaks_of_every_kind_loads_line_by_line(landing: Path,
     ]
 
 
+def test_a_lone_cr_inside_a_quoted_value_loads_whatever_ends_the_lines(landing: Path, con) -> None:
+    """A quoted value holding a lone CR (a text field written on an old Mac) in a
+    file read through the split copy (lone-CR line ends; Windows-1252) loads it
+    as written.
+
+    The split copy wrote such a value unquoted, so DuckDB's reader stopped on
+    it and the whole file was refused as unreadable.
+    """
+    write(
+        landing,
+        "crm/2025-01-31/Event.csv",  # lines end in a lone CR (Excel's CSV (Macintosh))
+        "Id,OwnerId,ActivityDate,Subject\r"
+        'E1,U1,2025-01-02,"first\rsecond"\r'  # lines 2-3
+        "E2,U1,2025-01-03,plain\r",  # line 4
+    )
+    write(
+        landing,
+        "crm/2025-01-31/User.csv",  # Windows-1252: always read through the split copy
+        "Id,Name,Title\r\n" 'U1,Müller,"Head\rof sales"\r\n'.encode("cp1252"),
+    )
+    results = load(landing, con)
+    assert [(r.status, r.rows_loaded, r.error) for r in results.values()] == [
+        ("loaded", 2, None),
+        ("loaded", 1, None),
+    ]
+    assert rows(con, "select Id, Subject, _line_number from raw_crm.event order by Id") == [
+        ("E1", "first\rsecond", 2),
+        ("E2", "plain", 4),
+    ]
+    assert rows(con, "select Name, Title from raw_crm.users") == [("Müller", "Head\rof sales")]
+
+
 def test_lines_of_only_spaces_and_a_dos_end_of_file_mark_are_no_records(landing: Path, con) -> None:
     """A line of spaces left by a hand edit, a tab, and the Ctrl-Z (0x1A) legacy
     DOS programs end a file with are blank lines, like an empty one: no record,

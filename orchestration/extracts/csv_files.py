@@ -343,8 +343,12 @@ def split_records(
             clean_copy.open("w", encoding="utf-8", newline="") as clean_out,
             malformed_path.open("w", encoding="utf-8", newline="") as malformed_out,
         ):
-            clean = csv.writer(clean_out, lineterminator="\n")
-            bad = csv.writer(malformed_out, lineterminator="\n")
+            # records end in CRLF: Python's writer quotes a value holding a
+            # character of the line terminator, so a lone CR inside a value
+            # (which \n alone would leave unquoted, and stop DuckDB's reader) is
+            # quoted like any line break
+            clean = csv.writer(clean_out, lineterminator="\r\n")
+            bad = csv.writer(malformed_out, lineterminator="\r\n")
             clean.writerow([LINE_COLUMN, *header])
             bad.writerow(["line", "csv_line", "error_message"])
             lines = _Lines(handle)
