@@ -415,7 +415,7 @@ def test_a_lone_cr_inside_a_quoted_value_loads_whatever_ends_the_lines(landing: 
     write(
         landing,
         "crm/2025-01-31/User.csv",  # Windows-1252: always read through the split copy
-        "Id,Name,Title\r\n" 'U1,Müller,"Head\rof sales"\r\n'.encode("cp1252"),
+        'Id,Name,Title\r\nU1,Müller,"Head\rof sales"\r\n'.encode("cp1252"),
     )
     results = load(landing, con)
     assert [(r.status, r.rows_loaded, r.error) for r in results.values()] == [
