@@ -728,6 +728,75 @@ def test_implausible_dates_amounts_and_rates_are_rejected_with_a_reason(landing:
     ]
 
 
+def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: Path, con) -> None:
+    """Excel "Save as CSV" in a German locale: semicolons, Windows-1252, decimal commas.
+
+    The contract's decimal mark is `.`, so `1234,56` is rejected. In a file
+    that writes decimal commas, a `.` is the thousands separator (`1.234` is
+    1234): reading it as 1.234 would load a number a thousand times too small,
+    so such values are rejected too (an optional one loads as NULL), with a
+    reason that says why. A file that writes no decimal comma keeps its
+    decimal points; `1_000` is no number in either.
+    """
+    path = landing / "erp/2025-02-03/invoice_lines.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        (
+            "invoice_number;line_number;item_code;quantity;unit_price;net_amount;cost_amount;"
+            "updated_at\r\n"
+            f"Ä1;1;X;2;1.234;2.468;;{TS}\r\n"  # 2 x 1234: rejected, not 2.468
+            f"Ä1;2;X;1;1234,56;1234,56;;{TS}\r\n"  # rejected: decimal comma
+            f"Ä1;3;X;1;50;50;1.000;{TS}\r\n"  # loads, its cost (1000 or 1?) NULL
+            f"Ä1;4;X;1;75;75;;{TS}\r\n"  # loads
+        ).encode("cp1252")
+    )
+    write(
+        landing,
+        "erp/2025-02-03/payments.csv",  # decimal points, no comma: read as written
+        "payment_id,invoice_number,payment_date,amount,currency\n"
+        "P1,Ä1,2025-02-01,1.234,EUR\n"
+        "P2,Ä1,2025-02-01,1_000,EUR\n",
+    )
+    results = {r.landing_file.object_name: r for r in load(landing, con)}
+    lines = results["invoice_lines"]
+    assert (lines.status, lines.rows_in_file, lines.rows_loaded, lines.rows_rejected) == (
+        "loaded",
+        4,
+        2,
+        2,  # and one loaded with its cost NULL
+    )
+    assert rows(
+        con, "select line_number, net_amount, cost_amount from raw_erp.invoice_lines order by 1"
+    ) == [(3, Decimal("50"), None), (4, Decimal("75"), None)]
+    rejects = rows(
+        con,
+        "select line_number, reason, action, detail from raw_meta.load_rejects "
+        "where object = 'invoice_lines' order by line_number",
+    )
+    assert [r[:3] for r in rejects] == [
+        (2, "invalid_type", "row_rejected"),
+        (3, "invalid_type", "row_rejected"),
+        (4, "invalid_type", "field_nulled"),
+    ]
+    assert "unit_price: '1.234' is not a valid decimal" in rejects[0][3]
+    assert "writes decimal commas" in rejects[0][3]
+    assert "net_amount: '1234,56' is not a valid decimal" in rejects[1][3]
+    assert "cost_amount: '1.000' is not a valid decimal" in rejects[2][3]
+    # the money of the file: 2468 + 1234.56 + 50 + 75, loaded or rejected as written
+    assert rows(
+        con,
+        "select line_number, json_extract_string(raw_values, '$.net_amount') "
+        "from raw_meta.load_rejects where object = 'invoice_lines' and action = 'row_rejected' "
+        "order by 1",
+    ) == [(2, "2.468"), (3, "1234,56")]
+    assert rows(con, "select payment_id, amount from raw_erp.payments") == [
+        ("P1", Decimal("1.234"))
+    ]
+    assert rows(
+        con, "select line_number, reason from raw_meta.load_rejects where object = 'payments'"
+    ) == [(3, "invalid_type")]
+
+
 def test_the_plausible_window_is_a_setting(landing: Path, con) -> None:
     write(
         landing,
@@ -825,6 +894,29 @@ def test_rows_rejected_for_an_unmapped_category_are_readmitted_once_mapped(
     [again] = load(landing, con, extended)
     assert again.status == "skipped_duplicate"
     assert rows(con, "select count(*) from raw_crm.opportunity") == [(2,)]
+
+
+def test_a_row_readmitted_from_a_file_of_decimal_commas_keeps_its_dotted_amount_out(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """Re-admitting a row checks it as its file was: one that writes decimal commas."""
+    write(
+        landing,
+        "crm/2025-02-03/Opportunity.csv",
+        OPPORTUNITY_HEADER.replace(",", ";")
+        + "\n"
+        + opportunity(OPP_1, category="Upside", amount="1.500").replace(",", ";")
+        + opportunity(OPP_2, amount="12#5").replace(",", ";").replace("#", ","),
+    )
+    load(landing, con)
+    assert rows(con, "select Id, Amount from raw_crm.opportunity") == [(sf(OPP_2), None)]
+    [result] = readmit_rejected_rows(con, rules_with_upside_mapped(tmp_path))
+    assert result.readmitted == 1
+    # 1.500 is 1500 or 1.5: neither is guessed, the amount stays NULL
+    assert rows(con, "select Id, Amount from raw_crm.opportunity order by Id") == [
+        (sf(OPP_1), None),
+        (sf(OPP_2), None),
+    ]
 
 
 def test_a_rejected_row_in_a_key_conflict_is_not_readmitted(

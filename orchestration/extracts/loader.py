@@ -122,6 +122,9 @@ class _FileLoad:
     # the header ends with a delimiter: rows without one lack only that
     # unnamed column's field, which the split copy gives them (see split_records)
     trailing_unnamed_column: bool = False
+    # the checks of a file that writes decimal commas (a `.` in its numbers is
+    # a thousands separator), used when a row of the file has one
+    decimal_comma_validation: ValidationSql | None = None
 
 
 class ExtractLoader:
@@ -344,6 +347,13 @@ class ExtractLoader:
             validation = build_validation_sql(
                 obj, present, extra, landing_file.drop_id, self.rules, nul_characters
             )
+            decimal_comma_validation = (
+                build_validation_sql(
+                    obj, present, extra, landing_file.drop_id, self.rules, nul_characters, True
+                )
+                if validation.decimal_comma != "false"
+                else None
+            )
             started_at = datetime.now(UTC).replace(tzinfo=None)
             for source, split in sources:
                 exact = split is not None
@@ -360,6 +370,7 @@ class ExtractLoader:
                     validation,
                     source,
                     file_format == "csv" and trailing_unnamed_column(header),
+                    decimal_comma_validation,
                 )
                 try:
                     counts = self._load_staged(file, file_format, scan.physical_lines, exact)
@@ -556,6 +567,20 @@ class ExtractLoader:
             # several kinds, `\r\n` and `\n` and `\r` in one file, stop its
             # state machine): the split copy reads every record.
             raise _RecordsDoNotAddUp from error
+        if (
+            file.decimal_comma_validation is not None
+            and self.con.execute("select bool_or(_decimal_comma) from _staged").fetchone()[0]
+        ):
+            # the file writes decimal commas: its numbers with a `.` (a thousands
+            # separator there) are checked again as such, rather than loaded a
+            # thousand times too small; the reader's errors are those of the new read
+            self._clear_csv_errors()
+            self.con.execute(
+                f"""
+                create or replace temp table _staged as
+                {staged_select(file.decimal_comma_validation, file.source, carry)}
+                """
+            )
         if exact:
             self.con.execute(
                 "create or replace temp table _malformed as select * from _split_malformed"

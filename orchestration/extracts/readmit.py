@@ -35,6 +35,7 @@ from orchestration.extracts.raw_tables import (
     ensure_tables,
 )
 from orchestration.extracts.validation import (
+    DECIMAL_COMMA_FILE,
     ValueRules,
     build_validation_sql,
     staged_select,
@@ -119,7 +120,16 @@ def _readmit_object(
             continue
         # the loader's checks, the NUL one too: a few rejected rows, whose raw
         # values may hold a NUL the loader nulled in an optional field
-        validation = build_validation_sql(obj, present, extra, drop_id, rules, nul_characters=True)
+        # a file that writes decimal commas is checked as such again (its numbers
+        # with a `.`, a thousands separator there, stay out): its rejects say so
+        decimal_comma = con.execute(
+            f"select count(*) > 0 from {REJECTS_TABLE} where drop_id = ? and file_path = ? "
+            "and contains(detail, ?)",
+            [drop_id, file_path, DECIMAL_COMMA_FILE],
+        ).fetchone()[0]
+        validation = build_validation_sql(
+            obj, present, extra, drop_id, rules, nul_characters=True, decimal_comma=decimal_comma
+        )
         values = ", ".join(
             f"json_extract_string(raw_values, {sql_literal('$.' + json.dumps(key))}) as {quote(key)}"
             for key in keys

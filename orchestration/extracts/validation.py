@@ -57,6 +57,16 @@ _END_OF_DAY = rf"^(\d{{4}}-\d{{2}}-\d{{2}})[Tt ]24:00{_ZERO_SECONDS_AND_ZONE}$"
 # as the second before it, so that the value keeps its instant to the second
 # and its day instead of failing to parse (no timestamp type holds it).
 _LEAP_SECOND = r"^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:59):60"
+# A number written with a decimal comma beyond doubt (`1234,56`, `0,5`,
+# `1.234,56`; not `1,234`, which may be a thousands separator): in a file that
+# writes one, a `.` in a number is the thousands separator, not the decimal mark.
+_DECIMAL_COMMA = (
+    r"[+-]?(?:[0-9]{1,3}(?:[.][0-9]{3})+,[0-9]+|[0-9]+,(?:[0-9]{1,2}|[0-9]{4,})"
+    r"|(?:0|[0-9]{4,}),[0-9]+)"
+)
+# What the reject of a number with a `.` in such a file says (re-admitting
+# rows looks for it: their file is checked as one that writes decimal commas).
+DECIMAL_COMMA_FILE = "the file writes decimal commas"
 # The start of a datetime (a date, a `T` or a space, hours and minutes): in a
 # date column, a datetime at another time than midnight is read in UTC.
 _DATETIME_START = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"
@@ -237,10 +247,18 @@ def _utc_timestamp(text: str) -> str:
     return f"coalesce({parsed(text)}, case when contains({text}, ':60') then {parsed(leap)} end)"
 
 
-def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | None = None) -> str:
+def _typed_expression(
+    column: Column,
+    raw: str,
+    rules: ValueRules,
+    text: str | None = None,
+    decimal_comma: bool = False,
+) -> str:
     """SQL turning the raw text `raw` into the column's warehouse type, NULL if it does not parse.
 
     `text` is the value trimmed, NULL when empty (a column of the inner projection).
+    `decimal_comma`: the file writes decimal commas, so a decimal with a `.`
+    (its thousands separator) does not parse.
     """
     text = text or _trimmed(raw)
     match column.type:
@@ -307,7 +325,12 @@ def _typed_expression(column: Column, raw: str, rules: ValueRules, text: str | N
                 f"then try_cast(split_part({text}, '.', 1) as bigint) end"
             )
         case ColumnType.DECIMAL:
-            return f"try_cast({text} as {column.warehouse_type})"
+            # a decimal point and digits, an exponent allowed (`1.5E+3`); not
+            # DuckDB's digit separator `_` (`1_000`), which no export writes
+            unreadable = f"contains({text}, '_')"
+            if decimal_comma:
+                unreadable += f" or contains({text}, '.')"
+            return f"case when {unreadable} then null else try_cast({text} as {column.warehouse_type}) end"
         case ColumnType.BOOLEAN:
             # 1 or 0 written with a zero fraction (`1.0`, `0.00`) is that number, as
             # for integers: a 0/1 column with a gap that pandas wrote as floats
@@ -417,6 +440,9 @@ class ValidationSql:
     # true when every field of the record is empty: a spreadsheet's trailing
     # `,,,,` row is no record (like a blank line), neither loaded nor rejected
     blank_record: str = "false"
+    # true when a decimal of the row is written with a decimal comma: the
+    # file is then validated again with `decimal_comma` (see build_validation_sql)
+    decimal_comma: str = "false"
 
 
 @dataclass(frozen=True)
@@ -434,13 +460,18 @@ def build_validation_sql(
     drop_id: str = "",
     rules: ValueRules | None = None,
     nul_characters: bool = False,
+    decimal_comma: bool = False,
 ) -> ValidationSql:
     """Typed values and rule checks for a file's rows.
 
     `present` maps contract column name -> column name as written in the file;
     contract columns absent from the file are NULL. `nul_characters`: the file
     holds NUL bytes, so its text values are checked for NUL characters (the
-    typed ones do not parse with one).
+    typed ones do not parse with one). `decimal_comma`: the file writes
+    decimal commas (`1234,56`, which the contract's decimal point rejects), so
+    a `.` in its numbers is a thousands separator (`1.234` is 1234, not 1.234):
+    a decimal written with one is rejected too, rather than read a thousand
+    times too small.
     """
     rules = rules or ValueRules()
     window = rules.date_window(drop_id)
@@ -450,6 +481,7 @@ def build_validation_sql(
     typed_columns: list[str] = []
     problems: list[_Problem] = []
     id_differences: list[tuple[str, str]] = []
+    decimal_comma_flags: list[str] = []
     for index, column in enumerate(obj.columns):
         raw = raw_of[column.name]
         parsed, text = f"_p{index}", f"_x{index}"
@@ -458,7 +490,23 @@ def build_validation_sql(
         else:
             trimmed_columns.append(f"{_trimmed(raw)} as {text}")
             blank = f"{text} is null"
-        parsed_columns.append(f"{_typed_expression(column, raw, rules, text)} as {parsed}")
+        parsed_columns.append(
+            f"{_typed_expression(column, raw, rules, text, decimal_comma)} as {parsed}"
+        )
+        hint = ""
+        if column.type is ColumnType.DECIMAL:
+            if raw != "null":
+                decimal_comma_flags.append(
+                    f"(contains({text}, ',') and regexp_full_match({text}, "
+                    f"{sql_literal(_DECIMAL_COMMA)}))"
+                )
+            write_as = "write 1234.56, with a decimal point and no thousands separator"
+            hint = f" || case when contains({raw}, ',') then {sql_literal(f' ({write_as})')}"
+            if decimal_comma:
+                hint += f" when contains({raw}, '.') then " + sql_literal(
+                    f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
+                )
+            hint += " else '' end"
         label = column.name.replace("'", "''")
         quoted_value = f"'{label}: ' || chr(39) || {raw} || chr(39)"
         if column.required:
@@ -476,7 +524,7 @@ def build_validation_sql(
                     column,
                     "invalid_type",
                     f"{parsed} is null and not {blank}",
-                    f"{quoted_value} || ' is not a valid {type_name}'",
+                    f"{quoted_value} || ' is not a valid {type_name}'{hint}",
                 )
             )
         check = _value_check(column, parsed, window)
@@ -606,6 +654,7 @@ def build_validation_sql(
         extra_json=_json_object(extra) if extra else "null",
         delivered_ids=delivered_ids,
         blank_record=" and ".join(_blank(quote(name)) for name in file_columns) or "false",
+        decimal_comma=" or ".join(decimal_comma_flags) or "false",
     )
 
 
@@ -646,6 +695,7 @@ def staged_select(validation: ValidationSql, source: str, carry: tuple[str, ...]
             {validation.extra_json} as _extra_json,
             {validation.delivered_ids} as _delivered_ids,
             coalesce({validation.blank_record}, false) as _blank_record,
+            coalesce({validation.decimal_comma}, false) as _decimal_comma,
             {", ".join([*validation.typed_columns, *carry])}
         from ({flagged})
     """
