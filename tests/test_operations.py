@@ -227,6 +227,47 @@ def test_the_publish_step_fails_on_an_empty_landing_folder_and_the_summary_says_
     assert "Published copy for BI: none yet" in summary.stdout
 
 
+# --------------------------------------------------------------------------- waiting for the slot
+
+
+def test_a_step_waiting_for_the_warehouse_slot_sleeps_until_its_next_claim(
+    tmp_path: Path,
+) -> None:
+    """A run whose step waits for the pool slot sleeps between claims instead of spinning.
+
+    Dagster's own claim context tells its step loop to wait 0 s (or less) however
+    far away the next claim is, so the loop never sleeps: a run waiting for the
+    warehouse used a whole core until the slot came free. The job's executor
+    uses PatientConcurrencyContext, whose wait is the time to the next claim.
+    """
+    from dagster._core.execution.plan.instance_concurrency_context import (
+        InstanceConcurrencyContext,
+    )
+
+    from orchestration.defs.warehouse import WAREHOUSE_POOL, PatientConcurrencyContext
+
+    instance = dg.DagsterInstance.from_config(str(fresh_dagster_home(tmp_path)))
+    storage = instance.event_log_storage
+    storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
+    assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "holding-run", "publish").is_claimed
+    waiting_run = dg.DagsterRun(job_name="refresh_warehouse", run_id="waiting-run")
+
+    with PatientConcurrencyContext(instance, waiting_run) as claims:
+        assert not claims.claim(WAREHOUSE_POOL, "handshake_dbt_models")
+        # Dagster's back-off: the first retry is due in 1 s (at most 15 s later on)
+        assert 0.5 < claims.interval_to_next_pending_claim_check() <= 15
+        assert not claims.claim(WAREHOUSE_POOL, "handshake_dbt_models")  # not yet due
+        assert claims.interval_to_next_pending_claim_check() > 0.5
+        storage.free_concurrency_slot_for_step("holding-run", "publish")
+    # Dagster's context, for comparison: a pending claim 1 s away asks for no wait.
+    # (When this fails, Dagster waits by itself and PatientConcurrencyContext can go.)
+    with InstanceConcurrencyContext(instance, waiting_run) as claims:
+        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "holding-run", "publish").is_claimed
+        assert not claims.claim(WAREHOUSE_POOL, "handshake_dbt_models")
+        assert claims.interval_to_next_pending_claim_check() <= 0
+    instance.dispose()
+
+
 # --------------------------------------------------------------------------- kill -9
 
 
