@@ -450,6 +450,52 @@ def test_erp_numbers_padded_with_spaces_name_the_same_record(landing: Path, con)
     assert rows(con, "select customer_number, name from raw_erp.customers") == [("C1", "Acme  ")]
 
 
+def test_erp_numbers_excel_wrote_in_scientific_notation_are_rejected(landing: Path, con) -> None:
+    """Excel shows a number of 12 or more digits as `1.23457E+11` and saves it so.
+
+    123456789012 and 123457000001 both become `1.23457E+11`: the digits are
+    gone, and as a key the value would name whichever customer last carried
+    it. Such an identifier is `invalid_value` (an optional one loads as NULL);
+    leading zeros are no such case (`000123` is kept as written).
+    """
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
+        f"INV-1,1.23457E+11,invoice,2025-01-05,EUR,posted,{TS}\n"
+        f"INV-2,000123,invoice,2025-01-05,EUR,posted,{TS}\n"
+        f"4.5E+12,C1,invoice,2025-01-05,EUR,posted,{TS}\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoice_lines.csv",
+        "invoice_number,line_number,item_code,quantity,unit_price,net_amount,updated_at\n"
+        f"INV-2,1,4.00001E+15,1,100,100,{TS}\n",
+    )
+    load(landing, con)
+    assert rows(con, "select invoice_number, customer_number from raw_erp.invoices") == [
+        ("INV-2", "000123")
+    ]
+    assert rows(con, "select invoice_number, item_code, net_amount from raw_erp.invoice_lines") == [
+        ("INV-2", None, Decimal("100"))
+    ]
+    rejects = rows(
+        con,
+        "select object, line_number, reason, action, detail from raw_meta.load_rejects "
+        "order by object, line_number",
+    )
+    assert [r[:4] for r in rejects] == [
+        ("invoice_lines", 2, "invalid_value", "field_nulled"),
+        ("invoices", 2, "invalid_value", "row_rejected"),
+        ("invoices", 4, "invalid_value", "row_rejected"),
+    ]
+    assert rejects[1][4] == (
+        "customer_number: '1.23457E+11' is not an identifier as written: a number in "
+        "scientific notation (a spreadsheet's, whose digits are lost); format the column "
+        "as text before saving"
+    )
+
+
 # --------------------------------------------------------------------------- forecast categories
 
 

@@ -67,6 +67,10 @@ _DECIMAL_COMMA = (
 # What the reject of a number with a `.` in such a file says (re-admitting
 # rows looks for it: their file is checked as one that writes decimal commas).
 DECIMAL_COMMA_FILE = "the file writes decimal commas"
+# A number as a spreadsheet shows one of 12 or more digits (`1.23457E+11`),
+# and saves it so: in an identifier (an ERP customer or invoice number) the
+# digits are lost, and two numbers become one.
+_SPREADSHEET_SCIENTIFIC = r"[0-9]([.][0-9]+)?E[+][0-9]{2,}"
 # The start of a datetime (a date, a `T` or a space, hours and minutes): in a
 # date column, a datetime at another time than midnight is read in UTC.
 _DATETIME_START = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"
@@ -377,6 +381,8 @@ def _value_check(column: Column, typed: str, window: tuple[date, date]) -> str |
         conditions.append(f"{typed} <= {column.greater_than}")
     if column.below_abs is not None:
         conditions.append(f"abs({typed}) >= {column.below_abs:.0f}")
+    if column.trimmed:
+        conditions.append(f"regexp_full_match({typed}, {sql_literal(_SPREADSHEET_SCIENTIFIC)})")
     if column.type in (ColumnType.DATE, ColumnType.DATETIME, ColumnType.DATE_OR_DATETIME):
         first, last = window
         conditions.append(
@@ -400,6 +406,11 @@ def _describe_rule(column: Column, window: tuple[date, date], rules: ValueRules)
         bounds.append(f"> {column.greater_than:g}")
     if column.below_abs is not None:
         bounds.append(f"below {column.below_abs:,.0f} in absolute value")
+    if column.trimmed:
+        bounds.append(
+            "an identifier as written: a number in scientific notation (a spreadsheet's, "
+            "whose digits are lost); format the column as text before saving"
+        )
     if column.type in (ColumnType.DATE, ColumnType.DATETIME, ColumnType.DATE_OR_DATETIME):
         first, last = window
         bounds.append(f"within the plausible dates {first.isoformat()} to {last.isoformat()}")
