@@ -429,6 +429,34 @@ def test_a_lone_cr_inside_a_quoted_value_loads_whatever_ends_the_lines(landing: 
     assert rows(con, "select Name, Title from raw_crm.users") == [("Müller", "Head\rof sales")]
 
 
+def test_a_lone_cr_inside_a_quoted_value_of_a_utf8_file_ends_a_physical_line(
+    landing: Path, con
+) -> None:
+    """A lone CR ends a line wherever it stands, inside a quoted value too.
+
+    DuckDB reads the file itself when its records add up to its lines; the
+    lines were counted at LF only, so a CR inside a value was no line end
+    and every line after it was numbered one too low.
+    """
+    write(
+        landing,
+        "crm/2025-01-31/Event.csv",
+        "Id,OwnerId,ActivityDate,Subject\n"
+        'E1,U1,2025-01-02,"first\rsecond"\n'  # lines 2-3
+        "E2,U1,not-a-date,x\n"  # line 4: rejected
+        "E3,U1,2025-01-03,plain\n",  # line 5
+    )
+    [result] = load(landing, con).values()
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rows(con, "select Id, Subject, _line_number from raw_crm.event order by Id") == [
+        ("E1", "first\rsecond", 2),
+        ("E3", "plain", 5),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (4, "invalid_type")
+    ]
+
+
 def test_lines_of_only_spaces_and_a_dos_end_of_file_mark_are_no_records(landing: Path, con) -> None:
     """A line of spaces left by a hand edit, a tab, and the Ctrl-Z (0x1A) legacy
     DOS programs end a file with are blank lines, like an empty one: no record,

@@ -77,9 +77,13 @@ class FileScan:
 
 
 def scan_file(path: Path) -> FileScan:
-    """SHA-256, physical lines, UTF-8 validity and zero bytes, in one streaming read."""
+    """SHA-256, physical lines, UTF-8 validity and zero bytes, in one streaming read.
+
+    A line ends at LF, CRLF or a lone CR (inside a quoted value too), as
+    split_records reads them (for UTF-8 files; others are always split).
+    """
     digest = hashlib.sha256()
-    newlines = 0
+    newlines = carriage_returns = crlfs = 0
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8 = True
     first = b""
@@ -91,6 +95,8 @@ def scan_file(path: Path) -> FileScan:
                 first = chunk[:4]
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            carriage_returns += chunk.count(b"\r")
+            crlfs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             nul_bytes = nul_bytes or b"\x00" in chunk
             last = chunk[-1:]
             if utf8:
@@ -114,7 +120,8 @@ def scan_file(path: Path) -> FileScan:
         bom, utf8 = "utf-16-le", False
     elif len(first) == 4 and not first[0] and not first[2] and first[1] and first[3]:
         bom, utf8 = "utf-16-be", False
-    lines = newlines + (1 if last and last != b"\n" else 0)
+    lone_carriage_returns = carriage_returns - crlfs
+    lines = newlines + lone_carriage_returns + (1 if last and last not in b"\r\n" else 0)
     return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes)
 
 
