@@ -74,6 +74,9 @@ class FileScan:
     # of ASCII letters each with a zero byte) or None
     bom: str | None
     nul_bytes: bool = False  # the file holds a zero byte (Parquet always does)
+    # the last byte (character, in UTF-16) is a line break, or the file is
+    # empty: a file that ends without one may be a copy cut short
+    ends_with_line_break: bool = True
 
 
 def scan_file(path: Path) -> FileScan:
@@ -88,6 +91,7 @@ def scan_file(path: Path) -> FileScan:
     utf8 = True
     first = b""
     last = b""
+    tail = b""  # the last two bytes
     nul_bytes = False
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
@@ -99,6 +103,7 @@ def scan_file(path: Path) -> FileScan:
             crlfs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             nul_bytes = nul_bytes or b"\x00" in chunk
             last = chunk[-1:]
+            tail = (tail + chunk)[-2:]
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -122,7 +127,9 @@ def scan_file(path: Path) -> FileScan:
         bom, utf8 = "utf-16-be", False
     lone_carriage_returns = carriage_returns - crlfs
     lines = newlines + lone_carriage_returns + (1 if last and last not in b"\r\n" else 0)
-    return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes)
+    # a line break in UTF-16 is `\n\x00` (little-endian) or `\x00\n`
+    ends_with_line_break = not tail or last in (b"\r", b"\n") or tail in (b"\r\x00", b"\n\x00")
+    return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes, ends_with_line_break)
 
 
 def file_encoding(scan: FileScan, fallback: str) -> str:

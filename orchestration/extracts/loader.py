@@ -373,7 +373,9 @@ class ExtractLoader:
                     decimal_comma_validation,
                 )
                 try:
-                    counts = self._load_staged(file, file_format, scan.physical_lines, exact)
+                    counts = self._load_staged(
+                        file, file_format, scan.physical_lines, exact, scan.ends_with_line_break
+                    )
                 except _RecordsDoNotAddUp:
                     continue
                 break
@@ -534,7 +536,12 @@ class ExtractLoader:
         return int(row[0]) if row else 0
 
     def _load_staged(
-        self, file: _FileLoad, file_format: str, physical_lines: int, exact: bool
+        self,
+        file: _FileLoad,
+        file_format: str,
+        physical_lines: int,
+        exact: bool,
+        ends_with_line_break: bool = True,
     ) -> tuple[int, int, int, int]:
         """Stage the file once (typed, checked), set bad rows and duplicates aside, number lines.
 
@@ -607,6 +614,8 @@ class ExtractLoader:
         ).fetchone()
         if file_format == "csv" and not exact and records + malformed + 1 != physical_lines:
             raise _RecordsDoNotAddUp
+        if file_format == "csv" and malformed and not ends_with_line_break:
+            self._refuse_a_copy_cut_short(file, physical_lines, exact)
         if not exact and malformed and file.trailing_unnamed_column:
             # DuckDB rejects a row one field short of a header that ends with a
             # delimiter; the split copy reads it with that empty last field
@@ -627,6 +636,34 @@ class ExtractLoader:
         # rows) is no record, like a blank line: neither loaded nor rejected
         blank = self.con.execute("select count(*) from _staged where _blank_record").fetchone()[0]
         return records - blank + malformed, loaded, rejected, identical_duplicates
+
+    def _refuse_a_copy_cut_short(self, file: _FileLoad, physical_lines: int, exact: bool) -> None:
+        """Refuse a file that ends inside its last record, without a line break.
+
+        Its last line is malformed (short of fields, or a quote left open) and
+        no line break follows it: a copy or transfer that stopped, so the
+        records after the cut are missing too. Nothing of it loads, as for a
+        copy still in progress; it loads once delivered whole. (A whole last
+        record without a line break loads: RFC 4180 allows it.)
+        """
+        # the last record: DuckDB's own read has one line per record, the split
+        # copy knows each record's line
+        last_line = (
+            "(select greatest(max(line), (select max(_source_line) from _staged)) from _malformed)"
+            if exact
+            else str(physical_lines)
+        )
+        last = self.con.execute(
+            f"select line, error_message from _malformed where line = {last_line} limit 1"
+        ).fetchone()
+        if last is None:
+            return
+        line, error = last
+        raise FileRefused(
+            f"{file.landing_file.relative_path}: the file ends inside its last record (line "
+            f"{line}, {error}; no line break after it): a copy cut short, records after it "
+            "would be missing; nothing of it was loaded: deliver the whole file again"
+        )
 
     def _mark_duplicates(self, obj: ExtractObject) -> int:
         """Identical rows in one file count once; same key with different content: all rejected.
