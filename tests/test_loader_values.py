@@ -801,7 +801,9 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
         "erp/2025-02-03/payments.csv",  # decimal points, no comma: read as written
         "payment_id,invoice_number,payment_date,amount,currency\n"
         "P1,Ä1,2025-02-01,1.234,EUR\n"
-        "P2,Ä1,2025-02-01,1_000,EUR\n",
+        "P2,Ä1,2025-02-01,1_000,EUR\n"
+        "P3,Ä1,2025-02-01,(50),EUR\n"  # accounting notation for -50
+        "P4,Ä1,2025-02-01,€ 20,EUR\n",
     )
     results = {r.landing_file.object_name: r for r in load(landing, con)}
     lines = results["invoice_lines"]
@@ -839,8 +841,24 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
         ("P1", Decimal("1.234"))
     ]
     assert rows(
-        con, "select line_number, reason from raw_meta.load_rejects where object = 'payments'"
-    ) == [(3, "invalid_type")]
+        con,
+        "select line_number, reason, detail from raw_meta.load_rejects where object = 'payments' "
+        "order by 1",
+    ) == [
+        (3, "invalid_type", "amount: '1_000' is not a valid decimal"),
+        (
+            4,
+            "invalid_type",
+            "amount: '(50)' is not a valid decimal (write the number alone, -50 for a "
+            "negative: no currency symbol, code or parentheses)",
+        ),
+        (
+            5,
+            "invalid_type",
+            "amount: '€ 20' is not a valid decimal (write the number alone, -50 for a "
+            "negative: no currency symbol, code or parentheses)",
+        ),
+    ]
 
 
 def test_the_plausible_window_is_a_setting(landing: Path, con) -> None:

@@ -517,6 +517,14 @@ def build_validation_sql(
                 hint += f" when contains({raw}, '.') then " + sql_literal(
                     f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
                 )
+            # a currency symbol or code, accounting parentheses for a negative
+            hint += (
+                f" when regexp_matches({raw}, '[0-9]') and regexp_matches({raw}, '[^0-9eE.+ _-]') then "
+                + sql_literal(
+                    " (write the number alone, -50 for a negative: no currency symbol, code or "
+                    "parentheses)"
+                )
+            )
             hint += " else '' end"
         label = column.name.replace("'", "''")
         quoted_value = f"'{label}: ' || chr(39) || {raw} || chr(39)"
