@@ -274,6 +274,36 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
     ) == [(7, "field_nulled", "IsActive")]
 
 
+def test_spreadsheet_dates_and_booleans_are_rejected_saying_how_to_write_them(
+    landing: Path, con
+) -> None:
+    """Excel saves dates in its locale's order and booleans in its language.
+
+    `31.03.2025` (German), `3/31/2025` (US) and `WAHR`/`FALSCH` are no values
+    of the contract; the reason says how to write them.
+    """
+    write(
+        landing,
+        "crm/2025-02-03/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + "\n"
+        + opportunity(OPP_1, close_date="31.03.2025")
+        + opportunity(OPP_2, close_date="3/31/2025").replace("false,false", "WAHR,FALSCH"),
+    )
+    load(landing, con)
+    assert rows(con, "select detail from raw_meta.load_rejects order by line_number") == [
+        (
+            "CloseDate: '31.03.2025' is not a valid date (a date in a locale's order: write it "
+            "as YYYY-MM-DD)",
+        ),
+        (
+            "CloseDate: '3/31/2025' is not a valid date (a date in a locale's order: write it "
+            "as YYYY-MM-DD); IsClosed: 'WAHR' is not a valid boolean (write true or false); "
+            "IsWon: 'FALSCH' is not a valid boolean (write true or false)",
+        ),
+    ]
+
+
 def test_a_boolean_written_as_a_number_with_a_zero_fraction(landing: Path, con) -> None:
     """pandas writes a 0/1 column with a gap as floats (`1.0`, `0.0`), in a CSV as
     in a Parquet file; a warehouse export as NUMBER(1,2) (`1.00`). As for integers,

@@ -71,6 +71,9 @@ DECIMAL_COMMA_FILE = "the file writes decimal commas"
 # and saves it so: in an identifier (an ERP customer or invoice number) the
 # digits are lost, and two numbers become one.
 _SPREADSHEET_SCIENTIFIC = r"[0-9]([.][0-9]+)?E[+][0-9]{2,}"
+# A date as a spreadsheet writes it in a locale's order (31.01.2025,
+# 1/31/2025, 31-01-25): no date the contract reads, whose order is not told.
+_LOCALE_DATE = r"^\s*[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{2,4}\b"
 # The start of a datetime (a date, a `T` or a space, hours and minutes): in a
 # date column, a datetime at another time than midnight is read in UTC.
 _DATETIME_START = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"
@@ -526,6 +529,15 @@ def build_validation_sql(
                 )
             )
             hint += " else '' end"
+        elif column.type in (ColumnType.DATE, ColumnType.DATETIME, ColumnType.DATE_OR_DATETIME):
+            # a spreadsheet's date in its locale's order (31.01.2025, 1/31/2025)
+            hint = (
+                f" || case when regexp_matches({raw}, {sql_literal(_LOCALE_DATE)}) then "
+                + sql_literal(" (a date in a locale's order: write it as YYYY-MM-DD)")
+                + " else '' end"
+            )
+        elif column.type is ColumnType.BOOLEAN:
+            hint = " || ' (write true or false)'"
         label = column.name.replace("'", "''")
         quoted_value = f"'{label}: ' || chr(39) || {raw} || chr(39)"
         if column.required:
