@@ -824,6 +824,7 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
             f"Ä1;2;X;1;1234,56;1234,56;;{TS}\r\n"  # rejected: decimal comma
             f"Ä1;3;X;1;50;50;1.000;{TS}\r\n"  # loads, its cost (1000 or 1?) NULL
             f"Ä1;4;X;1;75;75;;{TS}\r\n"  # loads
+            f"Ä1;1.000;X;1;20;20;;{TS}\r\n"  # line 1000, not a second line 1: rejected
         ).encode("cp1252")
     )
     write(
@@ -839,9 +840,9 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
     lines = results["invoice_lines"]
     assert (lines.status, lines.rows_in_file, lines.rows_loaded, lines.rows_rejected) == (
         "loaded",
-        4,
+        5,
         2,
-        2,  # and one loaded with its cost NULL
+        3,  # and one loaded with its cost NULL
     )
     assert rows(
         con, "select line_number, net_amount, cost_amount from raw_erp.invoice_lines order by 1"
@@ -855,18 +856,24 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
         (2, "invalid_type", "row_rejected"),
         (3, "invalid_type", "row_rejected"),
         (4, "invalid_type", "field_nulled"),
+        (6, "invalid_type", "row_rejected"),
     ]
     assert "unit_price: '1.234' is not a valid decimal" in rejects[0][3]
     assert "writes decimal commas" in rejects[0][3]
     assert "net_amount: '1234,56' is not a valid decimal" in rejects[1][3]
     assert "cost_amount: '1.000' is not a valid decimal" in rejects[2][3]
-    # the money of the file: 2468 + 1234.56 + 50 + 75, loaded or rejected as written
+    assert rejects[3][3] == (
+        "line_number: '1.000' is not a valid integer (the file writes decimal commas, so its "
+        "'.' may be a thousands separator: write 1234.56, with a decimal point and no "
+        "thousands separator)"
+    )
+    # the money of the file: 2468 + 1234.56 + 50 + 75 + 20, loaded or rejected as written
     assert rows(
         con,
         "select line_number, json_extract_string(raw_values, '$.net_amount') "
         "from raw_meta.load_rejects where object = 'invoice_lines' and action = 'row_rejected' "
         "order by 1",
-    ) == [(2, "2.468"), (3, "1234,56")]
+    ) == [(2, "2.468"), (3, "1234,56"), (6, "20")]
     assert rows(con, "select payment_id, amount from raw_erp.payments") == [
         ("P1", Decimal("1.234"))
     ]

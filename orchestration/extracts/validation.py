@@ -326,9 +326,12 @@ def _typed_expression(
         case ColumnType.INTEGER:
             # digits, or a number whose fraction is only zeros: `7.0` is 7 (a
             # score column with a gap is a DOUBLE column in a Parquet file that
-            # pandas wrote, a NUMBER(10,2) in a warehouse export), `7.5` is no integer
+            # pandas wrote, a NUMBER(10,2) in a warehouse export), `7.5` is no
+            # integer; in a file that writes decimal commas `1.000` is 1000: no
+            # integer with a `.` is read there
+            pattern = "[+-]?[0-9]+" if decimal_comma else "[+-]?[0-9]+([.]0*)?"
             return (
-                f"case when regexp_full_match({text}, '[+-]?[0-9]+([.]0*)?') "
+                f"case when regexp_full_match({text}, '{pattern}') "
                 f"then try_cast(split_part({text}, '.', 1) as bigint) end"
             )
         case ColumnType.DECIMAL:
@@ -508,13 +511,21 @@ def build_validation_sql(
             f"{_typed_expression(column, raw, rules, text, decimal_comma)} as {parsed}"
         )
         hint = ""
-        if column.type is ColumnType.DECIMAL:
+        write_as = "write 1234.56, with a decimal point and no thousands separator"
+        if column.type is ColumnType.INTEGER and decimal_comma:
+            hint = (
+                f" || case when contains({raw}, '.') then "
+                + sql_literal(
+                    f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
+                )
+                + " else '' end"
+            )
+        elif column.type is ColumnType.DECIMAL:
             if raw != "null":
                 decimal_comma_flags.append(
                     f"(contains({text}, ',') and regexp_full_match({text}, "
                     f"{sql_literal(_DECIMAL_COMMA)}))"
                 )
-            write_as = "write 1234.56, with a decimal point and no thousands separator"
             hint = f" || case when contains({raw}, ',') then {sql_literal(f' ({write_as})')}"
             if decimal_comma:
                 hint += f" when contains({raw}, '.') then " + sql_literal(
