@@ -556,6 +556,28 @@ def test_malformed_records_are_rejected_and_line_numbers_stay_true(landing: Path
     ]
 
 
+def test_a_malformed_record_is_kept_as_written_with_one_reason(landing: Path, con) -> None:
+    """A CRLF file (Excel, Data Loader): the record kept is the line as written,
+    and a record short of two fields says how many it has, once.
+
+    DuckDB's reader gave the line with the line feed before it (`\\n2025-...`)
+    and one error per missing column ("Found: 2; ... Found: 3").
+    """
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "rate_date,currency,rate_to_eur,source\r\n"
+        "2025-01-01,USD,0.9,ECB\r\n"
+        "2025-01-02,USD\r\n"
+        "2025-01-03,USD,0.92,ECB\r\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert rows(con, "select line_number, detail, raw_values from raw_meta.load_rejects") == [
+        (3, "MISSING COLUMNS: Expected Number of Columns: 4 Found: 2", '"2025-01-02,USD"')
+    ]
+
+
 # --------------------------------------------------------------------------- refused files
 
 

@@ -596,12 +596,22 @@ class ExtractLoader:
             self.con.execute(
                 f"""
                 create or replace temp table _malformed as
-                select min(line) as line, any_value(csv_line) as csv_line,
-                       string_agg(distinct error_type || ': ' || error_message, '; ') as error_message
-                from _csv_errors group by line
+                -- the line as written: DuckDB gives a line of a CRLF file with the
+                -- line feed before it; and one error per missing column ("Found: 2;
+                -- ... Found: 3"), of which the first counts the fields there are
+                select line, csv_line, concat_ws('; ', missing, others) as error_message
+                from (
+                    select min(line) as line,
+                           ltrim(any_value(csv_line), chr(13) || chr(10)) as csv_line,
+                           min_by(error_type || ': ' || error_message, column_idx)
+                               filter (where error_type = 'MISSING COLUMNS') as missing,
+                           string_agg(distinct error_type || ': ' || error_message, '; ')
+                               filter (where error_type <> 'MISSING COLUMNS') as others
+                    from _csv_errors group by line
+                )
                 -- a line of only spaces is blank, no record: the records then do not
                 -- add up to the lines, and the split copy, which skips it, is read
-                having trim(any_value(csv_line), {sql_literal(BLANK_LINE_CHARACTERS)}) <> ''
+                where trim(csv_line, {sql_literal(BLANK_LINE_CHARACTERS)}) <> ''
                 """
             )
         else:
