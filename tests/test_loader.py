@@ -601,6 +601,8 @@ def test_unknown_and_unreadable_files_are_refused_with_a_reason(landing: Path, c
     write(landing, "erp/2025-01-31/general_ledger.csv", "a,b\n1,2\n")
     write(landing, "erp/2025-01-31/payments.parquet", b"PAR1 this is not parquet")
     write(landing, "crm/2025-01-31/Account.xlsx", b"\x00\x01")
+    # Excel's "Unicode Text" (UTF-16, tab-separated) is saved as .txt
+    write(landing, "crm/2025-01-31/Event.txt", "Id\tOwnerId\r\n".encode("utf-16"))
     write(landing, "crm/not-a-drop/User.csv", "Id,Name\nU1,Ann\n")
     write(landing, "crm/2025-01-31/User.csv", "")
     results = by_file(load(landing, con))
@@ -609,10 +611,17 @@ def test_unknown_and_unreadable_files_are_refused_with_a_reason(landing: Path, c
         "unknown file name 'general_ledger'" in results["erp/2025-01-31/general_ledger.csv"].error
     )
     assert "unreadable file" in results["erp/2025-01-31/payments.parquet"].error
-    assert "unsupported file type" in results["crm/2025-01-31/Account.xlsx"].error
+    assert results["crm/2025-01-31/Account.xlsx"].error.endswith(
+        "unsupported file type '.xlsx' (expected .csv or .parquet): save the sheet as CSV "
+        "(CSV UTF-8, or Unicode Text renamed to .csv)"
+    )
+    assert results["crm/2025-01-31/Event.txt"].error.endswith(
+        "unsupported file type '.txt' (expected .csv or .parquet): a delimited text file "
+        "(Excel's Unicode Text is UTF-16, tab-separated) loads once renamed to .csv"
+    )
     assert "not a drop id" in results["crm/not-a-drop/User.csv"].error
     assert "empty file" in results["crm/2025-01-31/User.csv"].error
-    assert rows(con, "select count(*) from raw_meta.load_ledger where status = 'refused'") == [(5,)]
+    assert rows(con, "select count(*) from raw_meta.load_ledger where status = 'refused'") == [(6,)]
 
 
 def test_extra_columns_are_kept_and_reported(landing: Path, con) -> None:
