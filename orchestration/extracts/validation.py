@@ -737,7 +737,9 @@ def staged_select(validation: ValidationSql, source: str, carry: tuple[str, ...]
             {validation.extra_json} as _extra_json,
             {validation.delivered_ids} as _delivered_ids,
             coalesce({validation.blank_record}, false) as _blank_record,
-            coalesce({validation.decimal_comma}, false) as _decimal_comma,
+            -- a decimal comma never parses: only a row with a problem can hold one
+            case when _problem then coalesce({validation.decimal_comma}, false)
+                else false end as _decimal_comma,
             {", ".join([*validation.typed_columns, *carry])}
         from ({flagged})
     """
