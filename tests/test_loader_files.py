@@ -577,6 +577,12 @@ def test_a_file_cut_short_inside_its_last_record_is_refused_whole(landing: Path,
     )
     write(
         landing,
+        "erp/2025-01-31/fpa_forecast.csv",  # a DOS end-of-file mark after a short record
+        "forecast_id,period_month,version_date,bookings_forecast,revenue_forecast,currency\r\n"
+        "F1,2025-02-01,2025-01-31,100,90,EUR\r\nF2,2025-03-01\r\n\x1a",
+    )
+    write(
+        landing,
         "erp/2025-01-31/invoices.csv",  # whole, no line break after the last record
         "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
         f"I1,C1,invoice,2025-01-05,EUR,posted,{STAMP}\n"
@@ -606,8 +612,11 @@ def test_a_file_cut_short_inside_its_last_record_is_refused_whole(landing: Path,
     assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
     assert rows(con, "select invoice_number from raw_erp.invoices order by 1") == [("I1",), ("I2",)]
     assert rows(con, "select customer_number from raw_erp.customers") == [("C1",)]
-    assert rows(con, "select file_path, line_number, reason from raw_meta.load_rejects") == [
-        ("erp/2025-01-31/customers.csv", 3, "malformed_record")
+    assert rows(
+        con, "select file_path, line_number, reason from raw_meta.load_rejects order by 1"
+    ) == [
+        ("erp/2025-01-31/customers.csv", 3, "malformed_record"),
+        ("erp/2025-01-31/fpa_forecast.csv", 3, "malformed_record"),
     ]
 
 

@@ -127,8 +127,11 @@ def scan_file(path: Path) -> FileScan:
         bom, utf8 = "utf-16-be", False
     lone_carriage_returns = carriage_returns - crlfs
     lines = newlines + lone_carriage_returns + (1 if last and last not in b"\r\n" else 0)
-    # a line break in UTF-16 is `\n\x00` (little-endian) or `\x00\n`
-    ends_with_line_break = not tail or last in (b"\r", b"\n") or tail in (b"\r\x00", b"\n\x00")
+    # a line break in UTF-16 is `\n\x00` (little-endian) or `\x00\n`; the
+    # Ctrl-Z legacy DOS programs end a file with ends it as a line break does
+    ends_with_line_break = (
+        not tail or last in (b"\r", b"\n", b"\x1a") or tail in (b"\r\x00", b"\n\x00", b"\x1a\x00")
+    )
     return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes, ends_with_line_break)
 
 
