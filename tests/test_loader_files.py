@@ -577,9 +577,17 @@ def test_a_file_cut_short_inside_its_last_record_is_refused_whole(landing: Path,
     )
     write(
         landing,
-        "erp/2025-01-31/fpa_forecast.csv",  # a DOS end-of-file mark after a short record
-        "forecast_id,period_month,version_date,bookings_forecast,revenue_forecast,currency\r\n"
-        "F1,2025-02-01,2025-01-31,100,90,EUR\r\nF2,2025-03-01\r\n\x1a",
+        "erp/2025-01-31/fpa_forecast.csv",  # a short record, then a line break and blanks
+        (
+            "forecast_id,period_month,version_date,bookings_forecast,revenue_forecast,currency\r\n"
+            "Fé1,2025-02-01,2025-01-31,100,90,EUR\r\nF2,2025-03-01\r\n  "
+        ).encode("cp1252"),
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoice_lines.csv",  # the same, ended by a DOS end-of-file mark
+        "invoice_number,line_number,quantity,unit_price,net_amount,updated_at\r\n"
+        f"I1,1,1,5,5,{STAMP}\r\nI1,2,1\r\n\x1a",
     )
     write(
         landing,
@@ -617,6 +625,7 @@ def test_a_file_cut_short_inside_its_last_record_is_refused_whole(landing: Path,
     ) == [
         ("erp/2025-01-31/customers.csv", 3, "malformed_record"),
         ("erp/2025-01-31/fpa_forecast.csv", 3, "malformed_record"),
+        ("erp/2025-01-31/invoice_lines.csv", 3, "malformed_record"),
     ]
 
 

@@ -91,7 +91,7 @@ def scan_file(path: Path) -> FileScan:
     utf8 = True
     first = b""
     last = b""
-    tail = b""  # the last two bytes
+    tail = b""  # the last bytes
     nul_bytes = False
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
@@ -103,7 +103,7 @@ def scan_file(path: Path) -> FileScan:
             crlfs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             nul_bytes = nul_bytes or b"\x00" in chunk
             last = chunk[-1:]
-            tail = (tail + chunk)[-2:]
+            tail = (tail + chunk)[-64:]
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -127,11 +127,11 @@ def scan_file(path: Path) -> FileScan:
         bom, utf8 = "utf-16-be", False
     lone_carriage_returns = carriage_returns - crlfs
     lines = newlines + lone_carriage_returns + (1 if last and last not in b"\r\n" else 0)
-    # a line break in UTF-16 is `\n\x00` (little-endian) or `\x00\n`; the
-    # Ctrl-Z legacy DOS programs end a file with ends it as a line break does
-    ends_with_line_break = (
-        not tail or last in (b"\r", b"\n", b"\x1a") or tail in (b"\r\x00", b"\n\x00", b"\x1a\x00")
-    )
+    # after what blank lines may hold (spaces, tabs, the Ctrl-Z legacy DOS
+    # programs end a file with) and UTF-16's zero bytes (`\n\x00`), a line
+    # break (a file that ends in a whole blank tail counts as one)
+    end = tail.rstrip(b" \t\x1a\x00")
+    ends_with_line_break = not end or end.endswith((b"\r", b"\n"))
     return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes, ends_with_line_break)
 
 
