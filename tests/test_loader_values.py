@@ -804,15 +804,18 @@ def test_implausible_dates_amounts_and_rates_are_rejected_with_a_reason(landing:
     ]
 
 
-def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: Path, con) -> None:
+def test_a_file_written_with_decimal_commas_loads_no_number_in_dotted_thousands(
+    landing: Path, con
+) -> None:
     """Excel "Save as CSV" in a German locale: semicolons, Windows-1252, decimal commas.
 
     The contract's decimal mark is `.`, so `1234,56` is rejected. In a file
     that writes decimal commas, a `.` is the thousands separator (`1.234` is
     1234): reading it as 1.234 would load a number a thousand times too small,
-    so such values are rejected too (an optional one loads as NULL), with a
-    reason that says why. A file that writes no decimal comma keeps its
-    decimal points; `1_000` is no number in either.
+    so a number in dotted thousands is rejected too (an optional one loads as
+    NULL), with a reason that says why; `12.50` can be no thousands and is read
+    as written. A file that writes no decimal comma keeps its decimal points;
+    `1_000` is no number in either.
     """
     path = landing / "erp/2025-02-03/invoice_lines.csv"
     path.parent.mkdir(parents=True)
@@ -825,6 +828,7 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
             f"Ä1;3;X;1;50;50;1.000;{TS}\r\n"  # loads, its cost (1000 or 1?) NULL
             f"Ä1;4;X;1;75;75;;{TS}\r\n"  # loads
             f"Ä1;1.000;X;1;20;20;;{TS}\r\n"  # line 1000, not a second line 1: rejected
+            f"Ä1;7;X;2;12.50;25.00;;{TS}\r\n"  # no thousands: read as written
         ).encode("cp1252")
     )
     write(
@@ -840,13 +844,19 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
     lines = results["invoice_lines"]
     assert (lines.status, lines.rows_in_file, lines.rows_loaded, lines.rows_rejected) == (
         "loaded",
-        5,
-        2,
+        6,
+        3,
         3,  # and one loaded with its cost NULL
     )
     assert rows(
-        con, "select line_number, net_amount, cost_amount from raw_erp.invoice_lines order by 1"
-    ) == [(3, Decimal("50"), None), (4, Decimal("75"), None)]
+        con,
+        "select line_number, unit_price, net_amount, cost_amount from raw_erp.invoice_lines "
+        "order by 1",
+    ) == [
+        (3, Decimal("50"), Decimal("50"), None),
+        (4, Decimal("75"), Decimal("75"), None),
+        (7, Decimal("12.5"), Decimal("25"), None),
+    ]
     rejects = rows(
         con,
         "select line_number, reason, action, detail from raw_meta.load_rejects "
@@ -867,7 +877,7 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
         "'.' may be a thousands separator: write 1234.56, with a decimal point and no "
         "thousands separator)"
     )
-    # the money of the file: 2468 + 1234.56 + 50 + 75 + 20, loaded or rejected as written
+    # the money of the file: 2468 + 1234.56 + 50 + 75 + 20 + 25, loaded or rejected as written
     assert rows(
         con,
         "select line_number, json_extract_string(raw_values, '$.net_amount') "

@@ -64,6 +64,9 @@ _DECIMAL_COMMA = (
     r"[+-]?(?:[0-9]{1,3}(?:[.][0-9]{3})+,[0-9]+|[0-9]+,(?:[0-9]{1,2}|[0-9]{4,})"
     r"|(?:0|[0-9]{4,}),[0-9]+)"
 )
+# A number that may be written in thousands with dots (`1.234`, `-12.345.678`):
+# in a file that writes decimal commas, not read.
+_THOUSANDS_DOTS = r"[+-]?[0-9]{1,3}([.][0-9]{3})+"
 # What the reject of a number with a `.` in such a file says (re-admitting
 # rows looks for it: their file is checked as one that writes decimal commas).
 DECIMAL_COMMA_FILE = "the file writes decimal commas"
@@ -264,8 +267,8 @@ def _typed_expression(
     """SQL turning the raw text `raw` into the column's warehouse type, NULL if it does not parse.
 
     `text` is the value trimmed, NULL when empty (a column of the inner projection).
-    `decimal_comma`: the file writes decimal commas, so a decimal with a `.`
-    (its thousands separator) does not parse.
+    `decimal_comma`: the file writes decimal commas, so a number whose `.`
+    may be its thousands separator (`1.234`, `1.000`) does not parse.
     """
     text = text or _trimmed(raw)
     match column.type:
@@ -327,11 +330,15 @@ def _typed_expression(
             # digits, or a number whose fraction is only zeros: `7.0` is 7 (a
             # score column with a gap is a DOUBLE column in a Parquet file that
             # pandas wrote, a NUMBER(10,2) in a warehouse export), `7.5` is no
-            # integer; in a file that writes decimal commas `1.000` is 1000: no
-            # integer with a `.` is read there
-            pattern = "[+-]?[0-9]+" if decimal_comma else "[+-]?[0-9]+([.]0*)?"
+            # integer; in a file that writes decimal commas `1.000` may be 1000
+            # and is not read
+            ambiguous = (
+                f"when regexp_full_match({text}, {sql_literal(_THOUSANDS_DOTS)}) then null "
+                if decimal_comma
+                else ""
+            )
             return (
-                f"case when regexp_full_match({text}, '{pattern}') "
+                f"case {ambiguous}when regexp_full_match({text}, '[+-]?[0-9]+([.]0*)?') "
                 f"then try_cast(split_part({text}, '.', 1) as bigint) end"
             )
         case ColumnType.DECIMAL:
@@ -339,7 +346,7 @@ def _typed_expression(
             # DuckDB's digit separator `_` (`1_000`), which no export writes
             unreadable = f"contains({text}, '_')"
             if decimal_comma:
-                unreadable += f" or contains({text}, '.')"
+                unreadable += f" or regexp_full_match({text}, {sql_literal(_THOUSANDS_DOTS)})"
             return f"case when {unreadable} then null else try_cast({text} as {column.warehouse_type}) end"
         case ColumnType.BOOLEAN:
             # 1 or 0 written with a zero fraction (`1.0`, `0.00`) is that number, as
@@ -486,9 +493,9 @@ def build_validation_sql(
     holds NUL bytes, so its text values are checked for NUL characters (the
     typed ones do not parse with one). `decimal_comma`: the file writes
     decimal commas (`1234,56`, which the contract's decimal point rejects), so
-    a `.` in its numbers is a thousands separator (`1.234` is 1234, not 1.234):
-    a decimal written with one is rejected too, rather than read a thousand
-    times too small.
+    a `.` in its numbers may be a thousands separator: a number written as
+    thousands with dots (`1.234` may be 1234, not 1.234; not `12.50`) is
+    rejected too, rather than read a thousand times too small.
     """
     rules = rules or ValueRules()
     window = rules.date_window(drop_id)
