@@ -49,7 +49,10 @@ def _allowed(column: Column) -> str:
     if column.below_abs is not None:
         parts.append(f"absolute value below {column.below_abs:g}")
     if column.trimmed:
-        parts.append("an identifier: surrounding spaces are dropped")
+        parts.append(
+            "an identifier: surrounding spaces are dropped, a number in scientific "
+            "notation (`1.23457E+11`, digits a spreadsheet lost) is invalid"
+        )
     return "; ".join(parts)
 
 

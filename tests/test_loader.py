@@ -556,6 +556,28 @@ def test_malformed_records_are_rejected_and_line_numbers_stay_true(landing: Path
     ]
 
 
+def test_a_malformed_record_is_kept_as_written_with_one_reason(landing: Path, con) -> None:
+    """A CRLF file (Excel, Data Loader): the record kept is the line as written,
+    and a record short of two fields says how many it has, once.
+
+    DuckDB's reader gave the line with the line feed before it (`\\n2025-...`)
+    and one error per missing column ("Found: 2; ... Found: 3").
+    """
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",
+        "rate_date,currency,rate_to_eur,source\r\n"
+        "2025-01-01,USD,0.9,ECB\r\n"
+        "2025-01-02,USD\r\n"
+        "2025-01-03,USD,0.92,ECB\r\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert rows(con, "select line_number, detail, raw_values from raw_meta.load_rejects") == [
+        (3, "MISSING COLUMNS: Expected Number of Columns: 4 Found: 2", '"2025-01-02,USD"')
+    ]
+
+
 # --------------------------------------------------------------------------- refused files
 
 
@@ -579,6 +601,8 @@ def test_unknown_and_unreadable_files_are_refused_with_a_reason(landing: Path, c
     write(landing, "erp/2025-01-31/general_ledger.csv", "a,b\n1,2\n")
     write(landing, "erp/2025-01-31/payments.parquet", b"PAR1 this is not parquet")
     write(landing, "crm/2025-01-31/Account.xlsx", b"\x00\x01")
+    # Excel's "Unicode Text" (UTF-16, tab-separated) is saved as .txt
+    write(landing, "crm/2025-01-31/Event.txt", "Id\tOwnerId\r\n".encode("utf-16"))
     write(landing, "crm/not-a-drop/User.csv", "Id,Name\nU1,Ann\n")
     write(landing, "crm/2025-01-31/User.csv", "")
     results = by_file(load(landing, con))
@@ -587,10 +611,17 @@ def test_unknown_and_unreadable_files_are_refused_with_a_reason(landing: Path, c
         "unknown file name 'general_ledger'" in results["erp/2025-01-31/general_ledger.csv"].error
     )
     assert "unreadable file" in results["erp/2025-01-31/payments.parquet"].error
-    assert "unsupported file type" in results["crm/2025-01-31/Account.xlsx"].error
+    assert results["crm/2025-01-31/Account.xlsx"].error.endswith(
+        "unsupported file type '.xlsx' (expected .csv or .parquet): save the sheet as CSV "
+        "(CSV UTF-8, or Unicode Text renamed to .csv)"
+    )
+    assert results["crm/2025-01-31/Event.txt"].error.endswith(
+        "unsupported file type '.txt' (expected .csv or .parquet): a delimited text file "
+        "(Excel's Unicode Text is UTF-16, tab-separated) loads once renamed to .csv"
+    )
     assert "not a drop id" in results["crm/not-a-drop/User.csv"].error
     assert "empty file" in results["crm/2025-01-31/User.csv"].error
-    assert rows(con, "select count(*) from raw_meta.load_ledger where status = 'refused'") == [(5,)]
+    assert rows(con, "select count(*) from raw_meta.load_ledger where status = 'refused'") == [(6,)]
 
 
 def test_extra_columns_are_kept_and_reported(landing: Path, con) -> None:

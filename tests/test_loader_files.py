@@ -429,6 +429,34 @@ def test_a_lone_cr_inside_a_quoted_value_loads_whatever_ends_the_lines(landing: 
     assert rows(con, "select Name, Title from raw_crm.users") == [("Müller", "Head\rof sales")]
 
 
+def test_a_lone_cr_inside_a_quoted_value_of_a_utf8_file_ends_a_physical_line(
+    landing: Path, con
+) -> None:
+    """A lone CR ends a line wherever it stands, inside a quoted value too.
+
+    DuckDB reads the file itself when its records add up to its lines; the
+    lines were counted at LF only, so a CR inside a value was no line end
+    and every line after it was numbered one too low.
+    """
+    write(
+        landing,
+        "crm/2025-01-31/Event.csv",
+        "Id,OwnerId,ActivityDate,Subject\n"
+        'E1,U1,2025-01-02,"first\rsecond"\n'  # lines 2-3
+        "E2,U1,not-a-date,x\n"  # line 4: rejected
+        "E3,U1,2025-01-03,plain\n",  # line 5
+    )
+    [result] = load(landing, con).values()
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rows(con, "select Id, Subject, _line_number from raw_crm.event order by Id") == [
+        ("E1", "first\rsecond", 2),
+        ("E3", "plain", 5),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (4, "invalid_type")
+    ]
+
+
 def test_lines_of_only_spaces_and_a_dos_end_of_file_mark_are_no_records(landing: Path, con) -> None:
     """A line of spaces left by a hand edit, a tab, and the Ctrl-Z (0x1A) legacy
     DOS programs end a file with are blank lines, like an empty one: no record,
@@ -517,6 +545,88 @@ def test_an_unbalanced_quote_rejects_its_line_and_the_rest_loads(landing: Path, 
 
 
 # --------------------------------------------------------------------------- layout and drops
+
+
+def test_a_file_cut_short_inside_its_last_record_is_refused_whole(landing: Path, con) -> None:
+    """A copy cut short (a transfer that stopped) ends inside a record, with no line break.
+
+    Its last record is short of fields or leaves a quote open, and every
+    record after the cut is missing: the delivery is incomplete, so none of
+    it loads (as a copy still in progress), and the error names the line.
+    A last record without a line break that is whole loads (RFC 4180 allows
+    it), and a short record followed by a line break is one bad row.
+    """
+    write(
+        landing,
+        "erp/2025-01-31/payments.csv",
+        "payment_id,invoice_number,payment_date,amount,currency\r\n"
+        "P1,I1,2025-01-20,100.00,EUR\r\n"
+        "P2,I2,2025-01-2",  # cut inside the date
+    )
+    write(
+        landing,
+        "erp/2025-01-31/fx_rates.csv",  # read through the split copy (Windows-1252)
+        "rate_date,currency,rate_to_eur,source\n"
+        "2025-01-20,USD,0.9,Bundesbank Frankfurt/Main\n"
+        '2025-01-21,USD,0.91,"Bundesbank Frankf'.encode("cp1252"),
+    )
+    write(
+        landing,
+        "erp/2025-01-31/items.csv",  # Excel's Unicode text (UTF-16), cut after a field
+        "item_code\tdescription\tupdated_at\r\nX\tÄ\t2025-01-01\r\nY\tÖ".encode("utf-16"),
+    )
+    write(
+        landing,
+        "erp/2025-01-31/fpa_forecast.csv",  # a short record, then a line break and blanks
+        (
+            "forecast_id,period_month,version_date,bookings_forecast,revenue_forecast,currency\r\n"
+            "Fé1,2025-02-01,2025-01-31,100,90,EUR\r\nF2,2025-03-01\r\n  "
+        ).encode("cp1252"),
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoice_lines.csv",  # the same, ended by a DOS end-of-file mark
+        "invoice_number,line_number,quantity,unit_price,net_amount,updated_at\r\n"
+        f"I1,1,1,5,5,{STAMP}\r\nI1,2,1\r\n\x1a",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",  # whole, no line break after the last record
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
+        f"I1,C1,invoice,2025-01-05,EUR,posted,{STAMP}\n"
+        f"I2,C1,invoice,2025-01-06,EUR,posted,{STAMP}",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/customers.csv",  # a short last record, then a line break
+        f"customer_number,name,created_at,updated_at\nC1,Acme,{STAMP},{STAMP}\nC2,Beta\n",
+    )
+    results = load(landing, con)
+    payments, fx_rates = (
+        results["erp/2025-01-31/payments.csv"],
+        results["erp/2025-01-31/fx_rates.csv"],
+    )
+    assert (payments.status, payments.rows_loaded) == ("refused", 0)
+    assert payments.error.startswith(
+        "erp/2025-01-31/payments.csv: the file ends inside its last record (line 3, "
+    )
+    assert "copy cut short" in payments.error
+    assert (fx_rates.status, fx_rates.rows_loaded) == ("refused", 0)
+    assert "(line 3, " in fx_rates.error
+    items = results["erp/2025-01-31/items.csv"]
+    assert (items.status, items.rows_loaded) == ("refused", 0)
+    assert "(line 3, expected 3 fields, found 2; no line break after it)" in items.error
+    assert rows(con, "select count(*) from raw_erp.payments") == [(0,)]
+    assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
+    assert rows(con, "select invoice_number from raw_erp.invoices order by 1") == [("I1",), ("I2",)]
+    assert rows(con, "select customer_number from raw_erp.customers") == [("C1",)]
+    assert rows(
+        con, "select file_path, line_number, reason from raw_meta.load_rejects order by 1"
+    ) == [
+        ("erp/2025-01-31/customers.csv", 3, "malformed_record"),
+        ("erp/2025-01-31/fpa_forecast.csv", 3, "malformed_record"),
+        ("erp/2025-01-31/invoice_lines.csv", 3, "malformed_record"),
+    ]
 
 
 def test_every_file_under_the_landing_folder_gets_a_ledger_row(

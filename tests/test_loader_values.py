@@ -274,6 +274,36 @@ def test_dates_take_midnight_datetimes_and_datetimes_take_offsets(landing: Path,
     ) == [(7, "field_nulled", "IsActive")]
 
 
+def test_spreadsheet_dates_and_booleans_are_rejected_saying_how_to_write_them(
+    landing: Path, con
+) -> None:
+    """Excel saves dates in its locale's order and booleans in its language.
+
+    `31.03.2025` (German), `3/31/2025` (US) and `WAHR`/`FALSCH` are no values
+    of the contract; the reason says how to write them.
+    """
+    write(
+        landing,
+        "crm/2025-02-03/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + "\n"
+        + opportunity(OPP_1, close_date="31.03.2025")
+        + opportunity(OPP_2, close_date="3/31/2025").replace("false,false", "WAHR,FALSCH"),
+    )
+    load(landing, con)
+    assert rows(con, "select detail from raw_meta.load_rejects order by line_number") == [
+        (
+            "CloseDate: '31.03.2025' is not a valid date (a date in a locale's order: write it "
+            "as YYYY-MM-DD)",
+        ),
+        (
+            "CloseDate: '3/31/2025' is not a valid date (a date in a locale's order: write it "
+            "as YYYY-MM-DD); IsClosed: 'WAHR' is not a valid boolean (write true or false); "
+            "IsWon: 'FALSCH' is not a valid boolean (write true or false)",
+        ),
+    ]
+
+
 def test_a_boolean_written_as_a_number_with_a_zero_fraction(landing: Path, con) -> None:
     """pandas writes a 0/1 column with a gap as floats (`1.0`, `0.0`), in a CSV as
     in a Parquet file; a warehouse export as NUMBER(1,2) (`1.00`). As for integers,
@@ -448,6 +478,52 @@ def test_erp_numbers_padded_with_spaces_name_the_same_record(landing: Path, con)
     ]
     assert rows(con, "select payment_id, invoice_number from raw_erp.payments") == [("P1", "INV-1")]
     assert rows(con, "select customer_number, name from raw_erp.customers") == [("C1", "Acme  ")]
+
+
+def test_erp_numbers_excel_wrote_in_scientific_notation_are_rejected(landing: Path, con) -> None:
+    """Excel shows a number of 12 or more digits as `1.23457E+11` and saves it so.
+
+    123456789012 and 123457000001 both become `1.23457E+11`: the digits are
+    gone, and as a key the value would name whichever customer last carried
+    it. Such an identifier is `invalid_value` (an optional one loads as NULL);
+    leading zeros are no such case (`000123` is kept as written).
+    """
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
+        f"INV-1,1.23457E+11,invoice,2025-01-05,EUR,posted,{TS}\n"
+        f"INV-2,000123,invoice,2025-01-05,EUR,posted,{TS}\n"
+        f"4.5E+12,C1,invoice,2025-01-05,EUR,posted,{TS}\n",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoice_lines.csv",
+        "invoice_number,line_number,item_code,quantity,unit_price,net_amount,updated_at\n"
+        f"INV-2,1,4.00001E+15,1,100,100,{TS}\n",
+    )
+    load(landing, con)
+    assert rows(con, "select invoice_number, customer_number from raw_erp.invoices") == [
+        ("INV-2", "000123")
+    ]
+    assert rows(con, "select invoice_number, item_code, net_amount from raw_erp.invoice_lines") == [
+        ("INV-2", None, Decimal("100"))
+    ]
+    rejects = rows(
+        con,
+        "select object, line_number, reason, action, detail from raw_meta.load_rejects "
+        "order by object, line_number",
+    )
+    assert [r[:4] for r in rejects] == [
+        ("invoice_lines", 2, "invalid_value", "field_nulled"),
+        ("invoices", 2, "invalid_value", "row_rejected"),
+        ("invoices", 4, "invalid_value", "row_rejected"),
+    ]
+    assert rejects[1][4] == (
+        "customer_number: '1.23457E+11' is not an identifier as written: a number in "
+        "scientific notation (a spreadsheet's, whose digits are lost); format the column "
+        "as text before saving"
+    )
 
 
 # --------------------------------------------------------------------------- forecast categories
@@ -728,15 +804,18 @@ def test_implausible_dates_amounts_and_rates_are_rejected_with_a_reason(landing:
     ]
 
 
-def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: Path, con) -> None:
+def test_a_file_written_with_decimal_commas_loads_no_number_in_dotted_thousands(
+    landing: Path, con
+) -> None:
     """Excel "Save as CSV" in a German locale: semicolons, Windows-1252, decimal commas.
 
     The contract's decimal mark is `.`, so `1234,56` is rejected. In a file
     that writes decimal commas, a `.` is the thousands separator (`1.234` is
     1234): reading it as 1.234 would load a number a thousand times too small,
-    so such values are rejected too (an optional one loads as NULL), with a
-    reason that says why. A file that writes no decimal comma keeps its
-    decimal points; `1_000` is no number in either.
+    so a number in dotted thousands is rejected too (an optional one loads as
+    NULL), with a reason that says why; `12.50` can be no thousands and is read
+    as written. A file that writes no decimal comma keeps its decimal points;
+    `1_000` is no number in either.
     """
     path = landing / "erp/2025-02-03/invoice_lines.csv"
     path.parent.mkdir(parents=True)
@@ -748,6 +827,8 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
             f"Ä1;2;X;1;1234,56;1234,56;;{TS}\r\n"  # rejected: decimal comma
             f"Ä1;3;X;1;50;50;1.000;{TS}\r\n"  # loads, its cost (1000 or 1?) NULL
             f"Ä1;4;X;1;75;75;;{TS}\r\n"  # loads
+            f"Ä1;1.000;X;1;20;20;;{TS}\r\n"  # line 1000, not a second line 1: rejected
+            f"Ä1;7;X;2;12.50;25.00;;{TS}\r\n"  # no thousands: read as written
         ).encode("cp1252")
     )
     write(
@@ -755,19 +836,27 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
         "erp/2025-02-03/payments.csv",  # decimal points, no comma: read as written
         "payment_id,invoice_number,payment_date,amount,currency\n"
         "P1,Ä1,2025-02-01,1.234,EUR\n"
-        "P2,Ä1,2025-02-01,1_000,EUR\n",
+        "P2,Ä1,2025-02-01,1_000,EUR\n"
+        "P3,Ä1,2025-02-01,(50),EUR\n"  # accounting notation for -50
+        "P4,Ä1,2025-02-01,€ 20,EUR\n",
     )
     results = {r.landing_file.object_name: r for r in load(landing, con)}
     lines = results["invoice_lines"]
     assert (lines.status, lines.rows_in_file, lines.rows_loaded, lines.rows_rejected) == (
         "loaded",
-        4,
-        2,
-        2,  # and one loaded with its cost NULL
+        6,
+        3,
+        3,  # and one loaded with its cost NULL
     )
     assert rows(
-        con, "select line_number, net_amount, cost_amount from raw_erp.invoice_lines order by 1"
-    ) == [(3, Decimal("50"), None), (4, Decimal("75"), None)]
+        con,
+        "select line_number, unit_price, net_amount, cost_amount from raw_erp.invoice_lines "
+        "order by 1",
+    ) == [
+        (3, Decimal("50"), Decimal("50"), None),
+        (4, Decimal("75"), Decimal("75"), None),
+        (7, Decimal("12.5"), Decimal("25"), None),
+    ]
     rejects = rows(
         con,
         "select line_number, reason, action, detail from raw_meta.load_rejects "
@@ -777,24 +866,46 @@ def test_a_file_written_with_decimal_commas_loads_no_number_with_a_dot(landing: 
         (2, "invalid_type", "row_rejected"),
         (3, "invalid_type", "row_rejected"),
         (4, "invalid_type", "field_nulled"),
+        (6, "invalid_type", "row_rejected"),
     ]
     assert "unit_price: '1.234' is not a valid decimal" in rejects[0][3]
     assert "writes decimal commas" in rejects[0][3]
     assert "net_amount: '1234,56' is not a valid decimal" in rejects[1][3]
     assert "cost_amount: '1.000' is not a valid decimal" in rejects[2][3]
-    # the money of the file: 2468 + 1234.56 + 50 + 75, loaded or rejected as written
+    assert rejects[3][3] == (
+        "line_number: '1.000' is not a valid integer (the file writes decimal commas, so its "
+        "'.' may be a thousands separator: write 1234.56, with a decimal point and no "
+        "thousands separator)"
+    )
+    # the money of the file: 2468 + 1234.56 + 50 + 75 + 20 + 25, loaded or rejected as written
     assert rows(
         con,
         "select line_number, json_extract_string(raw_values, '$.net_amount') "
         "from raw_meta.load_rejects where object = 'invoice_lines' and action = 'row_rejected' "
         "order by 1",
-    ) == [(2, "2.468"), (3, "1234,56")]
+    ) == [(2, "2.468"), (3, "1234,56"), (6, "20")]
     assert rows(con, "select payment_id, amount from raw_erp.payments") == [
         ("P1", Decimal("1.234"))
     ]
     assert rows(
-        con, "select line_number, reason from raw_meta.load_rejects where object = 'payments'"
-    ) == [(3, "invalid_type")]
+        con,
+        "select line_number, reason, detail from raw_meta.load_rejects where object = 'payments' "
+        "order by 1",
+    ) == [
+        (3, "invalid_type", "amount: '1_000' is not a valid decimal"),
+        (
+            4,
+            "invalid_type",
+            "amount: '(50)' is not a valid decimal (write the number alone, -50 for a "
+            "negative: no currency symbol, code or parentheses)",
+        ),
+        (
+            5,
+            "invalid_type",
+            "amount: '€ 20' is not a valid decimal (write the number alone, -50 for a "
+            "negative: no currency symbol, code or parentheses)",
+        ),
+    ]
 
 
 def test_the_plausible_window_is_a_setting(landing: Path, con) -> None:

@@ -74,16 +74,24 @@ class FileScan:
     # of ASCII letters each with a zero byte) or None
     bom: str | None
     nul_bytes: bool = False  # the file holds a zero byte (Parquet always does)
+    # the last byte (character, in UTF-16) is a line break, or the file is
+    # empty: a file that ends without one may be a copy cut short
+    ends_with_line_break: bool = True
 
 
 def scan_file(path: Path) -> FileScan:
-    """SHA-256, physical lines, UTF-8 validity and zero bytes, in one streaming read."""
+    """SHA-256, physical lines, UTF-8 validity and zero bytes, in one streaming read.
+
+    A line ends at LF, CRLF or a lone CR (inside a quoted value too), as
+    split_records reads them (for UTF-8 files; others are always split).
+    """
     digest = hashlib.sha256()
-    newlines = 0
+    newlines = carriage_returns = crlfs = 0
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8 = True
     first = b""
     last = b""
+    tail = b""  # the last bytes
     nul_bytes = False
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
@@ -91,8 +99,11 @@ def scan_file(path: Path) -> FileScan:
                 first = chunk[:4]
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            carriage_returns += chunk.count(b"\r")
+            crlfs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             nul_bytes = nul_bytes or b"\x00" in chunk
             last = chunk[-1:]
+            tail = (tail + chunk)[-64:]
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -114,8 +125,14 @@ def scan_file(path: Path) -> FileScan:
         bom, utf8 = "utf-16-le", False
     elif len(first) == 4 and not first[0] and not first[2] and first[1] and first[3]:
         bom, utf8 = "utf-16-be", False
-    lines = newlines + (1 if last and last != b"\n" else 0)
-    return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes)
+    lone_carriage_returns = carriage_returns - crlfs
+    lines = newlines + lone_carriage_returns + (1 if last and last not in b"\r\n" else 0)
+    # after what blank lines may hold (spaces, tabs, the Ctrl-Z legacy DOS
+    # programs end a file with) and UTF-16's zero bytes (`\n\x00`), a line
+    # break (a file that ends in a whole blank tail counts as one)
+    end = tail.rstrip(b" \t\x1a\x00")
+    ends_with_line_break = not end or end.endswith((b"\r", b"\n"))
+    return FileScan(digest.hexdigest(), lines, utf8, bom, nul_bytes, ends_with_line_break)
 
 
 def file_encoding(scan: FileScan, fallback: str) -> str:

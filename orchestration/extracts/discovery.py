@@ -294,6 +294,15 @@ class _Finder:
                 )
             elif entry.suffix.lower() not in SUPPORTED_FORMATS:
                 problem = f"unsupported file type '{entry.suffix}' (expected .csv or .parquet)"
+                if entry.suffix.lower() in (".txt", ".tsv", ".tab"):
+                    problem += (
+                        ": a delimited text file (Excel's Unicode Text is UTF-16, "
+                        "tab-separated) loads once renamed to .csv"
+                    )
+                elif entry.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".xlsb", ".ods"):
+                    problem += (
+                        ": save the sheet as CSV (CSV UTF-8, or Unicode Text renamed to .csv)"
+                    )
             elif obj is None:
                 problem = unknown_name_message(system, drop_id, entry)
             else:

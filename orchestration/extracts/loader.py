@@ -373,7 +373,9 @@ class ExtractLoader:
                     decimal_comma_validation,
                 )
                 try:
-                    counts = self._load_staged(file, file_format, scan.physical_lines, exact)
+                    counts = self._load_staged(
+                        file, file_format, scan.physical_lines, exact, scan.ends_with_line_break
+                    )
                 except _RecordsDoNotAddUp:
                     continue
                 break
@@ -534,7 +536,12 @@ class ExtractLoader:
         return int(row[0]) if row else 0
 
     def _load_staged(
-        self, file: _FileLoad, file_format: str, physical_lines: int, exact: bool
+        self,
+        file: _FileLoad,
+        file_format: str,
+        physical_lines: int,
+        exact: bool,
+        ends_with_line_break: bool = True,
     ) -> tuple[int, int, int, int]:
         """Stage the file once (typed, checked), set bad rows and duplicates aside, number lines.
 
@@ -589,12 +596,22 @@ class ExtractLoader:
             self.con.execute(
                 f"""
                 create or replace temp table _malformed as
-                select min(line) as line, any_value(csv_line) as csv_line,
-                       string_agg(distinct error_type || ': ' || error_message, '; ') as error_message
-                from _csv_errors group by line
+                -- the line as written: DuckDB gives a line of a CRLF file with the
+                -- line feed before it; and one error per missing column ("Found: 2;
+                -- ... Found: 3"), of which the first counts the fields there are
+                select line, csv_line, concat_ws('; ', missing, others) as error_message
+                from (
+                    select min(line) as line,
+                           ltrim(any_value(csv_line), chr(13) || chr(10)) as csv_line,
+                           min_by(error_type || ': ' || error_message, column_idx)
+                               filter (where error_type = 'MISSING COLUMNS') as missing,
+                           string_agg(distinct error_type || ': ' || error_message, '; ')
+                               filter (where error_type <> 'MISSING COLUMNS') as others
+                    from _csv_errors group by line
+                )
                 -- a line of only spaces is blank, no record: the records then do not
                 -- add up to the lines, and the split copy, which skips it, is read
-                having trim(any_value(csv_line), {sql_literal(BLANK_LINE_CHARACTERS)}) <> ''
+                where trim(csv_line, {sql_literal(BLANK_LINE_CHARACTERS)}) <> ''
                 """
             )
         else:
@@ -607,6 +624,8 @@ class ExtractLoader:
         ).fetchone()
         if file_format == "csv" and not exact and records + malformed + 1 != physical_lines:
             raise _RecordsDoNotAddUp
+        if file_format == "csv" and malformed and not ends_with_line_break:
+            self._refuse_a_copy_cut_short(file, physical_lines, exact)
         if not exact and malformed and file.trailing_unnamed_column:
             # DuckDB rejects a row one field short of a header that ends with a
             # delimiter; the split copy reads it with that empty last field
@@ -627,6 +646,34 @@ class ExtractLoader:
         # rows) is no record, like a blank line: neither loaded nor rejected
         blank = self.con.execute("select count(*) from _staged where _blank_record").fetchone()[0]
         return records - blank + malformed, loaded, rejected, identical_duplicates
+
+    def _refuse_a_copy_cut_short(self, file: _FileLoad, physical_lines: int, exact: bool) -> None:
+        """Refuse a file that ends inside its last record, without a line break.
+
+        Its last line is malformed (short of fields, or a quote left open) and
+        no line break follows it: a copy or transfer that stopped, so the
+        records after the cut are missing too. Nothing of it loads, as for a
+        copy still in progress; it loads once delivered whole. (A whole last
+        record without a line break loads: RFC 4180 allows it.)
+        """
+        # the last record: DuckDB's own read has one line per record, the split
+        # copy knows each record's line
+        last_line = (
+            "(select greatest(max(line), (select max(_source_line) from _staged)) from _malformed)"
+            if exact
+            else str(physical_lines)
+        )
+        last = self.con.execute(
+            f"select line, error_message from _malformed where line = {last_line} limit 1"
+        ).fetchone()
+        if last is None:
+            return
+        line, error = last
+        raise FileRefused(
+            f"{file.landing_file.relative_path}: the file ends inside its last record (line "
+            f"{line}, {error}; no line break after it): a copy cut short, records after it "
+            "would be missing; nothing of it was loaded: deliver the whole file again"
+        )
 
     def _mark_duplicates(self, obj: ExtractObject) -> int:
         """Identical rows in one file count once; same key with different content: all rejected.

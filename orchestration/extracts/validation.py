@@ -64,9 +64,19 @@ _DECIMAL_COMMA = (
     r"[+-]?(?:[0-9]{1,3}(?:[.][0-9]{3})+,[0-9]+|[0-9]+,(?:[0-9]{1,2}|[0-9]{4,})"
     r"|(?:0|[0-9]{4,}),[0-9]+)"
 )
+# A number that may be written in thousands with dots (`1.234`, `-12.345.678`):
+# in a file that writes decimal commas, not read.
+_THOUSANDS_DOTS = r"[+-]?[0-9]{1,3}([.][0-9]{3})+"
 # What the reject of a number with a `.` in such a file says (re-admitting
 # rows looks for it: their file is checked as one that writes decimal commas).
 DECIMAL_COMMA_FILE = "the file writes decimal commas"
+# A number as a spreadsheet shows one of 12 or more digits (`1.23457E+11`),
+# and saves it so: in an identifier (an ERP customer or invoice number) the
+# digits are lost, and two numbers become one.
+_SPREADSHEET_SCIENTIFIC = r"[0-9]([.][0-9]+)?E[+][0-9]{2,}"
+# A date as a spreadsheet writes it in a locale's order (31.01.2025,
+# 1/31/2025, 31-01-25): no date the contract reads, whose order is not told.
+_LOCALE_DATE = r"^\s*[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{2,4}\b"
 # The start of a datetime (a date, a `T` or a space, hours and minutes): in a
 # date column, a datetime at another time than midnight is read in UTC.
 _DATETIME_START = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}"
@@ -257,8 +267,8 @@ def _typed_expression(
     """SQL turning the raw text `raw` into the column's warehouse type, NULL if it does not parse.
 
     `text` is the value trimmed, NULL when empty (a column of the inner projection).
-    `decimal_comma`: the file writes decimal commas, so a decimal with a `.`
-    (its thousands separator) does not parse.
+    `decimal_comma`: the file writes decimal commas, so a number whose `.`
+    may be its thousands separator (`1.234`, `1.000`) does not parse.
     """
     text = text or _trimmed(raw)
     match column.type:
@@ -319,9 +329,16 @@ def _typed_expression(
         case ColumnType.INTEGER:
             # digits, or a number whose fraction is only zeros: `7.0` is 7 (a
             # score column with a gap is a DOUBLE column in a Parquet file that
-            # pandas wrote, a NUMBER(10,2) in a warehouse export), `7.5` is no integer
+            # pandas wrote, a NUMBER(10,2) in a warehouse export), `7.5` is no
+            # integer; in a file that writes decimal commas `1.000` may be 1000
+            # and is not read
+            ambiguous = (
+                f"when regexp_full_match({text}, {sql_literal(_THOUSANDS_DOTS)}) then null "
+                if decimal_comma
+                else ""
+            )
             return (
-                f"case when regexp_full_match({text}, '[+-]?[0-9]+([.]0*)?') "
+                f"case {ambiguous}when regexp_full_match({text}, '[+-]?[0-9]+([.]0*)?') "
                 f"then try_cast(split_part({text}, '.', 1) as bigint) end"
             )
         case ColumnType.DECIMAL:
@@ -329,7 +346,7 @@ def _typed_expression(
             # DuckDB's digit separator `_` (`1_000`), which no export writes
             unreadable = f"contains({text}, '_')"
             if decimal_comma:
-                unreadable += f" or contains({text}, '.')"
+                unreadable += f" or regexp_full_match({text}, {sql_literal(_THOUSANDS_DOTS)})"
             return f"case when {unreadable} then null else try_cast({text} as {column.warehouse_type}) end"
         case ColumnType.BOOLEAN:
             # 1 or 0 written with a zero fraction (`1.0`, `0.00`) is that number, as
@@ -377,6 +394,8 @@ def _value_check(column: Column, typed: str, window: tuple[date, date]) -> str |
         conditions.append(f"{typed} <= {column.greater_than}")
     if column.below_abs is not None:
         conditions.append(f"abs({typed}) >= {column.below_abs:.0f}")
+    if column.trimmed:
+        conditions.append(f"regexp_full_match({typed}, {sql_literal(_SPREADSHEET_SCIENTIFIC)})")
     if column.type in (ColumnType.DATE, ColumnType.DATETIME, ColumnType.DATE_OR_DATETIME):
         first, last = window
         conditions.append(
@@ -400,6 +419,11 @@ def _describe_rule(column: Column, window: tuple[date, date], rules: ValueRules)
         bounds.append(f"> {column.greater_than:g}")
     if column.below_abs is not None:
         bounds.append(f"below {column.below_abs:,.0f} in absolute value")
+    if column.trimmed:
+        bounds.append(
+            "an identifier as written: a number in scientific notation (a spreadsheet's, "
+            "whose digits are lost); format the column as text before saving"
+        )
     if column.type in (ColumnType.DATE, ColumnType.DATETIME, ColumnType.DATE_OR_DATETIME):
         first, last = window
         bounds.append(f"within the plausible dates {first.isoformat()} to {last.isoformat()}")
@@ -469,9 +493,9 @@ def build_validation_sql(
     holds NUL bytes, so its text values are checked for NUL characters (the
     typed ones do not parse with one). `decimal_comma`: the file writes
     decimal commas (`1234,56`, which the contract's decimal point rejects), so
-    a `.` in its numbers is a thousands separator (`1.234` is 1234, not 1.234):
-    a decimal written with one is rejected too, rather than read a thousand
-    times too small.
+    a `.` in its numbers may be a thousands separator: a number written as
+    thousands with dots (`1.234` may be 1234, not 1.234; not `12.50`) is
+    rejected too, rather than read a thousand times too small.
     """
     rules = rules or ValueRules()
     window = rules.date_window(drop_id)
@@ -494,19 +518,44 @@ def build_validation_sql(
             f"{_typed_expression(column, raw, rules, text, decimal_comma)} as {parsed}"
         )
         hint = ""
-        if column.type is ColumnType.DECIMAL:
+        write_as = "write 1234.56, with a decimal point and no thousands separator"
+        if column.type is ColumnType.INTEGER and decimal_comma:
+            hint = (
+                f" || case when contains({raw}, '.') then "
+                + sql_literal(
+                    f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
+                )
+                + " else '' end"
+            )
+        elif column.type is ColumnType.DECIMAL:
             if raw != "null":
                 decimal_comma_flags.append(
                     f"(contains({text}, ',') and regexp_full_match({text}, "
                     f"{sql_literal(_DECIMAL_COMMA)}))"
                 )
-            write_as = "write 1234.56, with a decimal point and no thousands separator"
             hint = f" || case when contains({raw}, ',') then {sql_literal(f' ({write_as})')}"
             if decimal_comma:
                 hint += f" when contains({raw}, '.') then " + sql_literal(
                     f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
                 )
+            # a currency symbol or code, accounting parentheses for a negative
+            hint += (
+                f" when regexp_matches({raw}, '[0-9]') and regexp_matches({raw}, '[^0-9eE.+ _-]') then "
+                + sql_literal(
+                    " (write the number alone, -50 for a negative: no currency symbol, code or "
+                    "parentheses)"
+                )
+            )
             hint += " else '' end"
+        elif column.type in (ColumnType.DATE, ColumnType.DATETIME, ColumnType.DATE_OR_DATETIME):
+            # a spreadsheet's date in its locale's order (31.01.2025, 1/31/2025)
+            hint = (
+                f" || case when regexp_matches({raw}, {sql_literal(_LOCALE_DATE)}) then "
+                + sql_literal(" (a date in a locale's order: write it as YYYY-MM-DD)")
+                + " else '' end"
+            )
+        elif column.type is ColumnType.BOOLEAN:
+            hint = " || ' (write true or false)'"
         label = column.name.replace("'", "''")
         quoted_value = f"'{label}: ' || chr(39) || {raw} || chr(39)"
         if column.required:
@@ -695,7 +744,9 @@ def staged_select(validation: ValidationSql, source: str, carry: tuple[str, ...]
             {validation.extra_json} as _extra_json,
             {validation.delivered_ids} as _delivered_ids,
             coalesce({validation.blank_record}, false) as _blank_record,
-            coalesce({validation.decimal_comma}, false) as _decimal_comma,
+            -- a decimal comma never parses: only a row with a problem can hold one
+            case when _problem then coalesce({validation.decimal_comma}, false)
+                else false end as _decimal_comma,
             {", ".join([*validation.typed_columns, *carry])}
         from ({flagged})
     """
