@@ -45,6 +45,10 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
 
 
 def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    # A run that failed before its load step (a bad company settings file, a
+    # landing folder it could not read) leaves a warehouse without the ledger.
+    if not all(_table_exists(con, *table.split(".")) for table in (LEDGER_TABLE, REJECTS_TABLE)):
+        return [f"Load ledger: no file loaded into this warehouse yet ({LEDGER_TABLE} is missing)."]
     rows = con.execute(
         f"""
         select status, count(*), sum(rows_loaded), sum(rows_rejected), sum(duplicate_rows)

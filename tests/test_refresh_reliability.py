@@ -364,6 +364,17 @@ def test_the_summary_lists_the_files_refused_at_their_latest_attempt(
     )
 
 
+def test_the_summary_of_a_warehouse_without_a_load_says_so() -> None:
+    """A run that failed before its load step leaves a warehouse without the ledger:
+    the summary (which make demo prints after a failed run) stopped on a CatalogException."""
+    from orchestration.summary import load_lines
+
+    with duckdb.connect() as empty:
+        assert load_lines(empty) == [
+            "Load ledger: no file loaded into this warehouse yet (raw_meta.load_ledger is missing)."
+        ]
+
+
 # --------------------------------------------------------------------------- the published copy
 
 
