@@ -134,6 +134,30 @@ def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> li
         f"{evaluated - len(failed)} passed, {len(failed)} failed" + (":" if failed else ".")
     ]
     lines += [f"  {line}" for line in failed]
+    lines += failed_step_lines(instance, run.run_id)
+    return lines
+
+
+def failed_step_lines(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """A line per step of the run that failed, with its reason (the error inside Dagster's wrapper).
+
+    A step that failed before its checks (a full disk in the load, the publish
+    gate refusing, a failed dbt test) fails no check of its own.
+    """
+    lines = []
+    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        dagster_event = event.dagster_event
+        data = dagster_event.event_specific_data if dagster_event else None
+        if data is None:
+            continue
+        reason = data.user_failure_data.description if data.user_failure_data else None
+        error = data.error
+        while not reason and error is not None:
+            if error.cause is None or error.cls_name != "DagsterExecutionStepExecutionError":
+                reason = error.message.strip()
+            error = error.cause
+        reason = " ".join((reason or "no reason recorded").split())
+        lines.append(f"  step {dagster_event.step_key} failed: {reason[:600]}")
     return lines
 
 
