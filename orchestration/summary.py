@@ -111,13 +111,19 @@ def _metadata_text(metadata: dict[str, Any]) -> str:
     return ", ".join(shown)
 
 
-def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> list[str]:
-    """Every check of the last run of the job: how many passed, and each one that failed."""
+def last_run(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> dg.DagsterRun | None:
+    """The run of the job that finished last (runs started together finish in their pool's order)."""
     records = instance.get_run_records(filters=dg.RunsFilter(job_name=job_name), limit=20)
     if not records:
+        return None
+    return max(records, key=lambda r: r.end_time or r.create_timestamp.timestamp()).dagster_run
+
+
+def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> list[str]:
+    """Every check of the last run of the job: how many passed, and each one that failed."""
+    run = last_run(instance, job_name)
+    if run is None:
         return [f"Checks: no {job_name} run in this Dagster instance yet."]
-    # The run that finished last (runs started together finish in their pool's order).
-    run = max(records, key=lambda r: r.end_time or r.create_timestamp.timestamp()).dagster_run
     evaluated, failed = run_checks(instance, run.run_id)
     lines = [
         f"Checks of the last {job_name} run ({run.run_id[:8]}, {run.status.value.lower()}): "
@@ -249,8 +255,13 @@ def team_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def publication_lines(settings: Settings) -> list[str]:
-    """Whether the refresh is fit to publish, and what the published copy holds."""
+def publication_lines(settings: Settings, last: dg.DagsterRun | None = None) -> list[str]:
+    """Whether the refresh is fit to publish, and what the published copy holds.
+
+    `last`: the last refresh run (last_run). When another run published the
+    copy, that run did not (it failed, was refused, is still running or left
+    the publish step out): BI reads an older copy, and the summary says so.
+    """
     lines = []
     problems = check_publishable(
         settings.warehouse, settings.landing_dir, settings.lock_timeout_seconds
@@ -272,6 +283,21 @@ def publication_lines(settings: Settings) -> list[str]:
         f"by run {run_id or '(outside Dagster)'}: {files_loaded} files loaded, "
         f"{files_refused} refused, {rows_loaded:,} rows loaded, {rows_rejected:,} rejected"
     )
+    if last is not None and last.run_id != run_id:
+        run = f"the last {REFRESH_JOB} run ({last.run_id[:8]}, {last.status.value.lower()})"
+        if last.status in (
+            dg.DagsterRunStatus.SUCCESS,
+            dg.DagsterRunStatus.FAILURE,
+            dg.DagsterRunStatus.CANCELED,
+        ):
+            lines.append(
+                f"  Stale: {run} published nothing, BI reads this older copy. Why is in that "
+                "run's failed checks above and its failed step in the Dagster UI (make ui, "
+                "Runs); fix it and run the refresh again."
+            )
+        else:
+            lines.append(f"  {run[0].upper()}{run[1:]} has not published yet: BI reads this copy.")
+    return lines
     return lines
 
 
@@ -341,10 +367,12 @@ def main() -> None:
             lines += kpi_lines(con)
             lines += team_lines(con)
             lines += backtest_lines(con)
+    last = None
     if os.environ.get("DAGSTER_HOME"):
         with dg.DagsterInstance.get() as instance:
             lines += check_lines(instance)
-    lines += publication_lines(settings)
+            last = last_run(instance)
+    lines += publication_lines(settings, last)
     lines += [
         f"Warehouse: {settings.warehouse}",
         "Dagster UI: make ui, then open http://127.0.0.1:3000",

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from orchestration.settings import REPO_ROOT
@@ -118,6 +119,38 @@ def test_make_clean_keeps_the_extracts_the_company_settings_and_the_kpi_history(
     )
     assert [r for r in kept if not (tmp_path / r).exists()] == []
     assert [r for r in removed if (tmp_path / r).exists()] == []
+
+
+def test_make_demo_prints_the_summary_after_a_failed_run_and_fails(tmp_path: Path) -> None:
+    """A run that failed (a failed dbt test, the publish gate refusing) stopped `make demo`
+    before the summary, which is what names the failed checks and the gate's reason.
+
+    Run on a checkout-shaped folder whose .venv/bin holds stand-ins for dg and python.
+    """
+    for relative in (
+        "pyproject.toml",
+        "constraints.txt",
+        "data/landing/crm/2025-06-03/Account.csv",
+    ):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name, text in (("dg", "echo launched; exit 1"), ("python", "echo summary printed")):
+        (bin_dir / name).write_text(f"#!/bin/sh\n{text}\n")
+        (bin_dir / name).chmod(0o755)
+    installed = tmp_path / ".venv" / ".installed"
+    installed.write_text("")
+    os.utime(installed, (time.time() + 60, time.time() + 60))  # newer than its prerequisites
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    demo = subprocess.run(
+        ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert demo.stdout.splitlines()[-2:] == ["launched", "summary printed"], demo.stderr
+    assert demo.returncode != 0
 
 
 # --------------------------------------------------------------------------- docs
