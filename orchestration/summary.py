@@ -7,7 +7,9 @@ reads the checks of the last refresh_warehouse run from the Dagster instance
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.kpis import RegistryEntry, load_registry
 from orchestration.publish import check_publishable, published_database, refusal_message
 from orchestration.settings import Settings
+from orchestration.warehouse_io import connect
 
 # How a value of each registry unit is printed.
 UNIT_FORMATS = {
@@ -389,8 +392,18 @@ def backtest_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
 def main() -> None:
     settings = Settings.from_env()
     lines = ["", "Handshake refresh summary", "=" * 25]
+    # While a run writes the warehouse, wait for it as the steps do (up to
+    # HANDSHAKE_LOCK_TIMEOUT_SECONDS), saying on stderr which process holds it.
+    log = logging.getLogger(__name__)
+    log.setLevel(logging.INFO)
+    log.addHandler(logging.StreamHandler(sys.stderr))
     if Path(settings.warehouse).exists():
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        with connect(
+            str(settings.warehouse),
+            read_only=True,
+            timeout_seconds=settings.lock_timeout_seconds,
+            log=log,
+        ) as con:
             lines += load_lines(con)
             lines += kpi_lines(con)
             lines += team_lines(con)
