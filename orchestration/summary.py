@@ -7,7 +7,9 @@ reads the checks of the last refresh_warehouse run from the Dagster instance
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.kpis import RegistryEntry, load_registry
 from orchestration.publish import check_publishable, published_database, refusal_message
 from orchestration.settings import Settings
+from orchestration.warehouse_io import connect
 
 # How a value of each registry unit is printed.
 UNIT_FORMATS = {
@@ -45,6 +48,10 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
 
 
 def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    # A run that failed before its load step (a bad company settings file, a
+    # landing folder it could not read) leaves a warehouse without the ledger.
+    if not all(_table_exists(con, *table.split(".")) for table in (LEDGER_TABLE, REJECTS_TABLE)):
+        return [f"Load ledger: no file loaded into this warehouse yet ({LEDGER_TABLE} is missing)."]
     rows = con.execute(
         f"""
         select status, count(*), sum(rows_loaded), sum(rows_rejected), sum(duplicate_rows)
@@ -130,6 +137,30 @@ def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> li
         f"{evaluated - len(failed)} passed, {len(failed)} failed" + (":" if failed else ".")
     ]
     lines += [f"  {line}" for line in failed]
+    lines += failed_step_lines(instance, run.run_id)
+    return lines
+
+
+def failed_step_lines(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """A line per step of the run that failed, with its reason (the error inside Dagster's wrapper).
+
+    A step that failed before its checks (a full disk in the load, the publish
+    gate refusing, a failed dbt test) fails no check of its own.
+    """
+    lines = []
+    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        dagster_event = event.dagster_event
+        data = dagster_event.event_specific_data if dagster_event else None
+        if data is None:
+            continue
+        reason = data.user_failure_data.description if data.user_failure_data else None
+        error = data.error
+        while not reason and error is not None:
+            if error.cause is None or error.cls_name != "DagsterExecutionStepExecutionError":
+                reason = error.message.strip()
+            error = error.cause
+        reason = " ".join((reason or "no reason recorded").split())
+        lines.append(f"  step {dagster_event.step_key} failed: {reason[:600]}")
     return lines
 
 
@@ -361,8 +392,18 @@ def backtest_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
 def main() -> None:
     settings = Settings.from_env()
     lines = ["", "Handshake refresh summary", "=" * 25]
+    # While a run writes the warehouse, wait for it as the steps do (up to
+    # HANDSHAKE_LOCK_TIMEOUT_SECONDS), saying on stderr which process holds it.
+    log = logging.getLogger(__name__)
+    log.setLevel(logging.INFO)
+    log.addHandler(logging.StreamHandler(sys.stderr))
     if Path(settings.warehouse).exists():
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        with connect(
+            str(settings.warehouse),
+            read_only=True,
+            timeout_seconds=settings.lock_timeout_seconds,
+            log=log,
+        ) as con:
             lines += load_lines(con)
             lines += kpi_lines(con)
             lines += team_lines(con)

@@ -364,6 +364,52 @@ def test_the_summary_lists_the_files_refused_at_their_latest_attempt(
     )
 
 
+def test_the_summary_of_a_warehouse_without_a_load_says_so() -> None:
+    """A run that failed before its load step leaves a warehouse without the ledger:
+    the summary (which make demo prints after a failed run) stopped on a CatalogException."""
+    from orchestration.summary import load_lines
+
+    with duckdb.connect() as empty:
+        assert load_lines(empty) == [
+            "Load ledger: no file loaded into this warehouse yet (raw_meta.load_ledger is missing)."
+        ]
+
+
+def test_the_summary_names_the_step_that_failed_and_why() -> None:
+    """A step that fails before any check of its own (the publish gate refusing, a full
+    disk in the load) showed as 'N passed, 0 failed.' with the run's status alone."""
+    import dagster as dg
+
+    from orchestration.summary import check_lines
+
+    refusal = "Not published, the previous publication stays: the landing folder /x holds no files"
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("rows", asset="loaded")])
+    def loaded():
+        yield dg.MaterializeResult()
+        yield dg.AssetCheckResult(check_name="rows", passed=True)
+
+    @dg.asset(deps=[loaded])
+    def published() -> None:
+        raise dg.Failure(description=refusal)
+
+    @dg.asset(deps=[loaded])
+    def copied() -> None:
+        raise OSError("No space left on device:\n /data/publish")
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [loaded, published, copied], instance=instance, raise_on_error=False
+        )
+        assert not result.success
+        lines = check_lines(instance, job_name=result.dagster_run.job_name)
+    assert lines[0].endswith(", failure): 1 passed, 0 failed.")
+    assert sorted(lines[1:]) == [
+        "  step copied failed: OSError: No space left on device: /data/publish",
+        f"  step published failed: {refusal}",
+    ]
+
+
 # --------------------------------------------------------------------------- the published copy
 
 
