@@ -452,6 +452,46 @@ def test_a_publish_folder_without_hard_links_is_published_by_copy_and_rename(
     assert len(list((publish_dir / "releases").iterdir())) == 2
 
 
+def test_a_publish_folder_without_symbolic_links_keeps_the_previous_parquet_publication(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Parquet published, the link to the release's Parquet folder was made after the
+    database was swapped in: on a file system without symbolic links the run failed, yet
+    BI read the new database beside the previous release's Parquet files."""
+    import errno
+
+    from orchestration.publish import publish, published_database
+    from tests.test_publish import make_warehouse
+
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    make_warehouse(warehouse, 100)
+    publish(warehouse, publish_dir, parquet=True)
+    published = published_database(publish_dir)
+    before_link = os.readlink(publish_dir / "parquet")
+
+    def no_symbolic_links(self: Path, target: object, *args: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted", str(self))
+
+    monkeypatch.setattr(Path, "symlink_to", no_symbolic_links)
+    make_warehouse(warehouse, 250)
+    with pytest.raises(OSError) as failed:
+        publish(warehouse, publish_dir, parquet=True)
+    with duckdb.connect(str(published), read_only=True) as reader:
+        assert reader.execute("select value from marts.kpi_company_monthly").fetchall() == [
+            (100.0,)
+        ]
+    assert os.readlink(publish_dir / "parquet") == before_link
+    assert sorted(p.name for p in publish_dir.iterdir()) == [
+        "handshake.duckdb",
+        "parquet",
+        "releases",
+    ]
+    assert len(list((publish_dir / "releases").iterdir())) == 1
+    # the message says why and what to do
+    assert "takes no symbolic links" in str(failed.value)
+    assert "HANDSHAKE_PUBLISH_PARQUET=0" in str(failed.value)
+
+
 def test_the_gate_counts_a_withdrawn_load_as_not_loaded(tmp_path: Path) -> None:
     """The only CRM drop was withdrawn (named after the wrong day, say).
 
