@@ -171,6 +171,43 @@ def test_the_generated_docs_are_current() -> None:
         assert path.read_text() == text, f"{path} is stale: run `make docs`"
 
 
+def test_the_documented_ways_to_open_the_warehouse_work(tmp_path: Path) -> None:
+    """docs/operations.md said to open the warehouse with `duckdb -readonly data/warehouse.duckdb`:
+    the shell `make setup` installs (duckdb-cli 1.5) cannot read the storage version the
+    pipeline's DuckDB writes ('Trying to read a database file with version number 69')."""
+    import duckdb
+
+    texts = "\n".join(
+        path.read_text() for path in [REPO_ROOT / "README.md", *(REPO_ROOT / "docs").glob("*.md")]
+    )
+    opened = re.findall(r"duckdb -readonly (\S+?)`", texts)
+    assert opened, "the docs show how to open the published copy"
+    assert {Path(path).name for path in opened} == {"handshake.duckdb"}
+
+    # the command the docs give for the warehouse reads a file this DuckDB wrote
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw_meta")
+        con.execute("create table raw_meta.load_ledger as select 'crm/x/Account.csv' as file_path")
+    assert '`.venv/bin/python -m orchestration.query "<sql>"`' in texts
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSHAKE_")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.query",
+            "--csv",
+            "select file_path from raw_meta.load_ledger",
+        ],
+        cwd=REPO_ROOT,
+        env={**env, "HANDSHAKE_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["file_path", "crm/x/Account.csv"]
+
+
 def test_no_file_refers_to_a_document_outside_the_repository() -> None:
     """A clone holds every document the project names: its own docs/ pages."""
     found = subprocess.run(
