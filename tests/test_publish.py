@@ -168,6 +168,15 @@ def test_the_gate_refuses_an_unusable_refresh_and_keeps_the_previous_publication
         publish(warehouse, publish_dir, landing_dir=empty)
     assert f"the landing folder {empty} holds no files at all" in str(refused.value)
     assert "previous publication stays" in str(refused.value)
+    # nor one with only what the loader never reads: hidden files and folders
+    # (a Finder's .DS_Store, a share's .snapshot) and a copy still in transit
+    hidden_only = tmp_path / "wrong-mount"
+    for name in (".DS_Store", ".snapshot/crm/2025-01-31/Account.csv", "crm/Account.csv.part"):
+        (hidden_only / name).parent.mkdir(parents=True, exist_ok=True)
+        (hidden_only / name).write_text("Id,Name\n")
+    with pytest.raises(publish_module.PublicationRefused) as refused:
+        publish(warehouse, publish_dir, landing_dir=hidden_only)
+    assert f"the landing folder {hidden_only} holds no files at all" in str(refused.value)
 
     # invoices and their lines never loaded (their only load was refused)
     make_warehouse(warehouse, 999)
