@@ -52,9 +52,13 @@ sample: setup ## generate sample extracts into data/landing (HANDSHAKE_LANDING_D
 		echo "Landing folder $(HANDSHAKE_LANDING_DIR) has files: not generating samples."; \
 	fi
 
+# The summary is printed after a failed run too (it names the failed checks and
+# why the publish gate refused); make then fails with the run's exit status.
 demo: sample ## install, generate sample extracts, run refresh_warehouse, print a summary
-	$(BIN)/dg launch --job refresh_warehouse --config orchestration/run_config/quiet.yaml
-	$(BIN)/python -m orchestration.summary
+	@status=0; \
+	$(BIN)/dg launch --job refresh_warehouse --config orchestration/run_config/quiet.yaml || status=$$?; \
+	$(BIN)/python -m orchestration.summary; \
+	exit $$status
 
 # Two workers (pytest-xdist), whole test modules each (--dist loadfile): the
 # session's dbt parse and built warehouses are built once and shared

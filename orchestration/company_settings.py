@@ -11,7 +11,9 @@ one it has no targets (pipeline_coverage is NULL) and no manual matches.
 Every refresh copies the files into `raw_company.<name>` (replacing what was
 there; a file removed removes its settings). A file with a missing column or a
 value that is not of its type fails the refresh with the file, line, column
-and reason, so a wrong target never silently counts. Empty templates with the
+and reason, so a wrong target never silently counts; so does a file named
+almost as a missing settings file (another case, extension or a plural),
+so targets saved under a wrong name are never silently left out. Empty templates with the
 header of every file: seeds/company_template/.
 """
 
@@ -159,6 +161,30 @@ def _problems(
     return problems, select
 
 
+def _name_meant(path: Path) -> str:
+    """The settings name a file's name comes close to (case, extension, spaces, a plural), or ''."""
+    stem = path.name.lower().split(".")[0].strip().replace(" ", "_").replace("-", "_")
+    for settings in SETTINGS_FILES:
+        if stem.rstrip("s") == settings.name.rstrip("s"):
+            return settings.name
+    return ""
+
+
+def _misnamed(company_dir: Path, absent: set[str]) -> list[str]:
+    """A file named almost as an absent settings file: the refresh would run without it."""
+    if not company_dir.is_dir():
+        return []
+    problems = []
+    for path in sorted(company_dir.iterdir()):
+        meant = _name_meant(path)
+        if path.is_file() and not path.name.startswith(".") and meant in absent:
+            problems.append(
+                f"{path}: not read, and there is no {meant}.csv, so the refresh would run "
+                f"without those settings; save it as CSV named exactly {meant}.csv"
+            )
+    return problems
+
+
 def load_company_settings(con: duckdb.DuckDBPyConnection, company_dir: Path) -> dict[str, int]:
     """Replace raw_company.* with the files of `company_dir`; rows per settings file.
 
@@ -175,6 +201,8 @@ def load_company_settings(con: duckdb.DuckDBPyConnection, company_dir: Path) -> 
         file_problems, select = _problems(con, settings, path)
         problems += file_problems
         plans.append((settings, select, path))
+    absent = {settings.name for settings, _select, path in plans if not path.is_file()}
+    problems += _misnamed(company_dir, absent)
     if problems:
         raise CompanySettingsError(
             "company settings cannot be used (fix the file, then refresh again):\n"

@@ -513,7 +513,39 @@ NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOP
 
 
 def _swap_in(publish_dir: Path, release: Path, with_parquet: bool) -> None:
-    """Atomic renames: the database file, then the Parquet folder link."""
+    """Atomic renames: the database file, then the Parquet folder link.
+
+    Both are prepared under hidden names first: a folder that takes no
+    symbolic link (an SMB share, FAT) fails before anything is swapped in,
+    not after the database was (a new database beside the old Parquet files,
+    and a run that said it failed).
+    """
+    link = publish_dir / PUBLISHED_PARQUET
+    tmp_link = publish_dir / f".{PUBLISHED_PARQUET}.{release.name}"
+    if with_parquet:
+        try:
+            tmp_link.symlink_to(Path(RELEASES) / release.name / PUBLISHED_PARQUET)
+        except OSError as error:
+            raise OSError(
+                error.errno,
+                f"cannot create the link {link} to the Parquet files in {publish_dir} "
+                f"({error.strerror or error}): its file system takes no symbolic links. "
+                "Publish to a folder that does (HANDSHAKE_PUBLISH_DIR), or without Parquet "
+                "(HANDSHAKE_PUBLISH_PARQUET=0); the previous publication stays",
+            ) from error
+    try:
+        _swap_in_database(publish_dir, release)
+    except BaseException:
+        tmp_link.unlink(missing_ok=True)
+        raise
+    if with_parquet:
+        os.replace(tmp_link, link)
+    elif link.is_symlink():
+        # Parquet is no longer published: no link to an older release's files.
+        link.unlink()
+
+
+def _swap_in_database(publish_dir: Path, release: Path) -> None:
     tmp_database = publish_dir / f".{PUBLISHED_DATABASE}.{release.name}"
     try:
         os.link(release / PUBLISHED_DATABASE, tmp_database)
@@ -524,14 +556,6 @@ def _swap_in(publish_dir: Path, release: Path, with_parquet: bool) -> None:
         shutil.copyfile(release / PUBLISHED_DATABASE, tmp_database)
         tmp_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(tmp_database, published_database(publish_dir))
-    link = publish_dir / PUBLISHED_PARQUET
-    if with_parquet:
-        tmp_link = publish_dir / f".{PUBLISHED_PARQUET}.{release.name}"
-        tmp_link.symlink_to(Path(RELEASES) / release.name / PUBLISHED_PARQUET)
-        os.replace(tmp_link, link)
-    elif link.is_symlink():
-        # Parquet is no longer published: no link to an older release's files.
-        link.unlink()
 
 
 def _remove_unreleased(publish_dir: Path) -> None:

@@ -204,4 +204,7 @@ class Settings:
             "handshake_duckdb_temp_dir": str(self.duckdb_temp_dir),
             "handshake_dbt_threads": self.dbt_threads,
             "reporting_currency": self.reporting_currency,
+            # the loader's plausible window bounds the calendar too (dbt_project.yml)
+            "plausible_date_from": self.plausible_date_from.isoformat(),
+            "plausible_years_ahead": self.plausible_years_ahead,
         }

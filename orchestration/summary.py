@@ -7,7 +7,9 @@ reads the checks of the last refresh_warehouse run from the Dagster instance
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.kpis import RegistryEntry, load_registry
 from orchestration.publish import check_publishable, published_database, refusal_message
 from orchestration.settings import Settings
+from orchestration.warehouse_io import connect
 
 # How a value of each registry unit is printed.
 UNIT_FORMATS = {
@@ -45,6 +48,10 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
 
 
 def load_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    # A run that failed before its load step (a bad company settings file, a
+    # landing folder it could not read) leaves a warehouse without the ledger.
+    if not all(_table_exists(con, *table.split(".")) for table in (LEDGER_TABLE, REJECTS_TABLE)):
+        return [f"Load ledger: no file loaded into this warehouse yet ({LEDGER_TABLE} is missing)."]
     rows = con.execute(
         f"""
         select status, count(*), sum(rows_loaded), sum(rows_rejected), sum(duplicate_rows)
@@ -111,19 +118,49 @@ def _metadata_text(metadata: dict[str, Any]) -> str:
     return ", ".join(shown)
 
 
-def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> list[str]:
-    """Every check of the last run of the job: how many passed, and each one that failed."""
+def last_run(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> dg.DagsterRun | None:
+    """The run of the job that finished last (runs started together finish in their pool's order)."""
     records = instance.get_run_records(filters=dg.RunsFilter(job_name=job_name), limit=20)
     if not records:
+        return None
+    return max(records, key=lambda r: r.end_time or r.create_timestamp.timestamp()).dagster_run
+
+
+def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> list[str]:
+    """Every check of the last run of the job: how many passed, and each one that failed."""
+    run = last_run(instance, job_name)
+    if run is None:
         return [f"Checks: no {job_name} run in this Dagster instance yet."]
-    # The run that finished last (runs started together finish in their pool's order).
-    run = max(records, key=lambda r: r.end_time or r.create_timestamp.timestamp()).dagster_run
     evaluated, failed = run_checks(instance, run.run_id)
     lines = [
         f"Checks of the last {job_name} run ({run.run_id[:8]}, {run.status.value.lower()}): "
         f"{evaluated - len(failed)} passed, {len(failed)} failed" + (":" if failed else ".")
     ]
     lines += [f"  {line}" for line in failed]
+    lines += failed_step_lines(instance, run.run_id)
+    return lines
+
+
+def failed_step_lines(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """A line per step of the run that failed, with its reason (the error inside Dagster's wrapper).
+
+    A step that failed before its checks (a full disk in the load, the publish
+    gate refusing, a failed dbt test) fails no check of its own.
+    """
+    lines = []
+    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        dagster_event = event.dagster_event
+        data = dagster_event.event_specific_data if dagster_event else None
+        if data is None:
+            continue
+        reason = data.user_failure_data.description if data.user_failure_data else None
+        error = data.error
+        while not reason and error is not None:
+            if error.cause is None or error.cls_name != "DagsterExecutionStepExecutionError":
+                reason = error.message.strip()
+            error = error.cause
+        reason = " ".join((reason or "no reason recorded").split())
+        lines.append(f"  step {dagster_event.step_key} failed: {reason[:600]}")
     return lines
 
 
@@ -249,8 +286,13 @@ def team_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def publication_lines(settings: Settings) -> list[str]:
-    """Whether the refresh is fit to publish, and what the published copy holds."""
+def publication_lines(settings: Settings, last: dg.DagsterRun | None = None) -> list[str]:
+    """Whether the refresh is fit to publish, and what the published copy holds.
+
+    `last`: the last refresh run (last_run). When another run published the
+    copy, that run did not (it failed, was refused, is still running or left
+    the publish step out): BI reads an older copy, and the summary says so.
+    """
     lines = []
     problems = check_publishable(
         settings.warehouse, settings.landing_dir, settings.lock_timeout_seconds
@@ -272,6 +314,21 @@ def publication_lines(settings: Settings) -> list[str]:
         f"by run {run_id or '(outside Dagster)'}: {files_loaded} files loaded, "
         f"{files_refused} refused, {rows_loaded:,} rows loaded, {rows_rejected:,} rejected"
     )
+    if last is not None and last.run_id != run_id:
+        run = f"the last {REFRESH_JOB} run ({last.run_id[:8]}, {last.status.value.lower()})"
+        if last.status in (
+            dg.DagsterRunStatus.SUCCESS,
+            dg.DagsterRunStatus.FAILURE,
+            dg.DagsterRunStatus.CANCELED,
+        ):
+            lines.append(
+                f"  Stale: {run} published nothing, BI reads this older copy. Why is in that "
+                "run's failed checks above and its failed step in the Dagster UI (make ui, "
+                "Runs); fix it and run the refresh again."
+            )
+        else:
+            lines.append(f"  {run[0].upper()}{run[1:]} has not published yet: BI reads this copy.")
+    return lines
     return lines
 
 
@@ -335,16 +392,28 @@ def backtest_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
 def main() -> None:
     settings = Settings.from_env()
     lines = ["", "Handshake refresh summary", "=" * 25]
+    # While a run writes the warehouse, wait for it as the steps do (up to
+    # HANDSHAKE_LOCK_TIMEOUT_SECONDS), saying on stderr which process holds it.
+    log = logging.getLogger(__name__)
+    log.setLevel(logging.INFO)
+    log.addHandler(logging.StreamHandler(sys.stderr))
     if Path(settings.warehouse).exists():
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        with connect(
+            str(settings.warehouse),
+            read_only=True,
+            timeout_seconds=settings.lock_timeout_seconds,
+            log=log,
+        ) as con:
             lines += load_lines(con)
             lines += kpi_lines(con)
             lines += team_lines(con)
             lines += backtest_lines(con)
+    last = None
     if os.environ.get("DAGSTER_HOME"):
         with dg.DagsterInstance.get() as instance:
             lines += check_lines(instance)
-    lines += publication_lines(settings)
+            last = last_run(instance)
+    lines += publication_lines(settings, last)
     lines += [
         f"Warehouse: {settings.warehouse}",
         "Dagster UI: make ui, then open http://127.0.0.1:3000",

@@ -629,6 +629,53 @@ def test_a_file_cut_short_inside_its_last_record_is_refused_whole(landing: Path,
     ]
 
 
+def test_a_whole_last_record_without_a_line_break_is_not_taken_for_a_cut(
+    landing: Path, con
+) -> None:
+    """A cut only takes fields away: a last record with a field too many (a name
+    with an unquoted comma) is one malformed_record, however the file ends; and
+    rows without the trailing delimiter of their header (`...,currency,`) are
+    whole, the last one too.
+
+    Both files were refused whole as a copy cut short.
+    """
+    write(
+        landing,
+        "erp/2025-01-31/customers.csv",  # DuckDB reads it
+        f"customer_number,name,created_at,updated_at\n"
+        f"C1,Acme,{STAMP},{STAMP}\n"
+        f"C2,Beta, Inc.,{STAMP},{STAMP}",
+    )
+    write(
+        landing,
+        "erp/2025-01-31/items.csv",  # read through the split copy (Windows-1252)
+        f"item_code,description,updated_at\nX,Käse,{STAMP}\nY,Brot, hell,{STAMP}".encode("cp1252"),
+    )
+    write(
+        landing,
+        "erp/2025-01-31/payments.csv",
+        "payment_id,invoice_number,payment_date,amount,currency,\r\n"
+        "P1,I1,2025-01-20,100.00,EUR\r\n"
+        "P2,I2,2025-01-21,5.00,EUR",
+    )
+    results = load(landing, con)
+    assert [(path, r.status, r.rows_loaded, r.rows_rejected) for path, r in results.items()] == [
+        ("erp/2025-01-31/customers.csv", "loaded", 1, 1),
+        ("erp/2025-01-31/items.csv", "loaded", 1, 1),
+        ("erp/2025-01-31/payments.csv", "loaded", 2, 0),
+    ]
+    assert rows(
+        con, "select file_path, line_number, reason from raw_meta.load_rejects order by 1"
+    ) == [
+        ("erp/2025-01-31/customers.csv", 3, "malformed_record"),
+        ("erp/2025-01-31/items.csv", 3, "malformed_record"),
+    ]
+    assert rows(con, "select payment_id, amount from raw_erp.payments order by 1") == [
+        ("P1", Decimal("100.00")),
+        ("P2", Decimal("5.00")),
+    ]
+
+
 def test_every_file_under_the_landing_folder_gets_a_ledger_row(
     landing: Path, con, tmp_path: Path
 ) -> None:

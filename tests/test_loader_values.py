@@ -908,6 +908,57 @@ def test_a_file_written_with_decimal_commas_loads_no_number_in_dotted_thousands(
     ]
 
 
+def test_in_a_file_of_decimal_commas_a_number_no_thousands_separator_wrote_is_read(
+    landing: Path, con
+) -> None:
+    """No group of thousands is a lone 0: `0.500`, `0.925` or `-0.125` in a file that
+    writes decimal commas can be no thousands and is read as written, like `12.50`; and
+    a value with a `.` that is wrong for another reason says that reason (`12.50 €`: the
+    currency symbol; `7.5` is no integer), not that the `.` may be a thousands separator.
+
+    All were rejected as dotted thousands ('0.925' ... the file writes decimal commas).
+    """
+    path = landing / "erp/2025-02-03/invoice_lines.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        (
+            "invoice_number;line_number;item_code;quantity;unit_price;net_amount;cost_amount;"
+            "updated_at\r\n"
+            f"Ä1;1;X;1;1234,56;1234,56;;{TS}\r\n"  # a decimal comma: marks the file
+            f"Ä1;2;X;0.500;0.925;0.46;;{TS}\r\n"  # loads as written
+            f"Ä1;3;X;1;-0.125;-0.125;0.000;{TS}\r\n"  # loads as written, its cost 0
+            f"Ä1;4;X;1;12.50 €;12.50;;{TS}\r\n"  # rejected: the currency symbol
+            f"Ä1;7.5;X;1;5;5;;{TS}\r\n"  # rejected: no integer
+        ).encode("cp1252")
+    )
+    [result] = load(landing, con)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 2, 3)
+    assert rows(
+        con,
+        "select line_number, quantity, unit_price, net_amount, cost_amount "
+        "from raw_erp.invoice_lines order by 1",
+    ) == [
+        (2, Decimal("0.5"), Decimal("0.925"), Decimal("0.46"), None),
+        (3, Decimal("1"), Decimal("-0.125"), Decimal("-0.125"), Decimal("0")),
+    ]
+    assert rows(
+        con, "select line_number, detail from raw_meta.load_rejects order by line_number"
+    ) == [
+        (
+            2,
+            "unit_price: '1234,56' is not a valid decimal (write 1234.56, with a decimal "
+            "point and no thousands separator); net_amount: '1234,56' is not a valid decimal "
+            "(write 1234.56, with a decimal point and no thousands separator)",
+        ),
+        (
+            5,
+            "unit_price: '12.50 €' is not a valid decimal (write the number alone, -50 for a "
+            "negative: no currency symbol, code or parentheses)",
+        ),
+        (6, "line_number: '7.5' is not a valid integer"),
+    ]
+
+
 def test_the_plausible_window_is_a_setting(landing: Path, con) -> None:
     write(
         landing,

@@ -348,6 +348,32 @@ def test_company_settings_files_are_checked_and_replace_the_previous_ones(
             load_company_settings(con, company)
 
 
+def test_a_settings_file_named_almost_right_fails_the_refresh(tmp_path: Path) -> None:
+    """Bookings_Targets.csv, bookings_target.csv or bookings_targets.xlsx was not read and
+    the refresh went on without targets (pipeline_coverage NULL), saying nothing."""
+    company = tmp_path / "company"
+    targets = "month,bookings_target,currency\n2025-01-01,1000,EUR\n"
+    with duckdb.connect() as con:
+        ensure_company_tables(con)
+        for name in ("Bookings_Targets.csv", "bookings_target.csv", "bookings targets.xlsx"):
+            write(company, name, targets)
+            with pytest.raises(CompanySettingsError) as error:
+                load_company_settings(con, company)
+            assert f"{company / name}: not read, and there is no bookings_targets.csv" in str(
+                error.value
+            )
+            assert "save it as CSV named exactly bookings_targets.csv" in str(error.value)
+            (company / name).unlink()
+        # beside the file itself a workbook of the same name is the admin's own master
+        write(company, "bookings_targets.csv", targets)
+        write(company, "bookings_targets.xlsx", "x")
+        write(company, "notes.txt", "who decides the targets")
+        assert load_company_settings(con, company) == {
+            "bookings_targets": 1,
+            "account_match_overrides": 0,
+        }
+
+
 def test_relationship_capital_needs_the_invoices_as_well(tmp_path: Path) -> None:
     """A CRM-only company (no ERP file yet): its relationships are known, the margin
     resting on them is not. relationship_capital is NULL, not 0 x the index."""

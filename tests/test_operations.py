@@ -80,6 +80,33 @@ def test_opening_the_warehouse_waits_for_another_process_and_names_it(
         holder.wait()
 
 
+def test_the_summary_waits_for_a_run_writing_the_warehouse_and_names_it(tmp_path: Path) -> None:
+    """`python -m orchestration.summary` while a refresh writes the warehouse stopped on
+    DuckDB's lock conflict (a traceback), though its publish gate part waited as the
+    steps do, up to HANDSHAKE_LOCK_TIMEOUT_SECONDS."""
+    database = tmp_path / "warehouse.duckdb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    env |= {
+        "HANDSHAKE_WAREHOUSE": str(database),
+        "HANDSHAKE_LANDING_DIR": str(tmp_path / "landing"),
+        "HANDSHAKE_LOCK_TIMEOUT_SECONDS": "120",
+    }
+    holder = hold_lock(database, 3)
+    try:
+        summary = subprocess.run(
+            [sys.executable, "-m", "orchestration.summary"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        holder.wait()
+    assert summary.returncode == 0, summary.stderr
+    assert f"lock held by PID {holder.pid}" in summary.stderr
+    assert "Load ledger: no file loaded into this warehouse yet" in summary.stdout
+
+
 # --------------------------------------------------------------------------- a full disk
 
 DISK_FULL = textwrap.dedent(

@@ -186,6 +186,46 @@ def test_the_gate_refuses_an_unusable_refresh_and_keeps_the_previous_publication
     assert len(list((publish_dir / "releases").iterdir())) == 1
 
 
+def test_the_summary_says_when_the_last_run_did_not_publish(tmp_path: Path) -> None:
+    """After a run that failed before publishing (a failed dbt test, a refused gate),
+    the summary showed the older copy as if it were the run's own, saying nothing."""
+    from orchestration.settings import Settings
+    from orchestration.summary import publication_lines
+
+    warehouse, landing = tmp_path / "warehouse.duckdb", tmp_path / "landing"
+    (landing / "crm" / "2025-01-31").mkdir(parents=True)
+    (landing / "crm" / "2025-01-31" / "Account.csv").write_text("Id,Name\n")
+    make_warehouse(warehouse, 100)
+    settings = Settings.from_values(
+        {"warehouse": str(warehouse), "landing_dir": str(landing), "lock_timeout_seconds": "5"}
+    )
+    publish(warehouse, settings.publish_dir, run_id="aaaaaaaa-published", landing_dir=landing)
+
+    def run(run_id: str, status: dg.DagsterRunStatus) -> dg.DagsterRun:
+        return dg.DagsterRun(job_name="refresh_warehouse", run_id=run_id, status=status)
+
+    # the run that published it is the last one: nothing more to say
+    lines = publication_lines(settings, run("aaaaaaaa-published", dg.DagsterRunStatus.SUCCESS))
+    assert len(lines) == 1
+    assert lines[0].startswith("Published copy for BI: ")
+    # (the ledger rows of make_warehouse belong to no run)
+    assert "by run aaaaaaaa-published: 0 files loaded, 0 refused" in lines[0]
+
+    # a later run failed in dbt: the gate passes, but the copy is not that run's
+    lines = publication_lines(settings, run("bbbbbbbb-failed", dg.DagsterRunStatus.FAILURE))
+    assert len(lines) == 2
+    assert lines[1].startswith(
+        "  Stale: the last refresh_warehouse run (bbbbbbbb, failure) published nothing, "
+        "BI reads this older copy."
+    )
+    # a run still going has not published yet
+    lines = publication_lines(settings, run("cccccccc-running", dg.DagsterRunStatus.STARTED))
+    assert lines[1] == (
+        "  The last refresh_warehouse run (cccccccc, started) has not published yet: "
+        "BI reads this copy."
+    )
+
+
 # --------------------------------------------------------------------------- the copy itself
 
 

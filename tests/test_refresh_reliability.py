@@ -364,6 +364,52 @@ def test_the_summary_lists_the_files_refused_at_their_latest_attempt(
     )
 
 
+def test_the_summary_of_a_warehouse_without_a_load_says_so() -> None:
+    """A run that failed before its load step leaves a warehouse without the ledger:
+    the summary (which make demo prints after a failed run) stopped on a CatalogException."""
+    from orchestration.summary import load_lines
+
+    with duckdb.connect() as empty:
+        assert load_lines(empty) == [
+            "Load ledger: no file loaded into this warehouse yet (raw_meta.load_ledger is missing)."
+        ]
+
+
+def test_the_summary_names_the_step_that_failed_and_why() -> None:
+    """A step that fails before any check of its own (the publish gate refusing, a full
+    disk in the load) showed as 'N passed, 0 failed.' with the run's status alone."""
+    import dagster as dg
+
+    from orchestration.summary import check_lines
+
+    refusal = "Not published, the previous publication stays: the landing folder /x holds no files"
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("rows", asset="loaded")])
+    def loaded():
+        yield dg.MaterializeResult()
+        yield dg.AssetCheckResult(check_name="rows", passed=True)
+
+    @dg.asset(deps=[loaded])
+    def published() -> None:
+        raise dg.Failure(description=refusal)
+
+    @dg.asset(deps=[loaded])
+    def copied() -> None:
+        raise OSError("No space left on device:\n /data/publish")
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [loaded, published, copied], instance=instance, raise_on_error=False
+        )
+        assert not result.success
+        lines = check_lines(instance, job_name=result.dagster_run.job_name)
+    assert lines[0].endswith(", failure): 1 passed, 0 failed.")
+    assert sorted(lines[1:]) == [
+        "  step copied failed: OSError: No space left on device: /data/publish",
+        f"  step published failed: {refusal}",
+    ]
+
+
 # --------------------------------------------------------------------------- the published copy
 
 
@@ -404,6 +450,46 @@ def test_a_publish_folder_without_hard_links_is_published_by_copy_and_rename(
     assert stat.S_IMODE(published.stat().st_mode) == 0o444
     assert sorted(p.name for p in publish_dir.iterdir()) == ["handshake.duckdb", "releases"]
     assert len(list((publish_dir / "releases").iterdir())) == 2
+
+
+def test_a_publish_folder_without_symbolic_links_keeps_the_previous_parquet_publication(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Parquet published, the link to the release's Parquet folder was made after the
+    database was swapped in: on a file system without symbolic links the run failed, yet
+    BI read the new database beside the previous release's Parquet files."""
+    import errno
+
+    from orchestration.publish import publish, published_database
+    from tests.test_publish import make_warehouse
+
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    make_warehouse(warehouse, 100)
+    publish(warehouse, publish_dir, parquet=True)
+    published = published_database(publish_dir)
+    before_link = os.readlink(publish_dir / "parquet")
+
+    def no_symbolic_links(self: Path, target: object, *args: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted", str(self))
+
+    monkeypatch.setattr(Path, "symlink_to", no_symbolic_links)
+    make_warehouse(warehouse, 250)
+    with pytest.raises(OSError) as failed:
+        publish(warehouse, publish_dir, parquet=True)
+    with duckdb.connect(str(published), read_only=True) as reader:
+        assert reader.execute("select value from marts.kpi_company_monthly").fetchall() == [
+            (100.0,)
+        ]
+    assert os.readlink(publish_dir / "parquet") == before_link
+    assert sorted(p.name for p in publish_dir.iterdir()) == [
+        "handshake.duckdb",
+        "parquet",
+        "releases",
+    ]
+    assert len(list((publish_dir / "releases").iterdir())) == 1
+    # the message says why and what to do
+    assert "takes no symbolic links" in str(failed.value)
+    assert "HANDSHAKE_PUBLISH_PARQUET=0" in str(failed.value)
 
 
 def test_the_gate_counts_a_withdrawn_load_as_not_loaded(tmp_path: Path) -> None:

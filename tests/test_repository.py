@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from orchestration.settings import REPO_ROOT
@@ -120,6 +121,38 @@ def test_make_clean_keeps_the_extracts_the_company_settings_and_the_kpi_history(
     assert [r for r in removed if (tmp_path / r).exists()] == []
 
 
+def test_make_demo_prints_the_summary_after_a_failed_run_and_fails(tmp_path: Path) -> None:
+    """A run that failed (a failed dbt test, the publish gate refusing) stopped `make demo`
+    before the summary, which is what names the failed checks and the gate's reason.
+
+    Run on a checkout-shaped folder whose .venv/bin holds stand-ins for dg and python.
+    """
+    for relative in (
+        "pyproject.toml",
+        "constraints.txt",
+        "data/landing/crm/2025-06-03/Account.csv",
+    ):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name, text in (("dg", "echo launched; exit 1"), ("python", "echo summary printed")):
+        (bin_dir / name).write_text(f"#!/bin/sh\n{text}\n")
+        (bin_dir / name).chmod(0o755)
+    installed = tmp_path / ".venv" / ".installed"
+    installed.write_text("")
+    os.utime(installed, (time.time() + 60, time.time() + 60))  # newer than its prerequisites
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    demo = subprocess.run(
+        ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert demo.stdout.splitlines()[-2:] == ["launched", "summary printed"], demo.stderr
+    assert demo.returncode != 0
+
+
 # --------------------------------------------------------------------------- docs
 
 # Spelled in pieces so that this file does not match its own search.
@@ -136,6 +169,43 @@ def test_the_generated_docs_are_current() -> None:
 
     for path, text in rendered_docs().items():
         assert path.read_text() == text, f"{path} is stale: run `make docs`"
+
+
+def test_the_documented_ways_to_open_the_warehouse_work(tmp_path: Path) -> None:
+    """docs/operations.md said to open the warehouse with `duckdb -readonly data/warehouse.duckdb`:
+    the shell `make setup` installs (duckdb-cli 1.5) cannot read the storage version the
+    pipeline's DuckDB writes ('Trying to read a database file with version number 69')."""
+    import duckdb
+
+    texts = "\n".join(
+        path.read_text() for path in [REPO_ROOT / "README.md", *(REPO_ROOT / "docs").glob("*.md")]
+    )
+    opened = re.findall(r"duckdb -readonly (\S+?)`", texts)
+    assert opened, "the docs show how to open the published copy"
+    assert {Path(path).name for path in opened} == {"handshake.duckdb"}
+
+    # the command the docs give for the warehouse reads a file this DuckDB wrote
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw_meta")
+        con.execute("create table raw_meta.load_ledger as select 'crm/x/Account.csv' as file_path")
+    assert '`.venv/bin/python -m orchestration.query "<sql>"`' in texts
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSHAKE_")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.query",
+            "--csv",
+            "select file_path from raw_meta.load_ledger",
+        ],
+        cwd=REPO_ROOT,
+        env={**env, "HANDSHAKE_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["file_path", "crm/x/Account.csv"]
 
 
 def test_no_file_refers_to_a_document_outside_the_repository() -> None:

@@ -62,6 +62,39 @@ def test_dbt_gets_the_same_settings(tuned_settings: Settings) -> None:
     assert "reporting_currency:" in (root / "dbt_project.yml").read_text()
 
 
+def test_every_dbt_var_a_setting_gives_comes_from_the_run(tmp_path: Path) -> None:
+    """dbt_project.yml's vars that read a HANDSHAKE_* variable are the run's --vars.
+
+    The plausible window was read by dbt from the process environment only: a
+    run configured with another window (or a variable set but empty, which the
+    loader reads as the default) loaded dates the calendar did not cover.
+    """
+    import re
+
+    project = (REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text()
+    from_environment = dict(
+        re.findall(r"^  (\w+): \"\{\{ env_var\('(HANDSHAKE_\w+)'", project, flags=re.MULTILINE)
+    )
+    assert {"reporting_currency", "plausible_date_from", "plausible_years_ahead"} <= set(
+        from_environment
+    )
+    run = Settings.from_values(
+        {
+            "plausible_date_from": "1980-07-01",
+            "plausible_years_ahead": "3",
+            "reporting_currency": "usd",
+        }
+    )
+    dbt_vars = run.dbt_vars()
+    assert {name: dbt_vars.get(name) for name in from_environment} == {
+        "reporting_currency": "USD",
+        "plausible_date_from": "1980-07-01",
+        "plausible_years_ahead": 3,
+    }
+    for name, variable in from_environment.items():
+        assert DEFAULTS[name][0] == variable
+
+
 def test_every_setting_is_one_field_of_the_resource_with_one_variable() -> None:
     settings_fields = [field.name for field in dataclasses.fields(Settings)]
     assert settings_fields == list(DEFAULTS)

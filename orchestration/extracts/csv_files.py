@@ -74,8 +74,9 @@ class FileScan:
     # of ASCII letters each with a zero byte) or None
     bom: str | None
     nul_bytes: bool = False  # the file holds a zero byte (Parquet always does)
-    # the last byte (character, in UTF-16) is a line break, or the file is
-    # empty: a file that ends without one may be a copy cut short
+    # the last byte (character, in UTF-16) other than a blank line's spaces,
+    # tabs or Ctrl-Z is a line break, or the file is empty: a file that ends
+    # without one may be a copy cut short
     ends_with_line_break: bool = True
 
 

@@ -71,6 +71,10 @@ from orchestration.warehouse_io import DiskFull, is_disk_full
 
 # Files of different objects loaded at once (see ExtractLoader.load_files).
 CONCURRENT_FILES = 2
+# The fields a malformed record was expected to have and has, from DuckDB's
+# reason ("Expected Number of Columns: 5 Found: 6") or the split copy's
+# ("expected 5 fields, found 6").
+_FIELD_COUNTS = r"(?i)expected (?:number of columns: )?(\d+)\D+found:? (\d+)"
 
 
 class FileRefused(Exception):
@@ -624,12 +628,12 @@ class ExtractLoader:
         ).fetchone()
         if file_format == "csv" and not exact and records + malformed + 1 != physical_lines:
             raise _RecordsDoNotAddUp
-        if file_format == "csv" and malformed and not ends_with_line_break:
-            self._refuse_a_copy_cut_short(file, physical_lines, exact)
         if not exact and malformed and file.trailing_unnamed_column:
             # DuckDB rejects a row one field short of a header that ends with a
             # delimiter; the split copy reads it with that empty last field
             raise _RecordsDoNotAddUp
+        if file_format == "csv" and malformed and not ends_with_line_break:
+            self._refuse_a_copy_cut_short(file, physical_lines, exact)
         # The stage keeps the file's order (DuckDB preserves insertion order),
         # so rowid + 1 is the record number: cheaper than numbering the scan.
         self.con.execute(
@@ -650,11 +654,12 @@ class ExtractLoader:
     def _refuse_a_copy_cut_short(self, file: _FileLoad, physical_lines: int, exact: bool) -> None:
         """Refuse a file that ends inside its last record, without a line break.
 
-        Its last line is malformed (short of fields, or a quote left open) and
-        no line break follows it: a copy or transfer that stopped, so the
-        records after the cut are missing too. Nothing of it loads, as for a
-        copy still in progress; it loads once delivered whole. (A whole last
-        record without a line break loads: RFC 4180 allows it.)
+        Its last line is malformed (short of fields, or a quote left open; not
+        a field too many, which no cut makes) and no line break follows it: a
+        copy or transfer that stopped, so the records after the cut are
+        missing too. Nothing of it loads, as for a copy still in progress; it
+        loads once delivered whole. (A whole last record without a line break
+        loads: RFC 4180 allows it.)
         """
         # the last record: DuckDB's own read has one line per record, the split
         # copy knows each record's line
@@ -663,8 +668,18 @@ class ExtractLoader:
             if exact
             else str(physical_lines)
         )
+        # a last record with more fields than the header is whole, and one
+        # malformed_record (a cut only takes fields away)
+        counts = (
+            f"regexp_extract(error_message, {sql_literal(_FIELD_COUNTS)}, ['expected', 'found'])"
+        )
         last = self.con.execute(
-            f"select line, error_message from _malformed where line = {last_line} limit 1"
+            f"""
+            select line, error_message from _malformed
+            where line = {last_line}
+                and coalesce(try_cast({counts}.found as int) <= try_cast({counts}.expected as int), true)
+            limit 1
+            """
         ).fetchone()
         if last is None:
             return

@@ -64,9 +64,10 @@ _DECIMAL_COMMA = (
     r"[+-]?(?:[0-9]{1,3}(?:[.][0-9]{3})+,[0-9]+|[0-9]+,(?:[0-9]{1,2}|[0-9]{4,})"
     r"|(?:0|[0-9]{4,}),[0-9]+)"
 )
-# A number that may be written in thousands with dots (`1.234`, `-12.345.678`):
-# in a file that writes decimal commas, not read.
-_THOUSANDS_DOTS = r"[+-]?[0-9]{1,3}([.][0-9]{3})+"
+# A number that may be written in thousands with dots (`1.234`, `-12.345.678`;
+# not `0.925`, as no group of thousands is a lone 0): in a file that writes
+# decimal commas, not read.
+_THOUSANDS_DOTS = r"[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+"
 # What the reject of a number with a `.` in such a file says (re-admitting
 # rows looks for it: their file is checked as one that writes decimal commas).
 DECIMAL_COMMA_FILE = "the file writes decimal commas"
@@ -257,6 +258,11 @@ def _utc_timestamp(text: str) -> str:
     return f"coalesce({parsed(text)}, case when contains({text}, ':60') then {parsed(leap)} end)"
 
 
+def _in_dotted_thousands(text: str) -> str:
+    """SQL: the trimmed value `text` may be a number in thousands with dots (`1.234`)."""
+    return f"regexp_full_match({text}, {sql_literal(_THOUSANDS_DOTS)})"
+
+
 def _typed_expression(
     column: Column,
     raw: str,
@@ -332,11 +338,7 @@ def _typed_expression(
             # pandas wrote, a NUMBER(10,2) in a warehouse export), `7.5` is no
             # integer; in a file that writes decimal commas `1.000` may be 1000
             # and is not read
-            ambiguous = (
-                f"when regexp_full_match({text}, {sql_literal(_THOUSANDS_DOTS)}) then null "
-                if decimal_comma
-                else ""
-            )
+            ambiguous = f"when {_in_dotted_thousands(text)} then null " if decimal_comma else ""
             return (
                 f"case {ambiguous}when regexp_full_match({text}, '[+-]?[0-9]+([.]0*)?') "
                 f"then try_cast(split_part({text}, '.', 1) as bigint) end"
@@ -346,7 +348,7 @@ def _typed_expression(
             # DuckDB's digit separator `_` (`1_000`), which no export writes
             unreadable = f"contains({text}, '_')"
             if decimal_comma:
-                unreadable += f" or regexp_full_match({text}, {sql_literal(_THOUSANDS_DOTS)})"
+                unreadable += f" or {_in_dotted_thousands(text)}"
             return f"case when {unreadable} then null else try_cast({text} as {column.warehouse_type}) end"
         case ColumnType.BOOLEAN:
             # 1 or 0 written with a zero fraction (`1.0`, `0.00`) is that number, as
@@ -494,8 +496,8 @@ def build_validation_sql(
     typed ones do not parse with one). `decimal_comma`: the file writes
     decimal commas (`1234,56`, which the contract's decimal point rejects), so
     a `.` in its numbers may be a thousands separator: a number written as
-    thousands with dots (`1.234` may be 1234, not 1.234; not `12.50`) is
-    rejected too, rather than read a thousand times too small.
+    thousands with dots (`1.234` may be 1234, not 1.234; not `12.50` or
+    `0.925`) is rejected too, rather than read a thousand times too small.
     """
     rules = rules or ValueRules()
     window = rules.date_window(drop_id)
@@ -521,7 +523,7 @@ def build_validation_sql(
         write_as = "write 1234.56, with a decimal point and no thousands separator"
         if column.type is ColumnType.INTEGER and decimal_comma:
             hint = (
-                f" || case when contains({raw}, '.') then "
+                f" || case when {_in_dotted_thousands(text)} then "
                 + sql_literal(
                     f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
                 )
@@ -535,7 +537,7 @@ def build_validation_sql(
                 )
             hint = f" || case when contains({raw}, ',') then {sql_literal(f' ({write_as})')}"
             if decimal_comma:
-                hint += f" when contains({raw}, '.') then " + sql_literal(
+                hint += f" when {_in_dotted_thousands(text)} then " + sql_literal(
                     f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
                 )
             # a currency symbol or code, accounting parentheses for a negative
