@@ -105,6 +105,26 @@ def _close_day(raw: str) -> int:
     return day
 
 
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def _typed(name: str, raw: str, convert: Any, expected: str) -> Any:
+    """`convert(raw)`, or a ValueError that names the variable, the value and what it takes."""
+    try:
+        return convert(raw.strip())
+    except ValueError:
+        raise ValueError(
+            f"{DEFAULTS[name][0]}={raw!r} is not {expected} (unset, it is {DEFAULTS[name][1]})"
+        ) from None
+
+
+def _flag(raw: str) -> bool:
+    word = raw.lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise ValueError(raw)
+    return word in TRUE_WORDS
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -146,11 +166,13 @@ class Settings:
             publish_dir=resolve_path(raw["publish_dir"] or warehouse.parent / "publish"),
             reporting_currency=raw["reporting_currency"].strip().upper(),
             duckdb_memory_limit=raw["duckdb_memory_limit"],
-            duckdb_threads=int(raw["duckdb_threads"]),
+            duckdb_threads=_typed(
+                "duckdb_threads", raw["duckdb_threads"], int, "a whole number of threads"
+            ),
             duckdb_temp_dir=resolve_path(
                 raw["duckdb_temp_dir"] or warehouse.with_name(warehouse.name + ".tmp")
             ),
-            dbt_threads=int(raw["dbt_threads"]),
+            dbt_threads=_typed("dbt_threads", raw["dbt_threads"], int, "a whole number of threads"),
             spark_home=spark_home,
             spark_raw_dir=resolve_path(raw["spark_raw_dir"] or spark_home / "raw"),
             company_dir=resolve_path(raw["company_dir"] or landing_dir.parent / "company"),
@@ -159,10 +181,24 @@ class Settings:
             ),
             close_day=_close_day(raw["close_day"]),
             fallback_encoding=_encoding(raw["fallback_encoding"]),
-            lock_timeout_seconds=float(raw["lock_timeout_seconds"]),
-            publish_parquet=raw["publish_parquet"].strip().lower() in TRUE_WORDS,
-            plausible_date_from=date.fromisoformat(raw["plausible_date_from"]),
-            plausible_years_ahead=int(raw["plausible_years_ahead"]),
+            lock_timeout_seconds=_typed(
+                "lock_timeout_seconds", raw["lock_timeout_seconds"], float, "a number of seconds"
+            ),
+            publish_parquet=_typed(
+                "publish_parquet", raw["publish_parquet"], _flag, "1/true/yes/on or 0/false/no/off"
+            ),
+            plausible_date_from=_typed(
+                "plausible_date_from",
+                raw["plausible_date_from"],
+                date.fromisoformat,
+                "a date YYYY-MM-DD",
+            ),
+            plausible_years_ahead=_typed(
+                "plausible_years_ahead",
+                raw["plausible_years_ahead"],
+                int,
+                "a whole number of years",
+            ),
             forecast_category_mappings=resolve_path(raw["forecast_category_mappings"]),
         )
 

@@ -148,6 +148,26 @@ def test_a_bad_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> No
         with pytest.raises(ValueError, match=f"HANDSHAKE_CLOSE_DAY='{day}' is not a day"):
             Settings.from_values({"close_day": day})
     assert Settings.from_values({"close_day": " 31 "}).close_day == 31
+    # every other typed setting names its variable too ('invalid literal for int()
+    # with base 10' named none), and a flag that is no yes or no is not silently off
+    for name, value, expected in (
+        ("duckdb_threads", "two", "HANDSHAKE_DUCKDB_THREADS='two' is not a whole number"),
+        ("dbt_threads", "1.5", "HANDSHAKE_DBT_THREADS='1.5' is not a whole number"),
+        ("lock_timeout_seconds", "1h", "HANDSHAKE_LOCK_TIMEOUT_SECONDS='1h' is not a number"),
+        (
+            "plausible_date_from",
+            "01.01.1990",
+            "HANDSHAKE_PLAUSIBLE_DATE_FROM='01.01.1990' is not a date",
+        ),
+        ("plausible_years_ahead", "ten", "HANDSHAKE_PLAUSIBLE_YEARS_AHEAD='ten' is not a whole"),
+        ("publish_parquet", "parquet", "HANDSHAKE_PUBLISH_PARQUET='parquet' is not 1/true"),
+    ):
+        with pytest.raises(ValueError) as error:
+            Settings.from_values({name: value})
+        assert str(error.value).startswith(expected)
+    assert Settings.from_values({"publish_parquet": " Yes"}).publish_parquet is True
+    assert Settings.from_values({"publish_parquet": "OFF"}).publish_parquet is False
+    assert Settings.from_values({"lock_timeout_seconds": "90"}).lock_timeout_seconds == 90.0
 
 
 def test_publish_refuses_a_memory_limit_it_cannot_meet(tmp_path: Path) -> None:
