@@ -55,10 +55,10 @@ sample: setup ## generate sample extracts into data/landing (HANDSHAKE_LANDING_D
 # The summary is printed after a failed run too (it names the failed checks and
 # why the publish gate refused); make then fails with the run's exit status.
 demo: sample ## install, generate sample extracts, run refresh_warehouse, print a summary
-	@status=0; \
-	$(BIN)/dg launch --job refresh_warehouse --config orchestration/run_config/quiet.yaml || status=$$?; \
-	$(BIN)/python -m orchestration.summary; \
-	exit $$status
+	@run=0; summary=0; \
+	$(BIN)/dg launch --job refresh_warehouse --config orchestration/run_config/quiet.yaml || run=$$?; \
+	$(BIN)/python -m orchestration.summary || summary=$$?; \
+	exit $$(( run ? run : summary ))
 
 # Two workers (pytest-xdist), whole test modules each (--dist loadfile): the
 # session's dbt parse and built warehouses are built once and shared

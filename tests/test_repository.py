@@ -136,21 +136,32 @@ def test_make_demo_prints_the_summary_after_a_failed_run_and_fails(tmp_path: Pat
         (tmp_path / relative).write_text("x")
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
-    for name, text in (("dg", "echo launched; exit 1"), ("python", "echo summary printed")):
-        (bin_dir / name).write_text(f"#!/bin/sh\n{text}\n")
-        (bin_dir / name).chmod(0o755)
+
+    def stand_ins(dg_exit: int, summary_exit: int) -> None:
+        for name, text in (
+            ("dg", f"echo launched; exit {dg_exit}"),
+            ("python", f"echo summary printed; exit {summary_exit}"),
+        ):
+            (bin_dir / name).write_text(f"#!/bin/sh\n{text}\n")
+            (bin_dir / name).chmod(0o755)
+
+    stand_ins(1, 0)
     installed = tmp_path / ".venv" / ".installed"
     installed.write_text("")
     os.utime(installed, (time.time() + 60, time.time() + 60))  # newer than its prerequisites
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
-    demo = subprocess.run(
-        ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "demo"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    command = ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "demo"]
+    demo = subprocess.run(command, env=env, capture_output=True, text=True)
     assert demo.stdout.splitlines()[-2:] == ["launched", "summary printed"], demo.stderr
     assert demo.returncode != 0
+    # a green run whose summary fails fails make too
+    stand_ins(0, 3)
+    demo = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert demo.stdout.splitlines()[-2:] == ["launched", "summary printed"], demo.stderr
+    assert demo.returncode != 0
+    stand_ins(0, 0)
+    demo = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert demo.returncode == 0, demo.stderr
 
 
 # --------------------------------------------------------------------------- docs
