@@ -330,6 +330,37 @@ def test_two_refreshes_at_once_wait_their_turn_and_the_second_loads_nothing_new(
         ).fetchall() == [("A1", "Acme Renamed")]
 
 
+def test_a_failed_dbt_build_names_what_failed_and_where_to_read_more(tmp_path: Path) -> None:
+    """The run's failure (and so the summary) said only 'dbt build failed: an error-severity
+    test or a model failed': a model that errored is no failed check, so nothing named it."""
+    from orchestration.defs.dbt import dbt_failure_description
+
+    log = tmp_path / "dbt.log"
+    results = {
+        "results": [
+            {"unique_id": "model.handshake.stg_a", "status": "success", "message": "OK"},
+            {
+                "unique_id": "model.handshake.fct_b",
+                "status": "error",
+                "message": "Runtime Error in model fct_b\n  Conversion Error: 'x'",
+            },
+            {"unique_id": "test.handshake.assert_c", "status": "fail", "message": "Got 3 results"},
+            {"unique_id": "test.handshake.assert_d", "status": "warn", "message": "Got 1 result"},
+            {"unique_id": "model.handshake.fct_e", "status": "skipped", "message": None},
+        ]
+    }
+    assert dbt_failure_description(results, log) == (
+        "dbt build failed, nothing published: model.handshake.fct_b (error: Runtime Error in "
+        "model fct_b Conversion Error: 'x'); test.handshake.assert_c (fail: Got 3 results). "
+        f"Every node's line is in {log}; fix the data or the model, then run the refresh again."
+    )
+    many = {"results": [{"unique_id": f"test.t{i}", "status": "fail"} for i in range(7)]}
+    assert "test.t4 (fail: ); and 2 more." in dbt_failure_description(many, log)
+    assert dbt_failure_description({}, log).startswith(
+        "dbt build failed, nothing published: an error-severity test or a model failed."
+    )
+
+
 @pytest.mark.slow
 def test_a_failing_dbt_test_stops_the_publication(
     tmp_path: Path, dbt_manifest: None, monkeypatch: pytest.MonkeyPatch
@@ -368,6 +399,10 @@ def test_a_failing_dbt_test_stops_the_publication(
     failed = {event.step_key for event in result.all_events if event.is_step_failure}
     started = {event.step_key for event in result.all_events if event.is_step_start}
     assert failed == {"handshake_dbt_models"}
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("dbt build failed, nothing published: test.handshake.")
+    assert "not_null" in description and "(fail: " in description
     assert started == {"handshake_dbt_models"}, "the publish step must not start"
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert dg.AssetKey(["publish", "published_marts"]) not in materialized

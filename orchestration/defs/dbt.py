@@ -179,6 +179,34 @@ translator = HandshakeDbtTranslator(
 )
 
 
+FAILED_STATUSES = ("error", "fail", "runtime error")
+FAILED_NODES_NAMED = 5
+
+
+def dbt_failure_description(run_results: dict[str, Any], log_path: Path) -> str:
+    """Why dbt build failed: the nodes that errored or failed (from run_results.json), and the log.
+
+    The summary and the run's failure name them: a failed test is a failed
+    check too, a model that errored is no check at all.
+    """
+    failed = [
+        result
+        for result in run_results.get("results", [])
+        if str(result.get("status")).lower() in FAILED_STATUSES
+    ]
+    named = []
+    for result in failed[:FAILED_NODES_NAMED]:
+        message = " ".join(str(result.get("message") or "").split())
+        named.append(f"{result.get('unique_id')} ({result.get('status')}: {message[:200]})")
+    if len(failed) > FAILED_NODES_NAMED:
+        named.append(f"and {len(failed) - FAILED_NODES_NAMED} more")
+    what = "; ".join(named) if named else "an error-severity test or a model failed"
+    return (
+        f"dbt build failed, nothing published: {what}. Every node's line is in {log_path}; "
+        "fix the data or the model, then run the refresh again."
+    )
+
+
 def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     """Every dbt model, seed and test of the parsed project, as one `dbt build` step."""
 
@@ -213,11 +241,14 @@ def handshake_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         # an error-severity failure (a reconciliation, a contract, parity) must
         # stop the run here, so that nothing downstream is published.
         if not invocation.is_successful():
+            log_path = invocation.target_path / "dbt.log"
+            try:
+                run_results = json.loads((invocation.target_path / "run_results.json").read_text())
+            except (OSError, ValueError):
+                run_results = {}
             raise dg.Failure(
-                description="dbt build failed: an error-severity test or a model failed",
-                metadata={
-                    "dbt_log": dg.MetadataValue.path(str(invocation.target_path / "dbt.log"))
-                },
+                description=dbt_failure_description(run_results, log_path),
+                metadata={"dbt_log": dg.MetadataValue.path(str(log_path))},
             )
 
     return handshake_dbt_models
