@@ -19,7 +19,7 @@ import duckdb
 from orchestration.extracts.raw_tables import LEDGER_TABLE, REJECTS_TABLE
 from orchestration.kpis import RegistryEntry, load_registry
 from orchestration.publish import check_publishable, published_database, refusal_message
-from orchestration.settings import Settings
+from orchestration.settings import REPO_ROOT, Settings
 from orchestration.warehouse_io import connect
 
 # How a value of each registry unit is printed.
@@ -389,6 +389,19 @@ def backtest_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def dagster_home() -> Path | None:
+    """DAGSTER_HOME, else the repository's dagster_home/ (the one the Makefile sets) if it exists.
+
+    Run by hand from a shell without DAGSTER_HOME, the summary left out every
+    check and failed step of the last run, saying nothing.
+    """
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        return Path(home)
+    default = REPO_ROOT / "dagster_home"
+    return default if (default / "dagster.yaml").is_file() else None
+
+
 def main() -> None:
     settings = Settings.from_env()
     lines = ["", "Handshake refresh summary", "=" * 25]
@@ -409,8 +422,9 @@ def main() -> None:
             lines += team_lines(con)
             lines += backtest_lines(con)
     last = None
-    if os.environ.get("DAGSTER_HOME"):
-        with dg.DagsterInstance.get() as instance:
+    home = dagster_home()
+    if home is not None:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
             lines += check_lines(instance)
             last = last_run(instance)
     lines += publication_lines(settings, last)

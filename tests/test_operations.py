@@ -90,7 +90,9 @@ def test_the_summary_waits_for_a_run_writing_the_warehouse_and_names_it(tmp_path
         "HANDSHAKE_WAREHOUSE": str(database),
         "HANDSHAKE_LANDING_DIR": str(tmp_path / "landing"),
         "HANDSHAKE_LOCK_TIMEOUT_SECONDS": "120",
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
     }
+    (tmp_path / "dagster_home").mkdir()
     holder = hold_lock(database, 3)
     try:
         summary = subprocess.run(
@@ -105,6 +107,21 @@ def test_the_summary_waits_for_a_run_writing_the_warehouse_and_names_it(tmp_path
     assert summary.returncode == 0, summary.stderr
     assert f"lock held by PID {holder.pid}" in summary.stderr
     assert "Load ledger: no file loaded into this warehouse yet" in summary.stdout
+    assert "Checks: no refresh_warehouse run in this Dagster instance yet." in summary.stdout
+
+
+def test_the_summary_reads_the_runs_of_the_repositorys_dagster_home_by_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Run by hand without DAGSTER_HOME (docs/operations.md gives the bare command), the
+    summary left out every check and failed step of the last run, saying nothing."""
+    from orchestration.summary import dagster_home
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert dagster_home() == REPO_ROOT / "dagster_home"
+    assert (REPO_ROOT / "dagster_home" / "dagster.yaml").is_file()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    assert dagster_home() == tmp_path
 
 
 # --------------------------------------------------------------------------- a full disk
