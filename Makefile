@@ -27,8 +27,18 @@ help: ## list every target
 
 # The warehouse (demo, ui, kpi-lock, glossary) needs the package alone; tests and
 # lint add the dev tools and the Spark extra (the engine parity test runs Spark).
+# pyproject.toml takes Python 3.11 only: say so before pip does, and never keep a
+# .venv/ of another Python (pip would refuse the project on every make).
+IS_PY311 := -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'
+
 $(INSTALLED): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ ! -x $(BIN)/python ]; then \
+		"$(PYTHON)" $(IS_PY311) 2>/dev/null || { \
+			echo "Handshake needs Python 3.11; '$(PYTHON)' is $$("$(PYTHON)" --version 2>&1 || echo missing). Install python3.11, or run make PYTHON=/path/to/python3.11" >&2; exit 2; }; \
+		"$(PYTHON)" -m venv $(VENV); \
+	fi
+	@$(BIN)/python $(IS_PY311) || { \
+		echo "$(VENV)/ holds $$($(BIN)/python --version 2>&1), not Python 3.11: remove it (rm -rf $(VENV)) and run make again" >&2; exit 2; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
 	@touch $@
 

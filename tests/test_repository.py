@@ -121,6 +121,37 @@ def test_make_clean_keeps_the_extracts_the_company_settings_and_the_kpi_history(
     assert [r for r in removed if (tmp_path / r).exists()] == []
 
 
+def test_make_setup_says_it_needs_python_3_11_and_keeps_no_venv_of_another(
+    tmp_path: Path,
+) -> None:
+    """Without python3.11 the Makefile took python3 (say 3.12): it made .venv/ with it and pip
+    refused the project ('requires a different Python'); every later make kept that .venv/."""
+    for relative in ("pyproject.toml", "constraints.txt"):
+        (tmp_path / relative).write_text("x")
+    python312 = tmp_path / "python3.12"
+    python312.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = --version ]; then echo "Python 3.12.3"; exit 0; fi\n'
+        'if [ "$1" = -c ]; then exit 1; fi\n'
+        'if [ "$1" = -m ]; then mkdir -p .venv/bin && cp "$0" .venv/bin/python; exit 0; fi\n'
+    )
+    python312.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    command = ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "setup"]
+    setup = subprocess.run(
+        [*command, f"PYTHON={python312}"], env=env, capture_output=True, text=True
+    )
+    assert setup.returncode != 0
+    assert "Handshake needs Python 3.11" in setup.stderr and "Python 3.12.3" in setup.stderr
+    assert not (tmp_path / ".venv").exists()
+    # a .venv/ an earlier make left with another Python: say to remove it
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    shutil.copy(python312, tmp_path / ".venv" / "bin" / "python")
+    setup = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert setup.returncode != 0
+    assert ".venv/ holds Python 3.12.3, not Python 3.11: remove it (rm -rf .venv)" in setup.stderr
+
+
 def test_make_demo_prints_the_summary_after_a_failed_run_and_fails(tmp_path: Path) -> None:
     """A run that failed (a failed dbt test, the publish gate refusing) stopped `make demo`
     before the summary, which is what names the failed checks and the gate's reason.
