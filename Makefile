@@ -55,8 +55,9 @@ setup-dev: $(INSTALLED_DEV) ## setup, plus the test and lint tools and the Spark
 manifest: setup ## dbt parse into dbt_project/target, with the settings a run uses
 	@$(BIN)/python -m orchestration.defs.dbt
 
+# Empty: no file but hidden ones (.DS_Store, .gitkeep), which the loader never reads.
 sample: setup ## generate sample extracts into data/landing (HANDSHAKE_LANDING_DIR) if it is empty (SAMPLE_SCALE=1)
-	@if [ -z "$$(find "$(HANDSHAKE_LANDING_DIR)" -type f 2>/dev/null | head -n 1)" ]; then \
+	@if [ -z "$$(find "$(HANDSHAKE_LANDING_DIR)" -mindepth 1 -name '.*' -prune -o -type f -print 2>/dev/null | head -n 1)" ]; then \
 		$(BIN)/handshake-sample-extracts --landing-dir "$(HANDSHAKE_LANDING_DIR)" --scale $(SAMPLE_SCALE); \
 	else \
 		echo "Landing folder $(HANDSHAKE_LANDING_DIR) has files: not generating samples."; \

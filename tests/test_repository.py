@@ -152,6 +152,35 @@ def test_make_setup_says_it_needs_python_3_11_and_keeps_no_venv_of_another(
     assert ".venv/ holds Python 3.12.3, not Python 3.11: remove it (rm -rf .venv)" in setup.stderr
 
 
+def test_make_sample_counts_a_landing_folder_of_hidden_files_as_empty(tmp_path: Path) -> None:
+    """A data/landing/ holding only a .DS_Store (Finder opened it) or a .gitkeep got no sample
+    extracts ('has files: not generating samples'), and the refresh then found nothing to load."""
+    for relative in ("pyproject.toml", "constraints.txt"):
+        (tmp_path / relative).write_text("x")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    generator = bin_dir / "handshake-sample-extracts"
+    generator.write_text("#!/bin/sh\necho generated\n")
+    generator.chmod(0o755)
+    installed = tmp_path / ".venv" / ".installed"
+    installed.write_text("")
+    os.utime(installed, (time.time() + 60, time.time() + 60))
+    landing = tmp_path / "data" / "landing"
+    (landing / ".snapshot").mkdir(parents=True)
+    (landing / ".DS_Store").write_text("x")
+    (landing / ".snapshot" / "Account.csv").write_text("x")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    command = ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "sample"]
+    sample = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert sample.returncode == 0, sample.stderr
+    assert sample.stdout.strip() == "generated"
+    # a delivered file, even in a drop folder: the folder is not the generator's
+    (landing / "crm" / "2025-06-03").mkdir(parents=True)
+    (landing / "crm" / "2025-06-03" / "Account.csv").write_text("x")
+    sample = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert sample.stdout.startswith(f"Landing folder {landing} has files: not generating samples")
+
+
 def test_make_demo_prints_the_summary_after_a_failed_run_and_fails(tmp_path: Path) -> None:
     """A run that failed (a failed dbt test, the publish gate refusing) stopped `make demo`
     before the summary, which is what names the failed checks and the gate's reason.
