@@ -153,10 +153,24 @@ def _ticks(cursor: str | None, count: int) -> tuple[list[dg.RunRequest], str | N
 def test_new_drop_sensor_reacts_to_new_and_changed_files_once_each(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from orchestration.defs.automation import new_drop_sensor
+    from orchestration.defs.warehouse import HandshakeResource
+
     landing = tmp_path / "landing"
     monkeypatch.setenv("HANDSHAKE_LANDING_DIR", str(landing))
     requests, cursor = _ticks(None, 2)
     assert requests == []
+    # a landing folder that is not there is said so ('no new or changed file' said nothing)
+    result = new_drop_sensor(
+        dg.build_sensor_context(
+            cursor=cursor, resources={"handshake": HandshakeResource.from_env()}
+        )
+    )
+    assert result.skip_reason.skip_message == (
+        f"the landing folder {landing} does not exist or is no folder "
+        "(is HANDSHAKE_LANDING_DIR right? Is its share mounted?)"
+    )
+    assert result.cursor == cursor
 
     write(landing, "crm/2025-01-31/Account.csv", "Id,Name\nA1,Acme\n")
     # a drop still being copied waits one tick; then one run, and only one

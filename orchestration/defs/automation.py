@@ -111,7 +111,17 @@ def new_drop_sensor(
     if context.instance_ref is not None:
         # a killed run stays "started" and would keep every queued run waiting
         reclaim_stale_runs(context.instance, None, context.log)
-    now = landing_manifest(handshake.settings.landing_dir)
+    landing_dir = handshake.settings.landing_dir
+    if not landing_dir.is_dir():
+        # said on every tick, not 'no new or changed file': a wrong path never starts a run
+        return dg.SensorResult(
+            skip_reason=(
+                f"the landing folder {landing_dir} does not exist or is no folder "
+                "(is HANDSHAKE_LANDING_DIR right? Is its share mounted?)"
+            ),
+            cursor=context.cursor,
+        )
+    now = landing_manifest(landing_dir)
     state = json.loads(context.cursor) if context.cursor else {}
     requested = state.get("requested", {})
     previous_tick = state.get("seen")
