@@ -381,7 +381,15 @@ def backtest_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
         months, mape, wape, bias = row
         if not months:
             return []
-        lines.append(f"  {method:<30} {mape:>7.1%} {wape:>7.1%} {bias:>+8.1%}")
+
+        def share(value: float | None, fmt: str) -> str:
+            # a method without a forecast in any backtest month has no error
+            return "n/a" if value is None else format(value, fmt)
+
+        lines.append(
+            f"  {method:<30} {share(mape, '.1%'):>7} {share(wape, '.1%'):>7} "
+            f"{share(bias, '+.1%'):>8}"
+        )
     return [
         f"Forecast backtest over {months} complete months (analyses/forecast_methods_error.sql):",
         f"  {'method':<30} {'MAPE':>7} {'WAPE':>7} {'bias':>8}",

@@ -410,6 +410,35 @@ def test_the_summary_names_the_step_that_failed_and_why() -> None:
     ]
 
 
+def test_the_backtest_lines_say_n_a_for_a_method_without_a_forecast() -> None:
+    """A method with no forecast in any backtest month (its amounts NULL) stopped the
+    summary on formatting None as a percentage, after a green run."""
+    from orchestration.summary import backtest_lines
+
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute(
+            """
+            create table marts.fct_forecast_company_monthly as
+            select * from (values
+                (true, 100.0, 110.0, 90.0, 100.0, null::double),
+                (true, 200.0, 180.0, 200.0, 250.0, null::double),
+                (false, 300.0, 0.0, 0.0, 0.0, 0.0)
+            ) as t (is_backtest_month, bookings_amount, sales_forecast_amount,
+                finance_forecast_amount, relationship_forecast_amount,
+                calibrated_sales_forecast_amount)
+            """
+        )
+        lines = backtest_lines(con)
+    assert lines[0].startswith("Forecast backtest over 2 complete months")
+    by_method = {line[:32].strip(): line[32:].split() for line in lines[2:]}
+    # sales: errors 10/100 and 20/200 -> MAPE 10 %, WAPE 30/300 = 10 %, bias (10 - 20)/2 -> 0 %
+    assert by_method["sales"] == ["10.0%", "10.0%", "+0.0%"]
+    # relationship: 0/100 and 50/200 -> MAPE 12.5 %, WAPE 50/300 = 16.7 %, bias +12.5 %
+    assert by_method["relationship"] == ["12.5%", "16.7%", "+12.5%"]
+    assert by_method["calibrated"] == ["n/a", "n/a", "n/a"]
+
+
 # --------------------------------------------------------------------------- the published copy
 
 
