@@ -279,6 +279,17 @@ def test_the_documented_ways_to_open_the_warehouse_work(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == ["file_path", "crm/x/Account.csv"]
 
 
+def test_the_docs_set_dagster_home_to_an_absolute_path() -> None:
+    """docs/operations.md said to run with DAGSTER_HOME=dagster_home, which Dagster refuses
+    ('$DAGSTER_HOME "dagster_home" must be an absolute path')."""
+    texts = "\n".join(
+        path.read_text() for path in [REPO_ROOT / "README.md", *(REPO_ROOT / "docs").glob("*.md")]
+    )
+    values = re.findall(r"DAGSTER_HOME=(\S+?)[`\s]", texts)
+    assert values, "the docs say which Dagster instance to use"
+    assert [v for v in values if not v.startswith(("/", "$PWD/", "$(pwd)/"))] == []
+
+
 def test_no_file_refers_to_a_document_outside_the_repository() -> None:
     """A clone holds every document the project names: its own docs/ pages."""
     found = subprocess.run(
