@@ -137,8 +137,13 @@ def check_lines(instance: dg.DagsterInstance, job_name: str = REFRESH_JOB) -> li
         f"{evaluated - len(failed)} passed, {len(failed)} failed" + (":" if failed else ".")
     ]
     lines += [f"  {line}" for line in failed]
-    lines += failed_step_lines(instance, run.run_id)
-    return lines
+    steps = failed_step_lines(instance, run.run_id)
+    if not steps and run.status == dg.DagsterRunStatus.FAILURE:
+        # failed outside any step: killed (and reclaimed), or it never started
+        for event in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE):
+            message = event.dagster_event.message if event.dagster_event else None
+            steps.append(f"  run failed: {' '.join((message or event.message).split())[:600]}")
+    return lines + steps
 
 
 def failed_step_lines(instance: dg.DagsterInstance, run_id: str) -> list[str]:

@@ -409,6 +409,15 @@ def test_the_summary_names_the_step_that_failed_and_why() -> None:
         f"  step published failed: {refusal}",
     ]
 
+    # a run that failed outside any step (killed, then marked failed): its reason
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([loaded], instance=instance)
+        killed = "The process of run x (PID 7) is gone (killed?): run marked failed."
+        instance.report_run_failed(instance.get_run_by_id(result.run_id), message=killed)
+        lines = check_lines(instance, job_name=result.dagster_run.job_name)
+    assert lines[0].endswith(", failure): 1 passed, 0 failed.")
+    assert lines[1:] == [f"  run failed: {killed}"]
+
 
 def test_the_backtest_lines_say_n_a_for_a_method_without_a_forecast() -> None:
     """A method with no forecast in any backtest month (its amounts NULL) stopped the
