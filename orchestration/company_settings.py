@@ -94,8 +94,16 @@ class CompanySettingsError(ValueError):
 
 
 def company_dir_for(landing_dir: Path) -> Path:
-    """The default company settings folder: `company` beside the landing folder."""
-    return landing_dir.resolve().parent / "company"
+    """The default company settings folder: `company` beside the landing folder.
+
+    Beside the folder as named, as the settings of a run take it
+    (orchestration/settings.py): for a landing folder that is a symbolic link
+    (data/landing to a share) that is data/company, not beside the link's
+    target, where the sample generator wrote the targets the refresh never read.
+    A relative path is taken from the working directory.
+    """
+    landing = Path(landing_dir).expanduser()
+    return (landing if landing.is_absolute() else landing.resolve()).parent / "company"
 
 
 def ensure_company_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -137,6 +137,20 @@ def test_the_settings_resource_is_the_one_source_of_a_run(
     assert HandshakeResource.from_settings(run.settings).settings == run.settings
 
 
+def test_the_sample_generator_and_a_run_take_the_same_company_folder(tmp_path: Path) -> None:
+    """data/landing a symbolic link to a share: the generator wrote the sample targets beside
+    the link's target (share/company), the refresh read data/company (no targets)."""
+    from orchestration.company_settings import company_dir_for
+
+    (tmp_path / "share" / "landing").mkdir(parents=True)
+    (tmp_path / "data").mkdir()
+    landing = tmp_path / "data" / "landing"
+    landing.symlink_to(tmp_path / "share" / "landing")
+    run = Settings.from_values({"landing_dir": str(landing)})
+    assert run.company_dir == tmp_path / "data" / "company"
+    assert company_dir_for(landing) == run.company_dir
+
+
 def test_a_bad_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HANDSHAKE_FALLBACK_ENCODING", "klingon-8")
     with pytest.raises(ValueError, match="HANDSHAKE_FALLBACK_ENCODING='klingon-8'"):
