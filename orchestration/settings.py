@@ -76,8 +76,11 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 def resolve_path(raw: str | Path) -> Path:
+    """An absolute path; a relative one from the repository root. Symbolic links stay as
+    named, so that what lies beside a folder (company/ beside the landing folder, publish/
+    beside the warehouse) is the same whether the folder is given relative or absolute."""
     path = Path(raw).expanduser()
-    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+    return path if path.is_absolute() else Path(os.path.normpath(REPO_ROOT / path))
 
 
 def _encoding(raw: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,9 @@ def test_the_sample_generator_and_a_run_take_the_same_company_folder(tmp_path: P
     run = Settings.from_values({"landing_dir": str(landing)})
     assert run.company_dir == tmp_path / "data" / "company"
     assert company_dir_for(landing) == run.company_dir
+    # the same folder given relative to the repository root (it took share/company)
+    relative = os.path.relpath(landing, REPO_ROOT)
+    assert Settings.from_values({"landing_dir": relative}).company_dir == run.company_dir
 
 
 def test_a_bad_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
