@@ -56,8 +56,9 @@ manifest: setup ## dbt parse into dbt_project/target, with the settings a run us
 	@$(BIN)/python -m orchestration.defs.dbt
 
 # Empty: no file but hidden ones (.DS_Store, .gitkeep), which the loader never reads.
+# -H: a landing folder that is a symbolic link (to a share) is read through the link.
 sample: setup ## generate sample extracts into data/landing (HANDSHAKE_LANDING_DIR) if it is empty (SAMPLE_SCALE=1)
-	@if [ -z "$$(find "$(HANDSHAKE_LANDING_DIR)" -mindepth 1 -name '.*' -prune -o -type f -print 2>/dev/null | head -n 1)" ]; then \
+	@if [ -z "$$(find -H "$(HANDSHAKE_LANDING_DIR)" -mindepth 1 -name '.*' -prune -o -type f -print 2>/dev/null | head -n 1)" ]; then \
 		$(BIN)/handshake-sample-extracts --landing-dir "$(HANDSHAKE_LANDING_DIR)" --scale $(SAMPLE_SCALE); \
 	else \
 		echo "Landing folder $(HANDSHAKE_LANDING_DIR) has files: not generating samples."; \

@@ -181,6 +181,37 @@ def test_make_sample_counts_a_landing_folder_of_hidden_files_as_empty(tmp_path: 
     assert sample.stdout.startswith(f"Landing folder {landing} has files: not generating samples")
 
 
+def test_make_sample_reads_a_landing_folder_that_is_a_symbolic_link(tmp_path: Path) -> None:
+    """data/landing linked to the share the exports land on: find(1) does not follow a link
+    named as its starting point, so the share's files were not seen, make demo wrote sample
+    extracts into the share and the sample targets over the company's bookings_targets.csv."""
+    for relative in ("pyproject.toml", "constraints.txt"):
+        (tmp_path / relative).write_text("x")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    generator = bin_dir / "handshake-sample-extracts"
+    generator.write_text("#!/bin/sh\necho generated\n")
+    generator.chmod(0o755)
+    installed = tmp_path / ".venv" / ".installed"
+    installed.write_text("")
+    os.utime(installed, (time.time() + 60, time.time() + 60))
+    share = tmp_path / "share"
+    (share / "crm" / "2025-06-03").mkdir(parents=True)
+    (share / "crm" / "2025-06-03" / "Account.csv").write_text("x")
+    landing = tmp_path / "data" / "landing"
+    landing.parent.mkdir()
+    landing.symlink_to(share, target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    command = ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "sample"]
+    sample = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert sample.returncode == 0, sample.stderr
+    assert sample.stdout.startswith(f"Landing folder {landing} has files: not generating samples")
+    # a linked share without a delivered file is still empty
+    (share / "crm" / "2025-06-03" / "Account.csv").unlink()
+    sample = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert sample.stdout.strip() == "generated"
+
+
 def test_make_demo_prints_the_summary_after_a_failed_run_and_fails(tmp_path: Path) -> None:
     """A run that failed (a failed dbt test, the publish gate refusing) stopped `make demo`
     before the summary, which is what names the failed checks and the gate's reason.
