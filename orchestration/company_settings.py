@@ -19,6 +19,7 @@ header of every file: seeds/company_template/.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -102,8 +103,8 @@ def company_dir_for(landing_dir: Path) -> Path:
     target, where the sample generator wrote the targets the refresh never read.
     A relative path is taken from the working directory.
     """
-    landing = Path(landing_dir).expanduser()
-    return (landing if landing.is_absolute() else landing.resolve()).parent / "company"
+    # abspath, not resolve: a relative data/landing keeps its link as named too
+    return Path(os.path.abspath(Path(landing_dir).expanduser())).parent / "company"
 
 
 def ensure_company_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -138,9 +138,12 @@ def test_the_settings_resource_is_the_one_source_of_a_run(
     assert HandshakeResource.from_settings(run.settings).settings == run.settings
 
 
-def test_the_sample_generator_and_a_run_take_the_same_company_folder(tmp_path: Path) -> None:
+def test_the_sample_generator_and_a_run_take_the_same_company_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """data/landing a symbolic link to a share: the generator wrote the sample targets beside
-    the link's target (share/company), the refresh read data/company (no targets)."""
+    the link's target (share/company), the refresh read data/company (no targets); likewise
+    for the relative --landing-dir data/landing that docs/operations.md runs it with."""
     from orchestration.company_settings import company_dir_for
 
     (tmp_path / "share" / "landing").mkdir(parents=True)
@@ -150,6 +153,8 @@ def test_the_sample_generator_and_a_run_take_the_same_company_folder(tmp_path: P
     run = Settings.from_values({"landing_dir": str(landing)})
     assert run.company_dir == tmp_path / "data" / "company"
     assert company_dir_for(landing) == run.company_dir
+    monkeypatch.chdir(tmp_path)
+    assert company_dir_for(Path("data/landing")) == run.company_dir
     # the same folder given relative to the repository root (it took share/company)
     relative = os.path.relpath(landing, REPO_ROOT)
     assert Settings.from_values({"landing_dir": relative}).company_dir == run.company_dir
