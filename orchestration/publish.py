@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.extracts.contract import OBJECTS
-from orchestration.extracts.discovery import is_unfinished_copy
+from orchestration.extracts.discovery import delivery_candidates
 from orchestration.extracts.raw_tables import LEDGER_TABLE, not_withdrawn
 from orchestration.kpi_history import attach_for_publication, copy_into_publication
 from orchestration.progress import at_a_tenth
@@ -129,13 +129,7 @@ def _landing_has_files(landing_dir: Path) -> bool:
     copy in transit are left out, as the loader and the sensor leave them
     out: a wrong HANDSHAKE_LANDING_DIR that holds only those is as empty.
     """
-    if not landing_dir.is_dir():
-        return False
-    for _root, dirs, files in os.walk(landing_dir):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        if any(not f.startswith(".") and not is_unfinished_copy(f) for f in files):
-            return True
-    return False
+    return next(delivery_candidates(landing_dir), None) is not None
 
 
 def _loaded_objects(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[str, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -16,7 +15,7 @@ from orchestration.defs.warehouse import (
     reclaim_stale_runs,
     warehouse_executor,
 )
-from orchestration.extracts.discovery import is_unfinished_copy
+from orchestration.extracts.discovery import delivery_candidates
 
 refresh_warehouse = dg.define_asset_job(
     name="refresh_warehouse",
@@ -58,24 +57,17 @@ def landing_manifest(landing_dir: Path) -> dict[str, list[int]]:
     file starts the run. Symbolic links are not followed.
     """
     manifest: dict[str, list[int]] = {}
-    if not landing_dir.is_dir():
-        return manifest
-    for root, dirs, files in os.walk(landing_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.startswith(".") or is_unfinished_copy(name):
-                continue
-            path = Path(root) / name
-            try:
-                info = path.lstat()
-            except OSError:
-                continue
-            manifest[path.relative_to(landing_dir).as_posix()] = [
-                info.st_size,
-                info.st_mtime_ns,
-                info.st_ctime_ns,
-                info.st_ino,
-            ]
+    for path in delivery_candidates(landing_dir):
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        manifest[path.relative_to(landing_dir).as_posix()] = [
+            info.st_size,
+            info.st_mtime_ns,
+            info.st_ctime_ns,
+            info.st_ino,
+        ]
     return manifest
 
 

@@ -23,8 +23,10 @@ Names match case-insensitively and ignoring underscores and spaces
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -56,6 +58,22 @@ def is_unfinished_copy(name: str) -> bool:
     """A copy tool's file in transit or an editor's lock file: never a delivery."""
     lower = name.lower()
     return lower.startswith(LOCK_FILE_PREFIX) or lower.endswith(UNFINISHED_SUFFIXES)
+
+
+def delivery_candidates(landing_dir: Path) -> Iterator[Path]:
+    """Every file under the landing folder that could be a delivery.
+
+    Hidden files and folders (.DS_Store, .gitkeep, a share's .snapshot) and
+    copies in transit are left out, as the loader never reads them; the
+    sensor and the publish gate look at these files only.
+    """
+    if not landing_dir.is_dir():
+        return
+    for root, dirs, files in os.walk(landing_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if not name.startswith(".") and not is_unfinished_copy(name):
+                yield Path(root) / name
 
 
 def name_key(name: str) -> str:
