@@ -334,7 +334,6 @@ def publication_lines(settings: Settings, last: dg.DagsterRun | None = None) -> 
         else:
             lines.append(f"  {run[0].upper()}{run[1:]} has not published yet: BI reads this copy.")
     return lines
-    return lines
 
 
 # The backtest of analyses/forecast_methods_error.sql: forecast amount per method and month.

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from orchestration.settings import REPO_ROOT
@@ -152,9 +153,8 @@ def test_make_setup_says_it_needs_python_3_11_and_keeps_no_venv_of_another(
     assert ".venv/ holds Python 3.12.3, not Python 3.11: remove it (rm -rf .venv)" in setup.stderr
 
 
-def test_make_sample_counts_a_landing_folder_of_hidden_files_as_empty(tmp_path: Path) -> None:
-    """A data/landing/ holding only a .DS_Store (Finder opened it) or a .gitkeep got no sample
-    extracts ('has files: not generating samples'), and the refresh then found nothing to load."""
+def _make_sample_command(tmp_path: Path) -> Callable[[], subprocess.CompletedProcess[str]]:
+    """`make sample` in `tmp_path`, set up as installed, with a generator that prints 'generated'."""
     for relative in ("pyproject.toml", "constraints.txt"):
         (tmp_path / relative).write_text("x")
     bin_dir = tmp_path / ".venv" / "bin"
@@ -165,19 +165,26 @@ def test_make_sample_counts_a_landing_folder_of_hidden_files_as_empty(tmp_path: 
     installed = tmp_path / ".venv" / ".installed"
     installed.write_text("")
     os.utime(installed, (time.time() + 60, time.time() + 60))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
+    command = ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "sample"]
+    return lambda: subprocess.run(command, env=env, capture_output=True, text=True)
+
+
+def test_make_sample_counts_a_landing_folder_of_hidden_files_as_empty(tmp_path: Path) -> None:
+    """A data/landing/ holding only a .DS_Store (Finder opened it) or a .gitkeep got no sample
+    extracts ('has files: not generating samples'), and the refresh then found nothing to load."""
+    make_sample = _make_sample_command(tmp_path)
     landing = tmp_path / "data" / "landing"
     (landing / ".snapshot").mkdir(parents=True)
     (landing / ".DS_Store").write_text("x")
     (landing / ".snapshot" / "Account.csv").write_text("x")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
-    command = ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "sample"]
-    sample = subprocess.run(command, env=env, capture_output=True, text=True)
+    sample = make_sample()
     assert sample.returncode == 0, sample.stderr
     assert sample.stdout.strip() == "generated"
     # a delivered file, even in a drop folder: the folder is not the generator's
     (landing / "crm" / "2025-06-03").mkdir(parents=True)
     (landing / "crm" / "2025-06-03" / "Account.csv").write_text("x")
-    sample = subprocess.run(command, env=env, capture_output=True, text=True)
+    sample = make_sample()
     assert sample.stdout.startswith(f"Landing folder {landing} has files: not generating samples")
 
 
@@ -185,30 +192,19 @@ def test_make_sample_reads_a_landing_folder_that_is_a_symbolic_link(tmp_path: Pa
     """data/landing linked to the share the exports land on: find(1) does not follow a link
     named as its starting point, so the share's files were not seen, make demo wrote sample
     extracts into the share and the sample targets over the company's bookings_targets.csv."""
-    for relative in ("pyproject.toml", "constraints.txt"):
-        (tmp_path / relative).write_text("x")
-    bin_dir = tmp_path / ".venv" / "bin"
-    bin_dir.mkdir(parents=True)
-    generator = bin_dir / "handshake-sample-extracts"
-    generator.write_text("#!/bin/sh\necho generated\n")
-    generator.chmod(0o755)
-    installed = tmp_path / ".venv" / ".installed"
-    installed.write_text("")
-    os.utime(installed, (time.time() + 60, time.time() + 60))
+    make_sample = _make_sample_command(tmp_path)
     share = tmp_path / "share"
     (share / "crm" / "2025-06-03").mkdir(parents=True)
     (share / "crm" / "2025-06-03" / "Account.csv").write_text("x")
     landing = tmp_path / "data" / "landing"
     landing.parent.mkdir()
     landing.symlink_to(share, target_is_directory=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSHAKE_", "DAGSTER_"))}
-    command = ["make", "-s", "-C", str(tmp_path), "-f", str(REPO_ROOT / "Makefile"), "sample"]
-    sample = subprocess.run(command, env=env, capture_output=True, text=True)
+    sample = make_sample()
     assert sample.returncode == 0, sample.stderr
     assert sample.stdout.startswith(f"Landing folder {landing} has files: not generating samples")
     # a linked share without a delivered file is still empty
     (share / "crm" / "2025-06-03" / "Account.csv").unlink()
-    sample = subprocess.run(command, env=env, capture_output=True, text=True)
+    sample = make_sample()
     assert sample.stdout.strip() == "generated"
 
 
