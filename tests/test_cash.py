@@ -205,6 +205,11 @@ def test_recurring_revenue_and_retention(con: duckdb.DuckDBPyConnection) -> None
     assert close(march["net_revenue_retention"], 850 / 1500)
     assert close(account(con, MARCH, ACME)["net_revenue_retention"], 0.85)
     assert account(con, MARCH, BETA)["net_revenue_retention"] == 0
+    # February 2025: Beta alone had recurring revenue Mar 2023-Feb 2024 (500), none since: 0.
+    # January 2025: nobody had any Feb 2023-Jan 2024: no base, no data (NULL), not 0.
+    assert company(con, FEBRUARY)["net_revenue_retention"] == 0
+    assert company(con, "2025-01-01")["net_revenue_retention"] is None
+    assert account(con, "2025-01-01", ACME)["net_revenue_retention"] is None
     # The 15-character Id hint and the recurring flag leave the revenue whole.
     assert march["invoiced_on_bookings"] + march["invoiced_without_opportunity"] == 450
 
