@@ -521,14 +521,12 @@ def build_validation_sql(
         )
         hint = ""
         write_as = "write 1234.56, with a decimal point and no thousands separator"
+        # in a file that writes decimal commas, a number in dotted thousands (1.234)
+        dotted_thousands = f" when {_in_dotted_thousands(text)} then " + sql_literal(
+            f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
+        )
         if column.type is ColumnType.INTEGER and decimal_comma:
-            hint = (
-                f" || case when {_in_dotted_thousands(text)} then "
-                + sql_literal(
-                    f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
-                )
-                + " else '' end"
-            )
+            hint = f" || case{dotted_thousands} else '' end"
         elif column.type is ColumnType.DECIMAL:
             if raw != "null":
                 decimal_comma_flags.append(
@@ -537,9 +535,7 @@ def build_validation_sql(
                 )
             hint = f" || case when contains({raw}, ',') then {sql_literal(f' ({write_as})')}"
             if decimal_comma:
-                hint += f" when {_in_dotted_thousands(text)} then " + sql_literal(
-                    f" ({DECIMAL_COMMA_FILE}, so its '.' may be a thousands separator: {write_as})"
-                )
+                hint += dotted_thousands
             # a currency symbol or code, accounting parentheses for a negative
             hint += (
                 f" when regexp_matches({raw}, '[0-9]') and regexp_matches({raw}, '[^0-9eE.+ _-]') then "
