@@ -557,9 +557,14 @@ def _swap_in_database(publish_dir: Path, release: Path) -> None:
     except OSError as error:
         if error.errno not in NO_HARD_LINKS:
             raise
-        # a copy under the hidden name, then the same atomic rename
-        shutil.copyfile(release / PUBLISHED_DATABASE, tmp_database)
-        tmp_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        # a copy under the hidden name, then the same atomic rename; a copy
+        # that fails part way (the share is full) leaves no partial file behind
+        try:
+            shutil.copyfile(release / PUBLISHED_DATABASE, tmp_database)
+            tmp_database.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        except BaseException:
+            tmp_database.unlink(missing_ok=True)
+            raise
     os.replace(tmp_database, published_database(publish_dir))
 
 

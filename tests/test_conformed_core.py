@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -500,20 +501,27 @@ def test_exceptions_name_every_amount_outside_the_facts(
     exceptions = rows(
         warehouse,
         """
-        select source_object, exception_bucket, currency_code, amount_as_written
-        from marts.fct_erp_amount_exceptions order by 1, 2, 3
+        select source_object, exception_bucket, currency_code, amount_as_written,
+            document_date, erp_customer_number
+        from marts.fct_erp_amount_exceptions order by 1, 2, 3, 4
         """,
     )
-    assert sorted(exceptions) == [
-        ("invoice_lines", "missing_fx_rate", "SEK", money("10000")),
-        ("invoice_lines", "non_posted_document", "EUR", money("300")),  # draft
-        ("invoice_lines", "non_posted_document", "GBP", money("400")),  # cancelled in drop 2
-        ("invoice_lines", "orphan_line", "UNKNOWN", money("50")),
-        ("invoice_lines", "orphan_line", "UNKNOWN", money("100")),  # header KN-I900 rejected
-        ("invoice_lines", "rejected_row", "EUR", money("1e11")),  # beyond the facts' decimals
-        ("invoice_lines", "rejected_row", "USD", money("50")),  # quantity 'two'
-        ("payments", "missing_fx_rate", "SEK", money("10000")),
-        ("payments", "rejected_row", "USD", money("77")),  # payment_date 2025-02-30
+    day = date.fromisoformat
+    assert exceptions == [
+        ("invoice_lines", "missing_fx_rate", "SEK", money("10000"), day("2025-01-20"), "KN-C005"),
+        # draft KN-I005; KN-I006 cancelled in drop 2
+        ("invoice_lines", "non_posted_document", "EUR", money("300"), day("2025-01-26"), "KN-C003"),
+        ("invoice_lines", "non_posted_document", "GBP", money("400"), day("2025-01-27"), "KN-C004"),
+        ("invoice_lines", "orphan_line", "UNKNOWN", money("50"), None, None),
+        ("invoice_lines", "orphan_line", "UNKNOWN", money("100"), None, None),  # KN-I900 rejected
+        # A rejected line of a loaded header is dated and owned by it (KN-I001 line 9,
+        # beyond the facts' decimals; KN-I010 line 2, quantity 'two'), so each month's
+        # money reconciles: they were undated, in no month.
+        ("invoice_lines", "rejected_row", "EUR", money("1e11"), day("2025-01-10"), "KN-C001"),
+        ("invoice_lines", "rejected_row", "USD", money("50"), day("2025-02-10"), "KN-C004"),
+        ("payments", "missing_fx_rate", "SEK", money("10000"), day("2025-01-25"), "KN-C005"),
+        # payment_date 2025-02-30: no date to give it
+        ("payments", "rejected_row", "USD", money("77"), None, None),
     ]
 
 

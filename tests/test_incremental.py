@@ -723,6 +723,42 @@ def test_the_kpi_tables_rebuilt_only_what_the_drop_changed(builds: dict[str, Pat
     }
 
 
+def test_after_the_daily_build_each_kpi_table_recorded_the_fingerprints_of_now(
+    builds: dict[str, Path],
+) -> None:
+    """What a KPI table recorded is what its sources are now: the next build with
+    nothing new finds no difference and rebuilds nothing.
+
+    The daily build records only the units it built (and the registry's row);
+    every fingerprint that differed must lie in one of them, else the next
+    build rebuilds it again, and every day after.
+    """
+    with duckdb.connect(str(builds["incremental"]), read_only=True) as con:
+        recorded_sources = con.execute(
+            "select model_name, list(distinct kpi_source order by kpi_source) "
+            "from incremental_state.kpi_fingerprints group by model_name order by model_name"
+        ).fetchall()
+        assert [m for m, _ in recorded_sources] == sorted(f"marts.{t}" for t in KPI_TABLES)
+        for model_name, sources in recorded_sources:
+            grain = "account" if model_name == "marts.kpi_account_monthly" else "month"
+            now = (
+                "select kpi_source, month, account_key as entity_key, row_count, row_hash_sum "
+                "from intermediate.int_kpi_fact_fingerprints "
+                f"where grain in ('registry', '{grain}') and list_contains(?, kpi_source)"
+            )
+            recorded = (
+                "select kpi_source, month, entity_key, row_count, row_hash_sum "
+                "from incremental_state.kpi_fingerprints where model_name = ?"
+            )
+            stale = con.execute(
+                f"select count(*) from (({recorded}) except all ({now}))", [model_name, sources]
+            ).fetchone()[0]
+            missing = con.execute(
+                f"select count(*) from (({now}) except all ({recorded}))", [sources, model_name]
+            ).fetchone()[0]
+            assert (stale, missing) == (0, 0), model_name
+
+
 def test_after_a_late_drop_every_marts_table_equals_a_full_refresh(late_builds: dict) -> None:
     """Closed months touched, an account rematched by an override, a won deal deleted."""
     assert_marts_equal(late_builds["incremental"], late_builds["full"])

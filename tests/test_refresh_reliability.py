@@ -490,6 +490,40 @@ def test_a_publish_folder_without_hard_links_is_published_by_copy_and_rename(
     assert len(list((publish_dir / "releases").iterdir())) == 2
 
 
+def test_a_copy_that_fails_part_way_leaves_the_previous_publication_and_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without hard links the release is copied under a hidden name; a copy that fails
+    part way (the share is full) left that partial file in the publish folder."""
+    import errno
+    import shutil
+
+    from orchestration import publish as publish_module
+    from orchestration.publish import publish, published_database
+    from tests.test_publish import make_warehouse
+
+    def no_hard_links(source: object, target: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted", str(source))
+
+    def disk_full_after_some_bytes(source: Path, target: Path, *args: object) -> None:
+        Path(target).write_bytes(Path(source).read_bytes()[:4096])
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    warehouse, publish_dir = tmp_path / "warehouse.duckdb", tmp_path / "publish"
+    make_warehouse(warehouse, 100)
+    publish(warehouse, publish_dir)
+    monkeypatch.setattr(publish_module.os, "link", no_hard_links)
+    monkeypatch.setattr(shutil, "copyfile", disk_full_after_some_bytes)
+    make_warehouse(warehouse, 250)
+    with pytest.raises(OSError, match="No space left"):
+        publish(warehouse, publish_dir)
+    assert sorted(p.name for p in publish_dir.iterdir()) == ["handshake.duckdb", "releases"]
+    with duckdb.connect(str(published_database(publish_dir)), read_only=True) as reader:
+        assert reader.execute("select value from marts.kpi_company_monthly").fetchall() == [
+            (100.0,)
+        ]
+
+
 def test_a_publish_folder_without_symbolic_links_keeps_the_previous_parquet_publication(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,9 @@
 -- Only rejects that took an amount out of the facts count (macro
 -- reject_loses_amount): rows that did not load, and rows that loaded with
 -- their amount set to NULL; not rows that loaded with another field nulled.
--- Invoice lines take the currency of their invoice's header when it exists.
+-- Invoice lines take the currency, date and customer of their invoice's header
+-- when it exists: a rejected line of a known document belongs to that
+-- document's month, so each month's money reconciles, not only each drop's.
 with
 
 load_rejects as (
@@ -77,6 +79,8 @@ final as (
             end,
             'UNKNOWN'
         ) as currency_code,
+        invoices.invoice_date,
+        invoices.customer_number,
         money_rejects.amount_text,
         {{ try_cast_decimal('money_rejects.amount_text') }} as amount,
         money_rejects.source_object <> 'Opportunity'

@@ -29,35 +29,57 @@ registry as (
 {%- set row_hash -%}
     cast(hash({% for column in columns %}{{ adapter.quote(column.name) }}{{ ", " if not loop.last }}{% endfor %}) as decimal(38, 0))
 {%- endset %}
+-- one pass over the view: its rows grouped by month and account, then added up
+-- per month (grain 'month') and per month and account (grain 'account')
+{{ source_name }}__groups as (
+
+    select
+        {{ dbt.cast(dbt.date_trunc('month', source.time_expr), 'date') }} as month,
+        {% if source_name in account_sources -%}
+        {%- set account = account_sources[source_name] -%}
+        cast({{ account.entity_expr }} as {{ dbt.type_string() }}) as account_key,
+        coalesce(
+            {{ account.entity_expr }} is not null
+            {% if account.zero_months %}or is_empty_month_row{% endif %},
+            false
+        ) as counts_for_account,
+        {% else -%}
+        cast(null as {{ dbt.type_string() }}) as account_key,
+        false as counts_for_account,
+        {% endif -%}
+        count(*) as row_count,
+        sum({{ row_hash }}) as row_hash_sum
+    from {{ relation }}
+    group by 1, 2, 3
+
+),
+
 {{ source_name }} as (
 
     select
         '{{ source_name }}' as kpi_source,
         'month' as grain,
-        {{ dbt.cast(dbt.date_trunc('month', source.time_expr), 'date') }} as month,
+        month,
         cast(null as {{ dbt.type_string() }}) as account_key,
-        count(*) as row_count,
-        sum({{ row_hash }}) as row_hash_sum
-    from {{ relation }}
-    group by {{ dbt.date_trunc('month', source.time_expr) }}
+        cast(sum(row_count) as {{ dbt.type_bigint() }}) as row_count,
+        sum(row_hash_sum) as row_hash_sum
+    from {{ source_name }}__groups
+    group by month
 
 ),
 {% if source_name in account_sources %}
-{%- set account = account_sources[source_name] %}
 {{ source_name }}__account as (
 
     select
         '{{ source_name }}' as kpi_source,
         'account' as grain,
-        {{ dbt.cast(dbt.date_trunc('month', source.time_expr), 'date') }} as month,
-        cast({{ account.entity_expr }} as {{ dbt.type_string() }}) as account_key,
-        count(*) as row_count,
-        sum({{ row_hash }}) as row_hash_sum
-    from {{ relation }}
-    where
-        {{ account.entity_expr }} is not null
-        {% if account.zero_months %}or is_empty_month_row{% endif %}
-    group by {{ dbt.date_trunc('month', source.time_expr) }}, {{ account.entity_expr }}
+        month,
+        account_key,
+        cast(sum(row_count) as {{ dbt.type_bigint() }}) as row_count,
+        sum(row_hash_sum) as row_hash_sum
+    from {{ source_name }}__groups
+    where counts_for_account
+    group by month, account_key
 
 ),
 {% endif %}

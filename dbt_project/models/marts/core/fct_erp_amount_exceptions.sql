@@ -2,7 +2,8 @@
 -- named bucket it sits in: orphan_line (line without header),
 -- non_posted_document (draft or cancelled), missing_fx_rate (no rate on or
 -- before the document date), rejected_row (refused by the loader; amount
--- read back from its raw values, NULL when not a number). Amounts as written
+-- read back from its raw values, NULL when not a number; a rejected invoice
+-- line dated and owned by its header when that loaded). Amounts as written
 -- in the extract, document currency.
 with
 
@@ -83,8 +84,8 @@ reject_exceptions as (
         invoice_number,
         line_number_text as line_number,
         payment_id,
-        cast(null as {{ dbt.type_string() }}) as erp_customer_number,
-        cast(null as date) as document_date,
+        customer_number as erp_customer_number,  -- invoice lines: their header's
+        invoice_date as document_date,
         currency_code,
         amount as amount_as_written,
         {{ dbt.concat(['reject_reason', "': '", 'reject_detail']) }} as exception_detail,
