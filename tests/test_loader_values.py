@@ -804,6 +804,46 @@ def test_implausible_dates_amounts_and_rates_are_rejected_with_a_reason(landing:
     ]
 
 
+def test_an_fx_rate_keeps_the_decimals_a_currency_worth_a_fraction_of_a_cent_needs(
+    landing: Path, con
+) -> None:
+    """1 VND is about 0.0000354 EUR: six decimals would store 0.000035, 1 % off every
+    amount converted with it, without a word; 1e-7 would read as 0, "not > 0".
+
+    A warehouse whose fx_rates table was created with six decimals gets the wider type.
+    """
+    con.execute("create schema raw_erp")
+    con.execute(
+        "create table raw_erp.fx_rates (rate_date date, currency varchar,"
+        " rate_to_eur decimal(18, 6), _drop_id varchar, _source_file varchar,"
+        " _line_number bigint, _content_hash varchar, _load_id varchar,"
+        " _loaded_at timestamp, _extra_columns varchar)"
+    )
+    con.execute(
+        "insert into raw_erp.fx_rates (rate_date, currency, rate_to_eur) values ('2026-01-01', 'USD', 0.9)"
+    )
+    write(
+        landing,
+        "erp/2026-03-09/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\n"
+        "2026-03-01,VND,0.0000354\n"
+        "2026-03-01,IDR,0.00005741\n"
+        "2026-03-01,XYZ,1e-7\n"
+        "2026-03-01,USD,99999999.999999999999\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (4, 0)
+    assert rows(
+        con, "select currency, rate_to_eur from raw_erp.fx_rates order by rate_date, currency"
+    ) == [
+        ("USD", Decimal("0.9")),
+        ("IDR", Decimal("0.00005741")),
+        ("USD", Decimal("99999999.999999999999")),
+        ("VND", Decimal("0.0000354")),
+        ("XYZ", Decimal("0.0000001")),
+    ]
+
+
 def test_a_file_written_with_decimal_commas_loads_no_number_in_dotted_thousands(
     landing: Path, con
 ) -> None:
