@@ -829,10 +829,18 @@ def test_an_fx_rate_keeps_the_decimals_a_currency_worth_a_fraction_of_a_cent_nee
         "2026-03-01,VND,0.0000354\n"
         "2026-03-01,IDR,0.00005741\n"
         "2026-03-01,XYZ,1e-7\n"
-        "2026-03-01,USD,99999999.999999999999\n",
+        "2026-03-01,USD,99999999.999999999999\n"
+        "2026-03-02,USD,1e11\n",
     )
     [result] = load(landing, con)
-    assert (result.rows_loaded, result.rows_rejected) == (4, 0)
+    assert (result.rows_loaded, result.rows_rejected) == (4, 1)
+    assert rows(con, "select line_number, reason, detail from raw_meta.load_rejects") == [
+        (
+            6,
+            "invalid_value",
+            "rate_to_eur: '1e11' is not > 0 and below 100,000,000 in absolute value",
+        )
+    ]
     assert rows(
         con, "select currency, rate_to_eur from raw_erp.fx_rates order by rate_date, currency"
     ) == [

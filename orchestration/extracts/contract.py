@@ -52,11 +52,13 @@ WAREHOUSE_TYPES: dict[ColumnType, str] = {
 # same bound, so |amount| must stay below 10^11.
 AMOUNT_LIMIT = 1e11
 # Rates are converted as decimal(20, 12) (same macro): below 10^8. The raw
-# table holds them in that type too: six decimals would round the rate of a
+# table holds their twelve decimals too: six would round the rate of a
 # currency worth a fraction of a cent (VND 0.0000354 EUR read as 0.000035, 1 %
-# off every amount converted with it) without a word.
+# off every amount converted with it) without a word. Twelve integer digits,
+# as for every decimal, so that a rate of 10^8 or more still parses and is
+# refused as out of range (invalid_value), not as unreadable.
 RATE_LIMIT = 1e8
-RATE_TYPE = "decimal(20, 12)"
+RATE_TYPE = "decimal(24, 12)"
 
 
 @dataclass(frozen=True)
