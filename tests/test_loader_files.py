@@ -483,6 +483,37 @@ def test_lines_of_only_spaces_and_a_dos_end_of_file_mark_are_no_records(landing:
     ]
 
 
+def test_rows_of_only_delimiters_are_no_records_whatever_their_number_of_fields(
+    landing: Path, con
+) -> None:
+    """The `,,,,` rows a spreadsheet saves below the data are no records, also when
+    they have fewer (or more) fields than the header: a sheet whose used range was
+    narrower once, or a row with a trailing delimiter. Each was rejected as a
+    malformed_record ("MISSING COLUMNS: Expected Number of Columns: 4 Found: 2"),
+    one reject per empty row for a file with nothing wrong in it."""
+    write(
+        landing,
+        "erp/2025-01-31/payments.csv",
+        "payment_id,invoice_number,payment_date,amount,currency\n"  # line 1
+        "P1,I1,2025-01-10,100,EUR\n"  # line 2
+        ",,\n"  # line 3: three empty fields of five
+        "P2,I2,2025-01-11,x,EUR\n"  # line 4: rejected
+        ",,,,,\n"  # line 5: six empty fields
+        ",\n"  # line 6
+        "P3,I3,2025-01-12,300,EUR\n"  # line 7
+        ",,,\n",  # line 8
+    )
+    [result] = load(landing, con).values()
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rows(con, "select payment_id, _line_number from raw_erp.payments order by 1") == [
+        ("P1", 2),
+        ("P3", 7),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (4, "invalid_type")
+    ]
+
+
 def test_huge_fields_are_loaded_or_rejected_never_lost(landing: Path, con) -> None:
     """3 MB (beyond DuckDB's line limit) loads; 6 MB (beyond the record limit) is rejected."""
     fields = {"A2": "x" * 3_000_000, "A4": "y" * 6_000_000}

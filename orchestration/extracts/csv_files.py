@@ -399,9 +399,17 @@ def split_records(
                     header_seen = True
                     line_number += len(consumed)
                     continue
-                if (record == [] and error is None) or (
-                    len(consumed) == 1 and not consumed[0].strip(BLANK_LINE_CHARACTERS)
-                ):  # a blank line, or one of only spaces (or a DOS end-of-file mark)
+                if (
+                    (record == [] and error is None)
+                    or (len(consumed) == 1 and not consumed[0].strip(BLANK_LINE_CHARACTERS))
+                    or (
+                        error is None
+                        and record is not None
+                        and not any(field.strip(BLANK_LINE_CHARACTERS) for field in record)
+                    )
+                ):  # a blank line, one of only spaces (or a DOS end-of-file mark), or a
+                    # record whose every field is empty, whatever its number of fields
+                    # (a spreadsheet's `,,,,` rows below the data): no record
                     line_number += len(consumed)
                     continue
                 size = sum(len(line) for line in consumed)

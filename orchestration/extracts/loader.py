@@ -613,9 +613,11 @@ class ExtractLoader:
                                filter (where error_type <> 'MISSING COLUMNS') as others
                     from _csv_errors group by line
                 )
-                -- a line of only spaces is blank, no record: the records then do not
-                -- add up to the lines, and the split copy, which skips it, is read
-                where trim(csv_line, {sql_literal(BLANK_LINE_CHARACTERS)}) <> ''
+                -- a line of only spaces is blank, no record, and so is a line of
+                -- only delimiters shorter than the header (`,,,,` below the data):
+                -- the records then do not add up to the lines, and the split copy,
+                -- which skips them, is read
+                where trim(csv_line, {sql_literal(BLANK_LINE_CHARACTERS + ",;|")}) <> ''
                 """
             )
         else:
