@@ -707,6 +707,50 @@ def test_a_whole_last_record_without_a_line_break_is_not_taken_for_a_cut(
     ]
 
 
+def test_rows_ending_with_a_delimiter_the_header_lacks_load_whatever_else_the_file_holds(
+    landing: Path, con
+) -> None:
+    """An export that ends every row with a delimiter (`P1,...,EUR,`) and its header
+    without one: DuckDB's read takes the trailing delimiter as the row's end. A
+    value with a line break sends the file through the split copy, which took each
+    such row for a field too many (`expected 5 fields, found 6`), rejected the
+    multi-line one as an unbalanced quote and read its second line as a record of
+    its own: nothing of the file loaded. A field too many with a value stays a
+    malformed_record."""
+    header = "payment_id,invoice_number,payment_date,amount,currency\n"
+    write(
+        landing,
+        "erp/2025-01-31/payments.csv",
+        header + "P1,I1,2025-01-10,100,EUR,\n"  # line 2
+        'P2,"I2\nsecond line",2025-01-11,200,EUR,\n'  # lines 3-4
+        "P3,I3,2025-01-12,300,EUR\n"  # line 5: without the trailing delimiter
+        "P4,I4,2025-01-13,400,EUR,x\n",  # line 6: a field too many
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",  # the same rows, all of one line: DuckDB reads it
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
+        f"I1,C1,invoice,2025-01-10,EUR,posted,{STAMP},\n"
+        f"I2,C1,invoice,2025-01-11,EUR,posted,{STAMP},\n",
+    )
+    results = load(landing, con)
+    assert [(p, r.rows_in_file, r.rows_loaded, r.rows_rejected) for p, r in results.items()] == [
+        ("erp/2025-01-31/invoices.csv", 2, 2, 0),
+        ("erp/2025-01-31/payments.csv", 4, 3, 1),
+    ]
+    assert rows(
+        con,
+        "select payment_id, invoice_number, amount, _line_number from raw_erp.payments order by 1",
+    ) == [
+        ("P1", "I1", Decimal("100"), 2),
+        ("P2", "I2\nsecond line", Decimal("200"), 3),
+        ("P3", "I3", Decimal("300"), 5),
+    ]
+    assert rows(con, "select line_number, reason, detail from raw_meta.load_rejects") == [
+        (6, "malformed_record", "expected 5 fields, found 6")
+    ]
+
+
 def test_every_file_under_the_landing_folder_gets_a_ledger_row(
     landing: Path, con, tmp_path: Path
 ) -> None:
