@@ -147,6 +147,37 @@ def test_duplicate_keys_and_foreign_keys_compare_canonical_ids(landing: Path, co
     ]
 
 
+def test_a_conflicting_row_with_a_nulled_field_is_not_said_to_have_loaded(
+    landing: Path, con
+) -> None:
+    """Its optional field would have been NULL, but the key conflict rejects the whole
+    row: the detail said "(loaded as NULL)" of a row that did not load."""
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + ",IsDeleted\n"
+        + opportunity(OPP_1).rstrip("\n")
+        + ",maybe\n"
+        + opportunity(OPP_1, amount="7").rstrip("\n")
+        + ",false\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 2)
+    conflict = f"key (Id) = ({sf(OPP_1)}) appears in 2 rows of this file with different content"
+    assert rows(
+        con, "select line_number, reason, action, detail from raw_meta.load_rejects order by 1"
+    ) == [
+        (
+            2,
+            "duplicate_key_conflict",
+            "row_rejected",
+            f"{conflict}; IsDeleted: 'maybe' is not a valid boolean (write true or false)",
+        ),
+        (3, "duplicate_key_conflict", "row_rejected", conflict),
+    ]
+
+
 def test_invalid_ids_reject_keys_null_optional_links_and_keep_erp_hints(landing: Path, con) -> None:
     bad_suffix = ACC_3 + "ZZ9"  # 18 characters whose suffix is no case suffix
     write(

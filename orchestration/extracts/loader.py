@@ -761,8 +761,11 @@ class ExtractLoader:
             f"""
             update _staged set
                 _reason = case when _staged._rejected then _reason else 'duplicate_key_conflict' end,
+                -- a row that would have loaded with a field NULL does not load at
+                -- all now: its detail no longer says the field was "loaded as NULL"
                 _detail = case when _staged._rejected then concat_ws('; ', _detail, {conflict_text})
-                    else concat_ws('; ', {conflict_text}, _detail) end,
+                    else concat_ws('; ', {conflict_text}, replace(_detail, ' (loaded as NULL)', ''))
+                    end,
                 -- a rejected row lists the conflict among its problems, so that
                 -- re-admitting it once its value is mapped cannot load one version
                 _problems = case when _staged._rejected then
