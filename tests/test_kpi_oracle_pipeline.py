@@ -110,13 +110,13 @@ where not exists (select 1 from opening o where o.month = k.month and o.opportun
 # sales_forecast(_best_case): of record = latest per user, scope and category dated before the month
 CALLS = f"""
 create temp table subs as
-select s.owner_user_id as u, s.period_month as month, s.forecast_category as cat,
+select s.owner_user_id as u, date_trunc('month', s.period_month) as month, s.forecast_category as cat,
        coalesce(s.forecast_scope, 'Own') as scope,
        {eur("s.amount", "s.currency_code", "f.rate_to_eur")} as amount_eur
 from w.staging.stg_crm__forecast_submissions s
 asof left join fx f on f.currency_code = s.currency_code and s.submitted_date >= f.rate_date
-where s.submitted_at < s.period_month
-qualify row_number() over (partition by s.owner_user_id, s.period_month, s.forecast_category,
+where s.submitted_at < date_trunc('month', s.period_month)
+qualify row_number() over (partition by s.owner_user_id, date_trunc('month', s.period_month), s.forecast_category,
                                         coalesce(s.forecast_scope, 'Own')
                            order by s.submitted_at desc, s.forecast_submission_id desc) = 1;
 create temp table own as select u, month, cat, amount_eur from subs where scope = 'Own' and amount_eur is not null;
@@ -138,7 +138,7 @@ group by all;
 # quota: a user's ForecastingQuota replaces their reports' roll-up, as a Team call does
 QUOTA = f"""
 create temp table fq as
-select q.quota_owner_user_id as u, q.month,
+select q.quota_owner_user_id as u, date_trunc('month', q.month) as month,
        {eur("q.quota_amount", "q.currency_code", "f.rate_to_eur")} as amount_eur
 from w.staging.stg_crm__forecasting_quotas q
 asof left join fx f on f.currency_code = q.currency_code and q.month >= f.rate_date;
@@ -151,6 +151,19 @@ where not exists (
   join fq q2 on q2.u = a.head and q2.month = q.month
   where a.member = s.member and a.head <> s.member and b.head = s.head)
 group by all;
+-- company: the sum over top-level users; while ForecastingQuota has never been delivered,
+-- the bookings target of the month (at the rate of its first day)
+create temp table company_quota as
+select month, sum(quota) as quota from quotas join tops on tops.user_id = quotas.head
+where exists (select 1 from w.staging.stg_raw_meta__load_ledger
+              where source_object = 'ForecastingQuota' and load_status = 'loaded' and not is_withdrawn)
+group by all
+union all
+select t.month, {eur("t.bookings_target", "t.currency", "f.rate_to_eur")}
+from w.staging.stg_company__bookings_targets t
+asof left join fx f on f.currency_code = t.currency and t.month >= f.rate_date
+where not exists (select 1 from w.staging.stg_raw_meta__load_ledger
+                  where source_object = 'ForecastingQuota' and load_status = 'loaded' and not is_withdrawn);
 """
 
 # calibrated_sales_forecast: own Commit call x k(r, M), bookings as the history knew them on M's 1st
@@ -178,11 +191,12 @@ where o.cat = 'Commit';
 FINANCE_FORECAST = f"""
 create temp table ff as
 with v as (
-  select * from w.staging.stg_erp__fpa_forecasts where version_date < period_month
-  qualify row_number() over (partition by period_month, version_date, currency_code
+  select *, date_trunc('month', period_month) as month from w.staging.stg_erp__fpa_forecasts
+  where version_date < date_trunc('month', period_month)
+  qualify row_number() over (partition by month, version_date, currency_code
                              order by first_drop_id desc, forecast_id desc) = 1
-), of_record as (select * from v qualify version_date = max(version_date) over (partition by period_month))
-select l.period_month as month, sum({eur("l.bookings_forecast", "l.currency_code", "x.rate_to_eur")}) as ff
+), of_record as (select * from v qualify version_date = max(version_date) over (partition by month))
+select l.month, sum({eur("l.bookings_forecast", "l.currency_code", "x.rate_to_eur")}) as ff
 from of_record l
 asof left join fx x on x.currency_code = l.currency_code and l.version_date >= x.rate_date
 group by all;
@@ -213,7 +227,6 @@ ad as (select m.month, coalesce(sum(a.amount_eur), 0) as pipeline_flow_added
 sf as (select month, sum(call) filter (where cat = 'Commit') as sales_forecast,
               sum(call) filter (where cat = 'Best Case') as sales_forecast_best_case
        from calls join tops on tops.user_id = calls.head group by all),
-q as (select month, sum(quota) as quota from quotas join tops on tops.user_id = quotas.head group by all),
 cal as (select month, sum(cal) as calibrated_sales_forecast from calib group by all)
 select m.month, bookings, win_rate, win_rate_value, avg_sales_cycle_days, open_pipeline, weighted_pipeline,
   slipped / nullif(open_pipeline, 0) as slippage_rate, open_pipeline / nullif(quota, 0) as pipeline_coverage,
@@ -227,7 +240,7 @@ select m.month, bookings, win_rate, win_rate_value, avg_sales_cycle_days, open_p
   1 - abs(bookings - calibrated_sales_forecast) / nullif(bookings, 0) as forecast_accuracy_calibrated
 from months m left join b using (month) left join closed using (month) left join op using (month)
 left join fl using (month) left join ad using (month) left join sf using (month) left join ff using (month)
-left join q using (month) left join cal using (month)
+left join company_quota using (month) left join cal using (month)
 """
 
 PIPELINE_CATEGORY = """
