@@ -50,6 +50,9 @@ def eur(amount: str, currency: str, rate: str) -> str:
 # neither its bookings nor its opening pipeline, and the flow identities hold per team.
 BASE = f"""
 create temp table months as select distinct month from w.marts.kpi_company_monthly;
+create temp table delivered as
+select distinct source_object as object from w.staging.stg_raw_meta__load_ledger
+where load_status = 'loaded' and not is_withdrawn;
 create temp table fx as select currency_code, rate_date, rate_to_eur from w.staging.stg_erp__fx_rates;
 create temp table opp as
 select o.*, {eur("coalesce(o.amount, 0)", "o.currency_code", "f.rate_to_eur")} as amount_eur
@@ -120,7 +123,9 @@ qualify row_number() over (partition by s.owner_user_id, date_trunc('month', s.p
                                         coalesce(s.forecast_scope, 'Own')
                            order by s.submitted_at desc, s.forecast_submission_id desc) = 1;
 create temp table own as select u, month, cat, amount_eur from subs where scope = 'Own' and amount_eur is not null;
-create temp table tcall as select u, month, cat, amount_eur from subs where scope = 'Team' and amount_eur is not null;
+-- without User no hierarchy is known: a Team call would add to the calls it replaces
+create temp table tcall as select u, month, cat, amount_eur from subs
+where scope = 'Team' and amount_eur is not null and 'User' in (select object from delivered);
 -- call(head) = sum over its subtree of each member's Team call (else own call), leaving out the
 -- members below a Team call at or under head (that call replaces their roll-up)
 create temp table calls as
@@ -151,19 +156,20 @@ where not exists (
   join fq q2 on q2.u = a.head and q2.month = q.month
   where a.member = s.member and a.head <> s.member and b.head = s.head)
 group by all;
--- company: the sum over top-level users; while ForecastingQuota has never been delivered,
--- the bookings target of the month (at the rate of its first day)
+-- company: the sum over top-level users; while ForecastingQuota has never been delivered the
+-- bookings target of the month (at the rate of its first day); while User has never been
+-- delivered (no hierarchy) the target, else the sum of the rep quotas
 create temp table company_quota as
-select month, sum(quota) as quota from quotas join tops on tops.user_id = quotas.head
-where exists (select 1 from w.staging.stg_raw_meta__load_ledger
-              where source_object = 'ForecastingQuota' and load_status = 'loaded' and not is_withdrawn)
-group by all
-union all
-select t.month, {eur("t.bookings_target", "t.currency", "f.rate_to_eur")}
-from w.staging.stg_company__bookings_targets t
-asof left join fx f on f.currency_code = t.currency and t.month >= f.rate_date
-where not exists (select 1 from w.staging.stg_raw_meta__load_ledger
-                  where source_object = 'ForecastingQuota' and load_status = 'loaded' and not is_withdrawn);
+with targets as (
+  select t.month, {eur("t.bookings_target", "t.currency", "f.rate_to_eur")} as target
+  from w.staging.stg_company__bookings_targets t
+  asof left join fx f on f.currency_code = t.currency and t.month >= f.rate_date),
+tree as (select month, sum(quota) as quota from quotas join tops on tops.user_id = quotas.head group by all)
+select m.month,
+       case when 'ForecastingQuota' not in (select object from delivered) then target
+            when 'User' not in (select object from delivered) then coalesce(target, quota)
+            else quota end as quota
+from months m left join targets using (month) left join tree using (month);
 """
 
 # calibrated_sales_forecast: own Commit call x k(r, M), bookings as the history knew them on M's 1st
