@@ -35,6 +35,33 @@ RATIOS = {
 }
 
 
+OPPORTUNITY, HISTORY = {"Opportunity"}, {"Opportunity", "OpportunityHistory"}
+CALLS_, FPA = {"Forecast_Submission__c"}, {"fpa_forecast"}
+# A KPI is NULL in every month while one of these source objects has never been delivered.
+NEEDS = {
+    "bookings": OPPORTUNITY,
+    "win_rate": OPPORTUNITY,
+    "win_rate_value": OPPORTUNITY,
+    "avg_sales_cycle_days": OPPORTUNITY,
+    "quota_attainment": OPPORTUNITY,
+    **dict.fromkeys(
+        ["open_pipeline", "weighted_pipeline", "slippage_rate", "pipeline_coverage"], HISTORY
+    ),
+    **{f"pipeline_flow_{bucket}": HISTORY for bucket in ("won", "lost", "pushed", "still_open")},
+    "pipeline_flow_won_amount_change": HISTORY,
+    "pipeline_flow_added": HISTORY,
+    "sales_forecast": CALLS_,
+    "sales_forecast_best_case": CALLS_,
+    "finance_forecast": FPA,
+    "forecast_haircut_pct": CALLS_ | FPA,
+    "forecast_accuracy_sales": CALLS_ | OPPORTUNITY,
+    "forecast_bias_sales": CALLS_ | OPPORTUNITY,
+    "forecast_accuracy_finance": FPA | OPPORTUNITY,
+    "calibrated_sales_forecast": CALLS_ | HISTORY,
+    "forecast_accuracy_calibrated": CALLS_ | HISTORY,
+}
+
+
 def eur(amount: str, currency: str, rate: str) -> str:
     """SQL: amount in EUR to the cent (NULL without a rate), in exact decimals."""
     return (
@@ -367,17 +394,6 @@ def hierarchy(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def cells(con: duckdb.DuckDBPyConnection, sql: str, keys: int) -> dict:
-    """{((key, ...), kpi_code): value} from a query whose first `keys` columns are the key."""
-    result = con.execute(sql)
-    names = [column[0] for column in result.description]
-    return {
-        (tuple(row[:keys]), name): None if value is None else float(value)
-        for row in result.fetchall()
-        for name, value in zip(names[keys:], row[keys:], strict=True)
-    }
-
-
 def oracle(warehouse: Path) -> dict[str, tuple[dict, dict]]:
     """Per grain: (oracle cells, published cells of the same KPIs)."""
     con = duckdb.connect()
@@ -399,27 +415,41 @@ def oracle(warehouse: Path) -> dict[str, tuple[dict, dict]]:
     def published(sql: str) -> dict:
         return {(tuple(row[:-2]), row[-2]): row[-1] for row in con.execute(sql).fetchall()}
 
+    delivered = {row[0] for row in con.execute("select object from delivered").fetchall()}
+
+    def cells(sql: str, keys: int) -> dict:
+        """{((key, ...), kpi_code): value}; NULL while a source object was never delivered."""
+        result = con.execute(sql)
+        names = [column[0] for column in result.description]
+        return {
+            (tuple(row[:keys]), name): (
+                None if value is None or NEEDS.get(name, set()) - delivered else float(value)
+            )
+            for row in result.fetchall()
+            for name, value in zip(names[keys:], row[keys:], strict=True)
+        }
+
     grains = {
         "company": (
-            cells(con, COMPANY, 1),
+            cells(COMPANY, 1),
             published("select month, kpi_code, value from w.marts.kpi_company_monthly"),
         ),
-        "pipeline_category": (
-            cells(con, PIPELINE_CATEGORY, 2),
+        "pipeline_category": (  # no rows (not NULL rows) while the history was never delivered
+            cells(PIPELINE_CATEGORY, 2) if delivered >= HISTORY else {},
             published(
                 "select month, forecast_category, kpi_code, value from w.marts.kpi_pipeline_category_monthly"
             ),
         ),
         "team": (
-            by_user(cells(con, TEAM, 2)),
+            by_user(cells(TEAM, 2)),
             published("select team_key, month, kpi_code, value from w.marts.kpi_team_monthly"),
         ),
         "rep": (
-            by_user(cells(con, REP, 2)),
+            by_user(cells(REP, 2)),
             published("select sales_rep_key, month, kpi_code, value from w.marts.kpi_rep_monthly"),
         ),
         "account": (
-            cells(con, ACCOUNT, 2),
+            cells(ACCOUNT, 2),
             published(
                 "select account_key, month, kpi_code, value from w.marts.kpi_account_monthly "
                 "where kpi_code in ('bookings', 'win_rate')"
