@@ -35,6 +35,33 @@ RATIOS = {
 }
 
 
+OPPORTUNITY, HISTORY = {"Opportunity"}, {"Opportunity", "OpportunityHistory"}
+CALLS_, FPA = {"Forecast_Submission__c"}, {"fpa_forecast"}
+# A KPI is NULL in every month while one of these source objects has never been delivered.
+NEEDS = {
+    "bookings": OPPORTUNITY,
+    "win_rate": OPPORTUNITY,
+    "win_rate_value": OPPORTUNITY,
+    "avg_sales_cycle_days": OPPORTUNITY,
+    "quota_attainment": OPPORTUNITY,
+    **dict.fromkeys(
+        ["open_pipeline", "weighted_pipeline", "slippage_rate", "pipeline_coverage"], HISTORY
+    ),
+    **{f"pipeline_flow_{bucket}": HISTORY for bucket in ("won", "lost", "pushed", "still_open")},
+    "pipeline_flow_won_amount_change": HISTORY,
+    "pipeline_flow_added": HISTORY,
+    "sales_forecast": CALLS_,
+    "sales_forecast_best_case": CALLS_,
+    "finance_forecast": FPA,
+    "forecast_haircut_pct": CALLS_ | FPA,
+    "forecast_accuracy_sales": CALLS_ | OPPORTUNITY,
+    "forecast_bias_sales": CALLS_ | OPPORTUNITY,
+    "forecast_accuracy_finance": FPA | OPPORTUNITY,
+    "calibrated_sales_forecast": CALLS_ | HISTORY,
+    "forecast_accuracy_calibrated": CALLS_ | HISTORY,
+}
+
+
 def eur(amount: str, currency: str, rate: str) -> str:
     """SQL: amount in EUR to the cent (NULL without a rate), in exact decimals."""
     return (
@@ -50,6 +77,9 @@ def eur(amount: str, currency: str, rate: str) -> str:
 # neither its bookings nor its opening pipeline, and the flow identities hold per team.
 BASE = f"""
 create temp table months as select distinct month from w.marts.kpi_company_monthly;
+create temp table delivered as
+select distinct source_object as object from w.staging.stg_raw_meta__load_ledger
+where load_status = 'loaded' and not is_withdrawn;
 create temp table fx as select currency_code, rate_date, rate_to_eur from w.staging.stg_erp__fx_rates;
 create temp table opp as
 select o.*, {eur("coalesce(o.amount, 0)", "o.currency_code", "f.rate_to_eur")} as amount_eur
@@ -110,17 +140,19 @@ where not exists (select 1 from opening o where o.month = k.month and o.opportun
 # sales_forecast(_best_case): of record = latest per user, scope and category dated before the month
 CALLS = f"""
 create temp table subs as
-select s.owner_user_id as u, s.period_month as month, s.forecast_category as cat,
+select s.owner_user_id as u, date_trunc('month', s.period_month) as month, s.forecast_category as cat,
        coalesce(s.forecast_scope, 'Own') as scope,
        {eur("s.amount", "s.currency_code", "f.rate_to_eur")} as amount_eur
 from w.staging.stg_crm__forecast_submissions s
 asof left join fx f on f.currency_code = s.currency_code and s.submitted_date >= f.rate_date
-where s.submitted_at < s.period_month
-qualify row_number() over (partition by s.owner_user_id, s.period_month, s.forecast_category,
+where s.submitted_at < date_trunc('month', s.period_month)
+qualify row_number() over (partition by s.owner_user_id, date_trunc('month', s.period_month), s.forecast_category,
                                         coalesce(s.forecast_scope, 'Own')
                            order by s.submitted_at desc, s.forecast_submission_id desc) = 1;
 create temp table own as select u, month, cat, amount_eur from subs where scope = 'Own' and amount_eur is not null;
-create temp table tcall as select u, month, cat, amount_eur from subs where scope = 'Team' and amount_eur is not null;
+-- without User no hierarchy is known: a Team call would add to the calls it replaces
+create temp table tcall as select u, month, cat, amount_eur from subs
+where scope = 'Team' and amount_eur is not null and 'User' in (select object from delivered);
 -- call(head) = sum over its subtree of each member's Team call (else own call), leaving out the
 -- members below a Team call at or under head (that call replaces their roll-up)
 create temp table calls as
@@ -138,7 +170,7 @@ group by all;
 # quota: a user's ForecastingQuota replaces their reports' roll-up, as a Team call does
 QUOTA = f"""
 create temp table fq as
-select q.quota_owner_user_id as u, q.month,
+select q.quota_owner_user_id as u, date_trunc('month', q.month) as month,
        {eur("q.quota_amount", "q.currency_code", "f.rate_to_eur")} as amount_eur
 from w.staging.stg_crm__forecasting_quotas q
 asof left join fx f on f.currency_code = q.currency_code and q.month >= f.rate_date;
@@ -151,6 +183,20 @@ where not exists (
   join fq q2 on q2.u = a.head and q2.month = q.month
   where a.member = s.member and a.head <> s.member and b.head = s.head)
 group by all;
+-- company: the sum over top-level users; while ForecastingQuota has never been delivered the
+-- bookings target of the month (at the rate of its first day); while User has never been
+-- delivered (no hierarchy) the target, else the sum of the rep quotas
+create temp table company_quota as
+with targets as (
+  select t.month, {eur("t.bookings_target", "t.currency", "f.rate_to_eur")} as target
+  from w.staging.stg_company__bookings_targets t
+  asof left join fx f on f.currency_code = t.currency and t.month >= f.rate_date),
+tree as (select month, sum(quota) as quota from quotas join tops on tops.user_id = quotas.head group by all)
+select m.month,
+       case when 'ForecastingQuota' not in (select object from delivered) then target
+            when 'User' not in (select object from delivered) then coalesce(target, quota)
+            else quota end as quota
+from months m left join targets using (month) left join tree using (month);
 """
 
 # calibrated_sales_forecast: own Commit call x k(r, M), bookings as the history knew them on M's 1st
@@ -178,11 +224,12 @@ where o.cat = 'Commit';
 FINANCE_FORECAST = f"""
 create temp table ff as
 with v as (
-  select * from w.staging.stg_erp__fpa_forecasts where version_date < period_month
-  qualify row_number() over (partition by period_month, version_date, currency_code
+  select *, date_trunc('month', period_month) as month from w.staging.stg_erp__fpa_forecasts
+  where version_date < date_trunc('month', period_month)
+  qualify row_number() over (partition by month, version_date, currency_code
                              order by first_drop_id desc, forecast_id desc) = 1
-), of_record as (select * from v qualify version_date = max(version_date) over (partition by period_month))
-select l.period_month as month, sum({eur("l.bookings_forecast", "l.currency_code", "x.rate_to_eur")}) as ff
+), of_record as (select * from v qualify version_date = max(version_date) over (partition by month))
+select l.month, sum({eur("l.bookings_forecast", "l.currency_code", "x.rate_to_eur")}) as ff
 from of_record l
 asof left join fx x on x.currency_code = l.currency_code and l.version_date >= x.rate_date
 group by all;
@@ -213,7 +260,6 @@ ad as (select m.month, coalesce(sum(a.amount_eur), 0) as pipeline_flow_added
 sf as (select month, sum(call) filter (where cat = 'Commit') as sales_forecast,
               sum(call) filter (where cat = 'Best Case') as sales_forecast_best_case
        from calls join tops on tops.user_id = calls.head group by all),
-q as (select month, sum(quota) as quota from quotas join tops on tops.user_id = quotas.head group by all),
 cal as (select month, sum(cal) as calibrated_sales_forecast from calib group by all)
 select m.month, bookings, win_rate, win_rate_value, avg_sales_cycle_days, open_pipeline, weighted_pipeline,
   slipped / nullif(open_pipeline, 0) as slippage_rate, open_pipeline / nullif(quota, 0) as pipeline_coverage,
@@ -227,7 +273,7 @@ select m.month, bookings, win_rate, win_rate_value, avg_sales_cycle_days, open_p
   1 - abs(bookings - calibrated_sales_forecast) / nullif(bookings, 0) as forecast_accuracy_calibrated
 from months m left join b using (month) left join closed using (month) left join op using (month)
 left join fl using (month) left join ad using (month) left join sf using (month) left join ff using (month)
-left join q using (month) left join cal using (month)
+left join company_quota using (month) left join cal using (month)
 """
 
 PIPELINE_CATEGORY = """
@@ -348,17 +394,6 @@ def hierarchy(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def cells(con: duckdb.DuckDBPyConnection, sql: str, keys: int) -> dict:
-    """{((key, ...), kpi_code): value} from a query whose first `keys` columns are the key."""
-    result = con.execute(sql)
-    names = [column[0] for column in result.description]
-    return {
-        (tuple(row[:keys]), name): None if value is None else float(value)
-        for row in result.fetchall()
-        for name, value in zip(names[keys:], row[keys:], strict=True)
-    }
-
-
 def oracle(warehouse: Path) -> dict[str, tuple[dict, dict]]:
     """Per grain: (oracle cells, published cells of the same KPIs)."""
     con = duckdb.connect()
@@ -380,27 +415,41 @@ def oracle(warehouse: Path) -> dict[str, tuple[dict, dict]]:
     def published(sql: str) -> dict:
         return {(tuple(row[:-2]), row[-2]): row[-1] for row in con.execute(sql).fetchall()}
 
+    delivered = {row[0] for row in con.execute("select object from delivered").fetchall()}
+
+    def cells(sql: str, keys: int) -> dict:
+        """{((key, ...), kpi_code): value}; NULL while a source object was never delivered."""
+        result = con.execute(sql)
+        names = [column[0] for column in result.description]
+        return {
+            (tuple(row[:keys]), name): (
+                None if value is None or NEEDS.get(name, set()) - delivered else float(value)
+            )
+            for row in result.fetchall()
+            for name, value in zip(names[keys:], row[keys:], strict=True)
+        }
+
     grains = {
         "company": (
-            cells(con, COMPANY, 1),
+            cells(COMPANY, 1),
             published("select month, kpi_code, value from w.marts.kpi_company_monthly"),
         ),
-        "pipeline_category": (
-            cells(con, PIPELINE_CATEGORY, 2),
+        "pipeline_category": (  # no rows (not NULL rows) while the history was never delivered
+            cells(PIPELINE_CATEGORY, 2) if delivered >= HISTORY else {},
             published(
                 "select month, forecast_category, kpi_code, value from w.marts.kpi_pipeline_category_monthly"
             ),
         ),
         "team": (
-            by_user(cells(con, TEAM, 2)),
+            by_user(cells(TEAM, 2)),
             published("select team_key, month, kpi_code, value from w.marts.kpi_team_monthly"),
         ),
         "rep": (
-            by_user(cells(con, REP, 2)),
+            by_user(cells(REP, 2)),
             published("select sales_rep_key, month, kpi_code, value from w.marts.kpi_rep_monthly"),
         ),
         "account": (
-            cells(con, ACCOUNT, 2),
+            cells(ACCOUNT, 2),
             published(
                 "select account_key, month, kpi_code, value from w.marts.kpi_account_monthly "
                 "where kpi_code in ('bookings', 'win_rate')"
