@@ -310,7 +310,10 @@ def parse_value(typ, extra, raw, ctx):
                 raise Problem("invalid_type")
             # stored with six decimals (an FX rate with twelve), rounded half up
             places = Decimal("1e-12") if extra and extra[0] == "fx" else Decimal("0.000001")
-            v = Decimal(t).quantize(places, rounding=ROUND_HALF_UP)
+            v = Decimal(t)
+            if abs(v) >= Decimal("1e12"):  # beyond any bound and the stored type
+                raise Problem("invalid_value" if extra else "invalid_type")
+            v = v.quantize(places, rounding=ROUND_HALF_UP)
             if extra:
                 k, arg = extra
                 if k == "abs" and abs(v) >= Decimal("1e11"):
