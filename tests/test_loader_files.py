@@ -483,6 +483,37 @@ def test_lines_of_only_spaces_and_a_dos_end_of_file_mark_are_no_records(landing:
     ]
 
 
+def test_rows_of_only_delimiters_are_no_records_whatever_their_number_of_fields(
+    landing: Path, con
+) -> None:
+    """The `,,,,` rows a spreadsheet saves below the data are no records, also when
+    they have fewer (or more) fields than the header: a sheet whose used range was
+    narrower once, or a row with a trailing delimiter. Each was rejected as a
+    malformed_record ("MISSING COLUMNS: Expected Number of Columns: 4 Found: 2"),
+    one reject per empty row for a file with nothing wrong in it."""
+    write(
+        landing,
+        "erp/2025-01-31/payments.csv",
+        "payment_id,invoice_number,payment_date,amount,currency\n"  # line 1
+        "P1,I1,2025-01-10,100,EUR\n"  # line 2
+        ",,\n"  # line 3: three empty fields of five
+        "P2,I2,2025-01-11,x,EUR\n"  # line 4: rejected
+        ",,,,,\n"  # line 5: six empty fields
+        ",\n"  # line 6
+        "P3,I3,2025-01-12,300,EUR\n"  # line 7
+        ",,,\n",  # line 8
+    )
+    [result] = load(landing, con).values()
+    assert (result.rows_in_file, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert rows(con, "select payment_id, _line_number from raw_erp.payments order by 1") == [
+        ("P1", 2),
+        ("P3", 7),
+    ]
+    assert rows(con, "select line_number, reason from raw_meta.load_rejects") == [
+        (4, "invalid_type")
+    ]
+
+
 def test_huge_fields_are_loaded_or_rejected_never_lost(landing: Path, con) -> None:
     """3 MB (beyond DuckDB's line limit) loads; 6 MB (beyond the record limit) is rejected."""
     fields = {"A2": "x" * 3_000_000, "A4": "y" * 6_000_000}
@@ -673,6 +704,50 @@ def test_a_whole_last_record_without_a_line_break_is_not_taken_for_a_cut(
     assert rows(con, "select payment_id, amount from raw_erp.payments order by 1") == [
         ("P1", Decimal("100.00")),
         ("P2", Decimal("5.00")),
+    ]
+
+
+def test_rows_ending_with_a_delimiter_the_header_lacks_load_whatever_else_the_file_holds(
+    landing: Path, con
+) -> None:
+    """An export that ends every row with a delimiter (`P1,...,EUR,`) and its header
+    without one: DuckDB's read takes the trailing delimiter as the row's end. A
+    value with a line break sends the file through the split copy, which took each
+    such row for a field too many (`expected 5 fields, found 6`), rejected the
+    multi-line one as an unbalanced quote and read its second line as a record of
+    its own: nothing of the file loaded. A field too many with a value stays a
+    malformed_record."""
+    header = "payment_id,invoice_number,payment_date,amount,currency\n"
+    write(
+        landing,
+        "erp/2025-01-31/payments.csv",
+        header + "P1,I1,2025-01-10,100,EUR,\n"  # line 2
+        'P2,"I2\nsecond line",2025-01-11,200,EUR,\n'  # lines 3-4
+        "P3,I3,2025-01-12,300,EUR\n"  # line 5: without the trailing delimiter
+        "P4,I4,2025-01-13,400,EUR,x\n",  # line 6: a field too many
+    )
+    write(
+        landing,
+        "erp/2025-01-31/invoices.csv",  # the same rows, all of one line: DuckDB reads it
+        "invoice_number,customer_number,document_type,invoice_date,currency,status,updated_at\n"
+        f"I1,C1,invoice,2025-01-10,EUR,posted,{STAMP},\n"
+        f"I2,C1,invoice,2025-01-11,EUR,posted,{STAMP},\n",
+    )
+    results = load(landing, con)
+    assert [(p, r.rows_in_file, r.rows_loaded, r.rows_rejected) for p, r in results.items()] == [
+        ("erp/2025-01-31/invoices.csv", 2, 2, 0),
+        ("erp/2025-01-31/payments.csv", 4, 3, 1),
+    ]
+    assert rows(
+        con,
+        "select payment_id, invoice_number, amount, _line_number from raw_erp.payments order by 1",
+    ) == [
+        ("P1", "I1", Decimal("100"), 2),
+        ("P2", "I2\nsecond line", Decimal("200"), 3),
+        ("P3", "I3", Decimal("300"), 5),
+    ]
+    assert rows(con, "select line_number, reason, detail from raw_meta.load_rejects") == [
+        (6, "malformed_record", "expected 5 fields, found 6")
     ]
 
 

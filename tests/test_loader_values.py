@@ -148,6 +148,37 @@ def test_duplicate_keys_and_foreign_keys_compare_canonical_ids(landing: Path, co
     ]
 
 
+def test_a_conflicting_row_with_a_nulled_field_is_not_said_to_have_loaded(
+    landing: Path, con
+) -> None:
+    """Its optional field would have been NULL, but the key conflict rejects the whole
+    row: the detail said "(loaded as NULL)" of a row that did not load."""
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER
+        + ",IsDeleted\n"
+        + opportunity(OPP_1).rstrip("\n")
+        + ",maybe\n"
+        + opportunity(OPP_1, amount="7").rstrip("\n")
+        + ",false\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (0, 2)
+    conflict = f"key (Id) = ({sf(OPP_1)}) appears in 2 rows of this file with different content"
+    assert rows(
+        con, "select line_number, reason, action, detail from raw_meta.load_rejects order by 1"
+    ) == [
+        (
+            2,
+            "duplicate_key_conflict",
+            "row_rejected",
+            f"{conflict}; IsDeleted: 'maybe' is not a valid boolean (write true or false)",
+        ),
+        (3, "duplicate_key_conflict", "row_rejected", conflict),
+    ]
+
+
 def test_invalid_ids_reject_keys_null_optional_links_and_keep_erp_hints(landing: Path, con) -> None:
     bad_suffix = ACC_3 + "ZZ9"  # 18 characters whose suffix is no case suffix
     write(
@@ -802,6 +833,54 @@ def test_implausible_dates_amounts_and_rates_are_rejected_with_a_reason(landing:
             "invalid_value",
             f"invoice_date: '1989-12-31' is not {window}",
         ),
+    ]
+
+
+def test_an_fx_rate_keeps_the_decimals_a_currency_worth_a_fraction_of_a_cent_needs(
+    landing: Path, con
+) -> None:
+    """1 VND is about 0.0000354 EUR: six decimals would store 0.000035, 1 % off every
+    amount converted with it, without a word; 1e-7 would read as 0, "not > 0".
+
+    A warehouse whose fx_rates table was created with six decimals gets the wider type.
+    """
+    con.execute("create schema raw_erp")
+    con.execute(
+        "create table raw_erp.fx_rates (rate_date date, currency varchar,"
+        " rate_to_eur decimal(18, 6), _drop_id varchar, _source_file varchar,"
+        " _line_number bigint, _content_hash varchar, _load_id varchar,"
+        " _loaded_at timestamp, _extra_columns varchar)"
+    )
+    con.execute(
+        "insert into raw_erp.fx_rates (rate_date, currency, rate_to_eur) values ('2026-01-01', 'USD', 0.9)"
+    )
+    write(
+        landing,
+        "erp/2026-03-09/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\n"
+        "2026-03-01,VND,0.0000354\n"
+        "2026-03-01,IDR,0.00005741\n"
+        "2026-03-01,XYZ,1e-7\n"
+        "2026-03-01,USD,99999999.999999999999\n"
+        "2026-03-02,USD,1e11\n",
+    )
+    [result] = load(landing, con)
+    assert (result.rows_loaded, result.rows_rejected) == (4, 1)
+    assert rows(con, "select line_number, reason, detail from raw_meta.load_rejects") == [
+        (
+            6,
+            "invalid_value",
+            "rate_to_eur: '1e11' is not > 0 and below 100,000,000 in absolute value",
+        )
+    ]
+    assert rows(
+        con, "select currency, rate_to_eur from raw_erp.fx_rates order by rate_date, currency"
+    ) == [
+        ("USD", Decimal("0.9")),
+        ("IDR", Decimal("0.00005741")),
+        ("USD", Decimal("99999999.999999999999")),
+        ("VND", Decimal("0.0000354")),
+        ("XYZ", Decimal("0.0000001")),
     ]
 
 

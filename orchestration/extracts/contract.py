@@ -51,8 +51,14 @@ WAREHOUSE_TYPES: dict[ColumnType, str] = {
 # (dbt_project/macros/currency.sql) and Spark's exact decimal path needs the
 # same bound, so |amount| must stay below 10^11.
 AMOUNT_LIMIT = 1e11
-# Rates are converted as decimal(20, 12) (same macro): below 10^8.
+# Rates are converted as decimal(20, 12) (same macro): below 10^8. The raw
+# table holds their twelve decimals too: six would round the rate of a
+# currency worth a fraction of a cent (VND 0.0000354 EUR read as 0.000035, 1 %
+# off every amount converted with it) without a word. Twelve integer digits,
+# as for every decimal, so that a rate of 10^8 or more still parses and is
+# refused as out of range (invalid_value), not as unreadable.
 RATE_LIMIT = 1e8
+RATE_TYPE = "decimal(24, 12)"
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,13 @@ class Column:
     # surrounding whitespace is no part of it (a fixed-width ERP export pads
     # `C1` to `C1    `), so it is trimmed and `C1 ` names the customer `C1`
     trimmed: bool = False
+    # the raw table's type when the contract type's default does not hold the
+    # values (an FX rate needs more than six decimals: RATE_TYPE)
+    storage_type: str | None = None
 
     @property
     def warehouse_type(self) -> str:
-        return WAREHOUSE_TYPES[self.type]
+        return self.storage_type or WAREHOUSE_TYPES[self.type]
 
 
 @dataclass(frozen=True)
@@ -433,7 +442,7 @@ ERP_OBJECTS: tuple[ExtractObject, ...] = (
         (
             _req("rate_date", DT),
             _req("currency", ColumnType.CURRENCY),
-            _req("rate_to_eur", D, greater_than=0, below_abs=RATE_LIMIT),
+            _req("rate_to_eur", D, greater_than=0, below_abs=RATE_LIMIT, storage_type=RATE_TYPE),
         ),
         "Daily exchange rates: the EUR value of one unit of the currency.",
     ),

@@ -399,9 +399,17 @@ def split_records(
                     header_seen = True
                     line_number += len(consumed)
                     continue
-                if (record == [] and error is None) or (
-                    len(consumed) == 1 and not consumed[0].strip(BLANK_LINE_CHARACTERS)
-                ):  # a blank line, or one of only spaces (or a DOS end-of-file mark)
+                if (
+                    (record == [] and error is None)
+                    or (len(consumed) == 1 and not consumed[0].strip(BLANK_LINE_CHARACTERS))
+                    or (
+                        error is None
+                        and record is not None
+                        and not any(field.strip(BLANK_LINE_CHARACTERS) for field in record)
+                    )
+                ):  # a blank line, one of only spaces (or a DOS end-of-file mark), or a
+                    # record whose every field is empty, whatever its number of fields
+                    # (a spreadsheet's `,,,,` rows below the data): no record
                     line_number += len(consumed)
                     continue
                 size = sum(len(line) for line in consumed)
@@ -414,6 +422,17 @@ def split_records(
                     # the header ends with a delimiter and the rows do not: the one
                     # field the row lacks is that unnamed column's, empty
                     record.append("")
+                if (
+                    error is None
+                    and record is not None
+                    and len(record) == expected + 1
+                    and record[-1] == ""
+                ):
+                    # the row ends with a delimiter the header does not have (an
+                    # export that ends every line with one): DuckDB's own read takes
+                    # it as the row's end, and so does this copy, or the same row
+                    # would load or not depending on the file's other records
+                    record.pop()
                 if error is None and record is not None and len(record) != expected:
                     error = f"expected {expected} fields, found {len(record)}"
                 if error is not None and len(consumed) > 1:

@@ -613,9 +613,11 @@ class ExtractLoader:
                                filter (where error_type <> 'MISSING COLUMNS') as others
                     from _csv_errors group by line
                 )
-                -- a line of only spaces is blank, no record: the records then do not
-                -- add up to the lines, and the split copy, which skips it, is read
-                where trim(csv_line, {sql_literal(BLANK_LINE_CHARACTERS)}) <> ''
+                -- a line of only spaces is blank, no record, and so is a line of
+                -- only delimiters shorter than the header (`,,,,` below the data):
+                -- the records then do not add up to the lines, and the split copy,
+                -- which skips them, is read
+                where trim(csv_line, {sql_literal(BLANK_LINE_CHARACTERS + ",;|")}) <> ''
                 """
             )
         else:
@@ -759,8 +761,11 @@ class ExtractLoader:
             f"""
             update _staged set
                 _reason = case when _staged._rejected then _reason else 'duplicate_key_conflict' end,
+                -- a row that would have loaded with a field NULL does not load at
+                -- all now: its detail no longer says the field was "loaded as NULL"
                 _detail = case when _staged._rejected then concat_ws('; ', _detail, {conflict_text})
-                    else concat_ws('; ', {conflict_text}, _detail) end,
+                    else concat_ws('; ', {conflict_text}, replace(_detail, ' (loaded as NULL)', ''))
+                    end,
                 -- a rejected row lists the conflict among its problems, so that
                 -- re-admitting it once its value is mapped cannot load one version
                 _problems = case when _staged._rejected then

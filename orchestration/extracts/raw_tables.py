@@ -79,6 +79,23 @@ def ensure_tables(
         columns = [f"{quote(c.name)} {c.warehouse_type}" for c in obj.columns]
         columns += [f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS]
         con.execute(f"create table if not exists {obj.qualified_raw_table} ({', '.join(columns)})")
+        # A warehouse created when a column had a narrower type (an FX rate
+        # held with six decimals) gets the contract's type; the values fit.
+        existing = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns"
+                " where table_schema = ? and table_name = ?",
+                [obj.raw_schema, obj.raw_table],
+            ).fetchall()
+        )
+        for c in obj.columns:
+            wanted = c.warehouse_type.replace(" ", "").upper()
+            have = existing.get(c.name, "").replace(" ", "").upper()
+            if have.startswith("DECIMAL") and wanted.startswith("DECIMAL") and have != wanted:
+                con.execute(
+                    f"alter table {obj.qualified_raw_table}"
+                    f" alter column {quote(c.name)} type {c.warehouse_type}"
+                )
         for name, type_ in LINEAGE_COLUMNS[-1:]:
             con.execute(
                 f"alter table {obj.qualified_raw_table} add column if not exists {name} {type_}"
