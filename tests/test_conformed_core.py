@@ -11,6 +11,7 @@ explains each row.
 from __future__ import annotations
 
 import random
+import shutil
 import string
 from collections.abc import Iterator
 from datetime import date
@@ -21,7 +22,7 @@ import duckdb
 import pytest
 
 from orchestration.extracts.validation import salesforce_id_sql
-from tests.pipeline import load_landing, run_dbt
+from tests.pipeline import load_landing, run_dbt, write
 from tests.pipeline import salesforce_id_18 as sf
 
 FIXTURE = Path(__file__).parent / "fixtures" / "landing_known"
@@ -572,15 +573,54 @@ def test_implausible_values_never_reach_the_models(warehouse: duckdb.DuckDBPyCon
 
 
 def test_non_eur_reporting_currency(tmp_path: Path, dbt_manifest: None) -> None:
-    """Reporting in USD: amount * rate_to_eur(currency, d) / rate_to_eur(USD, d), per line."""
+    """Reporting in USD: amount * rate_to_eur(currency, d) / rate_to_eur(USD, d), per line.
+
+    And a payment in another currency than its invoice, dated before the first USD
+    rate, still reduces its invoice: converting EUR to GBP needs no USD rate. A later
+    drop adds a GBP rate of 2024-12-01 (1.19) and a prepayment of 119 EUR on
+    2024-12-20 of the GBP invoice KN-I009 (250 GBP, 2025-01-29, due 2025-02-28).
+    """
+    landing = tmp_path / "landing"
+    shutil.copytree(FIXTURE, landing)
+    write(
+        landing,
+        "erp/2025-03-03/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\n2024-12-01,GBP,1.19\n",
+    )
+    write(
+        landing,
+        "erp/2025-03-03/payments.csv",
+        "payment_id,invoice_number,payment_date,amount,currency\nKN-P900,KN-I009,2024-12-20,119.00,EUR\n",
+    )
     path = tmp_path / "usd.duckdb"
-    load_landing(FIXTURE, path, FIXTURE.parent / "landing_known_company")
+    load_landing(landing, path, FIXTURE.parent / "landing_known_company")
     run_dbt(
-        ["build", "--select", "+fct_invoice_lines", "--indirect-selection", "cautious"],
+        [
+            "build",
+            "--select",
+            "+fct_invoice_lines +fct_receivables_monthly",
+            "--indirect-selection",
+            "cautious",
+        ],
         path,
         target_path=tmp_path / "target",
         HANDSHAKE_REPORTING_CURRENCY="USD",
     )
+    with duckdb.connect(str(path), read_only=True) as con:
+        # 119 EUR * 1 / 1.19 (GBP of 2024-12-01) = 100.00 GBP off the invoice
+        assert rows(
+            con,
+            "select is_applied, item_currency_code, item_amount from intermediate.int_payments_applied "
+            "where payment_id = 'KN-P900'",
+        ) == [(True, "GBP", money("100.00"))]
+        # at 2025-01-31: 250 - 100 = 150 GBP open, not yet due; 150 * 1.20 / 0.95 USD;
+        # no unapplied EUR item beside it
+        assert rows(
+            con,
+            "select item_type, currency_code, open_amount, open_amount_reporting, is_overdue "
+            "from marts.fct_receivables_monthly where month = '2025-01-01' "
+            "and invoice_number = 'KN-I009'",
+        ) == [("invoice", "GBP", money("150.00"), money("189.47"), False)]
     with duckdb.connect(str(path), read_only=True) as con:
         lines = dict(
             rows(

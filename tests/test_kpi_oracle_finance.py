@@ -14,9 +14,9 @@ converted revenue (cash), or a named exception bucket of
 marts.fct_erp_amount_exceptions, dated in its document's month.
 
 Conventions the oracle shares with the warehouse (docs/kpi-rules.md): an amount
-is converted at the latest rate on or before its document date (EUR needs
-none) and rounded to the cent per line, payment, opportunity or open item; a
-credit note is negative unless its lines sum below 0 (written negative, read
+is converted to the reporting currency at the latest rates on or before its
+document date (tests/oracle_fx.py; an amount in it needs none) and rounded to
+the cent per line, payment, opportunity or open item; a credit note is negative unless its lines sum below 0 (written negative, read
 as written); a payment in its invoice's currency (else converted at the
 payment date's rates, to the cent) reduces that invoice from its own date (a
 payment ahead of its invoice is a negative item until the invoice is dated);
@@ -39,19 +39,30 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.oracle_fx import reporting_rates
+
 COMPANY = "(company)"
 
 # Building blocks, as temporary tables on a read-only connection.
 SETUP = r"""
 create temp table o_months as select distinct month from marts.kpi_company_monthly;
 create temp table o_accounts as select account_key from marts.dim_account;
-create temp table o_fx as select rate_date, currency_code, rate_to_eur from staging.stg_erp__fx_rates;
+create temp table o_fx as select rate_date, currency_code, rate_to_reporting from reporting_fx;
+create temp table o_eur_fx as select rate_date, currency_code, rate_to_eur from staging.stg_erp__fx_rates;
+
+-- the reporting-currency value of one unit of a currency on a day (tests/oracle_fx.py)
+create temp macro o_rate(cur, d) as (
+    case when cur = getvariable('reporting_currency') then 1::decimal(30, 12) else (
+        select f.rate_to_reporting from o_fx f
+        where f.currency_code = cur and f.rate_date <= d
+        order by f.rate_date desc limit 1) end);
 
 -- the EUR value of one unit of a currency on a day: latest rate on or before it
-create temp macro o_rate(cur, d) as (
+create temp macro o_eur(cur, d) as (
     case when cur = 'EUR' then 1::decimal(18, 6) else (
-        select f.rate_to_eur from o_fx f
+        select f.rate_to_eur from o_eur_fx f
         where f.currency_code = cur and f.rate_date <= d
+          and f.rate_to_eur > 0
         order by f.rate_date desc limit 1) end);
 
 create temp table o_docs as
@@ -204,8 +215,9 @@ payment as (
         -- the account of the document it names, posted or not
         coalesce(d.account_key, named.account_key) as account_key,
         case when p.currency_code = d.currency_code then p.amount
-             else round(p.amount * o_rate(p.currency_code, p.payment_date)
-                        / o_rate(d.currency_code, p.payment_date), 2)::decimal(18, 6)
+             -- at the payment date's rates, whatever the reporting currency
+             else round(p.amount * o_eur(p.currency_code, p.payment_date)
+                        / o_eur(d.currency_code, p.payment_date), 2)::decimal(18, 6)
         end as applied
     from staging.stg_erp__payments as p
     left join (select * from o_docs where is_posted) as d using (invoice_number)
@@ -284,6 +296,7 @@ RATIOS = ("gross_margin_pct", "dso", "net_revenue_retention")
 @pytest.fixture(scope="module")
 def oracle(sample_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(sample_warehouse), read_only=True)
+    reporting_rates(con)  # the sample's reporting currency, EUR
     con.execute(SETUP)
     yield con
     con.close()

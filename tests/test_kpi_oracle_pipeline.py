@@ -7,8 +7,9 @@ marts.dim_sales_rep. Every (month, grain key, kpi_code) cell the KPI tables
 publish for these KPIs must equal it: amounts to the cent, ratios and days to
 1e-9; NULL, 0 and a missing row are three different answers.
 
-Money: each document amount is converted to EUR at its document date's rate
-(the latest on or before it) and rounded to the cent, then summed
+Money: each document amount is converted to the reporting currency (EUR in the
+sample) at its document date's rates (the latest on or before it,
+tests/oracle_fx.py) and rounded to the cent, then summed
 (opportunities at CloseDate, a history row at its own CloseDate, submissions at
 Submitted_Date__c, quotas at StartDate, finance versions at version_date).
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+
+from tests.oracle_fx import reporting_rates
 
 AMOUNT_TOLERANCE, RATIO_TOLERANCE = 0.005, 1e-9
 RATIOS = {
@@ -63,10 +66,15 @@ NEEDS = {
 
 
 def eur(amount: str, currency: str, rate: str) -> str:
-    """SQL: amount in EUR to the cent (NULL without a rate), in exact decimals."""
+    """SQL: amount in the reporting currency (EUR in the sample; tests/oracle_fx.py) to
+    the cent (NULL without a rate), in exact decimals.
+
+    Each branch rounds on its own: a CASE takes the type of its first branch,
+    decimal(38, 6), so rounding the CASE would round the product to 6 places
+    first (7212.5649997 -> 7212.565 -> 7212.57 instead of 7212.56)."""
     return (
-        f"round(case when {currency} = 'EUR' then {amount}::decimal(38, 6)"
-        f" when {rate} is not null then {amount}::decimal(38, 6) * {rate} end, 2)"
+        f"case when {currency} = getvariable('reporting_currency') then round({amount}::decimal(38, 6), 2)"
+        f" when {rate} is not null then round({amount}::decimal(38, 6) * {rate}, 2) end"
     )
 
 
@@ -80,9 +88,9 @@ create temp table months as select distinct month from w.marts.kpi_company_month
 create temp table delivered as
 select distinct source_object as object from w.staging.stg_raw_meta__load_ledger
 where load_status = 'loaded' and not is_withdrawn;
-create temp table fx as select currency_code, rate_date, rate_to_eur from w.staging.stg_erp__fx_rates;
+create temp table fx as select currency_code, rate_date, rate_to_reporting from reporting_fx;
 create temp table opp as
-select o.*, {eur("coalesce(o.amount, 0)", "o.currency_code", "f.rate_to_eur")} as amount_eur
+select o.*, {eur("coalesce(o.amount, 0)", "o.currency_code", "f.rate_to_reporting")} as amount_eur
 from w.staging.stg_crm__opportunities o
 asof left join fx f on f.currency_code = o.currency_code and o.close_date >= f.rate_date
 where not coalesce(o.is_deleted, false);
@@ -93,8 +101,8 @@ from opp where is_won;
 create temp table hist as
 select h.opportunity_history_id, h.opportunity_id, h.created_at, h.close_date, h.forecast_category,
        o.credited_owner_user_id as rep,
-       {eur("coalesce(h.amount, 0)", "o.currency_code", "f.rate_to_eur")} as amount_eur,
-       {eur("coalesce(h.amount, 0)::decimal(38, 6) * coalesce(h.probability, 0) * 0.01", "o.currency_code", "f.rate_to_eur")}
+       {eur("coalesce(h.amount, 0)", "o.currency_code", "f.rate_to_reporting")} as amount_eur,
+       {eur("coalesce(h.amount, 0)::decimal(38, 6) * coalesce(h.probability, 0) * 0.01", "o.currency_code", "f.rate_to_reporting")}
          as weighted_eur
 from w.staging.stg_crm__opportunity_history h
 join opp o using (opportunity_id)
@@ -142,7 +150,7 @@ CALLS = f"""
 create temp table subs as
 select s.owner_user_id as u, date_trunc('month', s.period_month) as month, s.forecast_category as cat,
        coalesce(s.forecast_scope, 'Own') as scope,
-       {eur("s.amount", "s.currency_code", "f.rate_to_eur")} as amount_eur
+       {eur("s.amount", "s.currency_code", "f.rate_to_reporting")} as amount_eur
 from w.staging.stg_crm__forecast_submissions s
 asof left join fx f on f.currency_code = s.currency_code and s.submitted_date >= f.rate_date
 where s.submitted_at < date_trunc('month', s.period_month)
@@ -171,7 +179,7 @@ group by all;
 QUOTA = f"""
 create temp table fq as
 select q.quota_owner_user_id as u, date_trunc('month', q.month) as month,
-       {eur("q.quota_amount", "q.currency_code", "f.rate_to_eur")} as amount_eur
+       {eur("q.quota_amount", "q.currency_code", "f.rate_to_reporting")} as amount_eur
 from w.staging.stg_crm__forecasting_quotas q
 asof left join fx f on f.currency_code = q.currency_code and q.month >= f.rate_date;
 delete from fq where amount_eur is null;
@@ -188,7 +196,7 @@ group by all;
 -- delivered (no hierarchy) the target, else the sum of the rep quotas
 create temp table company_quota as
 with targets as (
-  select t.month, {eur("t.bookings_target", "t.currency", "f.rate_to_eur")} as target
+  select t.month, {eur("t.bookings_target", "t.currency", "f.rate_to_reporting")} as target
   from w.staging.stg_company__bookings_targets t
   asof left join fx f on f.currency_code = t.currency and t.month >= f.rate_date),
 tree as (select month, sum(quota) as quota from quotas join tops on tops.user_id = quotas.head group by all)
@@ -229,7 +237,7 @@ with v as (
   qualify row_number() over (partition by month, version_date, currency_code
                              order by first_drop_id desc, forecast_id desc) = 1
 ), of_record as (select * from v qualify version_date = max(version_date) over (partition by month))
-select l.month, sum({eur("l.bookings_forecast", "l.currency_code", "x.rate_to_eur")}) as ff
+select l.month, sum({eur("l.bookings_forecast", "l.currency_code", "x.rate_to_reporting")}) as ff
 from of_record l
 asof left join fx x on x.currency_code = l.currency_code and l.version_date >= x.rate_date
 group by all;
@@ -394,10 +402,12 @@ def hierarchy(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def oracle(warehouse: Path) -> dict[str, tuple[dict, dict]]:
-    """Per grain: (oracle cells, published cells of the same KPIs)."""
+def oracle(warehouse: Path, currency: str = "EUR") -> dict[str, tuple[dict, dict]]:
+    """Per grain: (oracle cells, published cells of the same KPIs); amounts in `currency`,
+    the reporting currency the warehouse was built with."""
     con = duckdb.connect()
     con.execute(f"attach '{warehouse}' as w (read_only)")
+    reporting_rates(con, currency, schema="w.staging")
     con.execute(BASE)
     hierarchy(con)
     for family in (OPEN_PIPELINE, PIPELINE_FLOW, CALLS, QUOTA, CALIBRATED, FINANCE_FORECAST):

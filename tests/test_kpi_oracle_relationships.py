@@ -9,8 +9,8 @@ with every published cell of `marts.kpi_company_monthly` and
 ratios and indexes to 1e-9, and NULL, 0 and a missing row all differ.
 
 One query per KPI family; each returns (kpi_code, month, account_key, value),
-account_key NULL for the company value. Amounts are in EUR (the sample's
-reporting currency), each document's converted amount to the cent as the
+account_key NULL for the company value. Amounts are in the reporting currency
+(EUR in the sample; tests/oracle_fx.py), each document's converted amount to the cent as the
 amount KPIs publish them.
 """
 
@@ -22,12 +22,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.oracle_fx import reporting_rates
+
 pytestmark = pytest.mark.slow
 
 # What every family reads: the published months, accounts (a merged-away
 # account counts for its survivor), each respondent's latest assessment on or
 # before month end (latest date, then the higher Id), and per matched account
-# and month the posted invoiced revenue and gross margin in EUR at the invoice
+# and month the posted invoiced revenue and gross margin in the reporting currency at the invoice
 # date's rate (credit notes negative; a line without a rate counts nowhere).
 COMMON = """
 with
@@ -60,11 +62,11 @@ latest as (
 ),
 seller as (select * from latest where respondent = 'Seller'),
 buyer as (select * from latest where respondent = 'Buyer'),
-fx as (select currency_code, rate_date, rate_to_eur from staging.stg_erp__fx_rates),
+fx as (select currency_code, rate_date, rate_to_reporting from reporting_fx),  -- tests/oracle_fx.py
 doc as (
     select
         i.invoice_number, i.customer_number, i.invoice_date,
-        case when i.currency_code = 'EUR' then 1 else fx.rate_to_eur end as rate,
+        case when i.currency_code = getvariable('reporting_currency') then 1 else fx.rate_to_reporting end as rate,
         -- a credit note reduces revenue; one written negative is read as written
         case when i.document_type = 'credit_note'
             and (select sum(l.net_amount) from staging.stg_erp__invoice_lines as l
@@ -161,7 +163,7 @@ sellers as (select * from asm where respondent = 'Seller'),
 pipeline as (
     select
         s.month,
-        cast(coalesce(s.amount, 0) * case when s.currency_code = 'EUR' then 1 else fx.rate_to_eur end
+        cast(coalesce(s.amount, 0) * case when s.currency_code = getvariable('reporting_currency') then 1 else fx.rate_to_reporting end
              as decimal(18, 2)) as amount,
         coalesce((select a.ladder_rung from sellers as a where a.account_key = s.account_key
                   and a.assessment_date < s.month order by a.assessment_date desc, a.id desc limit 1),
@@ -170,7 +172,7 @@ pipeline as (
     asof left join fx on s.currency_code = fx.currency_code and s.close_date >= fx.rate_date
     where s.forecast_category in ('Pipeline', 'Best Case', 'Commit')
         and date_trunc('month', s.close_date) = s.month
-        and (s.currency_code = 'EUR' or fx.rate_to_eur is not null)
+        and (s.currency_code = getvariable('reporting_currency') or fx.rate_to_reporting is not null)
 ),
 closes as (
     select
@@ -194,12 +196,12 @@ forecast as (
 ),
 bookings as (
     select m.month, coalesce((
-        select sum(cast(coalesce(o.amount, 0) * case when o.currency_code = 'EUR' then 1 else fx.rate_to_eur end
+        select sum(cast(coalesce(o.amount, 0) * case when o.currency_code = getvariable('reporting_currency') then 1 else fx.rate_to_reporting end
                         as decimal(18, 2)))
         from staging.stg_crm__opportunities as o
         asof left join fx on o.currency_code = fx.currency_code and o.close_date >= fx.rate_date
         where not o.is_deleted and o.is_won and date_trunc('month', o.close_date) = m.month
-            and (o.currency_code = 'EUR' or fx.rate_to_eur is not null)), 0) as value
+            and (o.currency_code = getvariable('reporting_currency') or fx.rate_to_reporting is not null)), 0) as value
     from months as m
 )
 select 'relationship_forecast', month, null, value from forecast
@@ -304,9 +306,11 @@ def published(
     }
 
 
-def differences(warehouse: Path) -> tuple[dict[str, int], list[tuple]]:
-    """Cells checked per KPI, and every cell where oracle and warehouse differ."""
+def differences(warehouse: Path, currency: str = "EUR") -> tuple[dict[str, int], list[tuple]]:
+    """Cells checked per KPI, and every cell where oracle and warehouse differ; amounts in
+    `currency`, the reporting currency the warehouse was built with."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        reporting_rates(con, currency)
         expected = oracle(con)
         actual = published(con, {code for code, _, _ in expected})
     checked: dict[str, int] = {}

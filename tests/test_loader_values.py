@@ -20,6 +20,7 @@ from orchestration.extracts.discovery import discover_landing_files
 from orchestration.extracts.loader import ExtractLoader, FileResult
 from orchestration.extracts.readmit import readmit_rejected_rows
 from orchestration.extracts.validation import ValueRules, read_forecast_category_mappings
+from orchestration.extracts.withdraw import withdraw_drop
 from orchestration.settings import REPO_ROOT
 from tests.pipeline import salesforce_id_18 as sf
 
@@ -1181,6 +1182,90 @@ def test_a_rejected_row_in_a_key_conflict_is_not_readmitted(
     assert (readmitted.readmitted, readmitted.still_rejected) == (1, 0)
     assert rows(con, "select Id, ForecastCategoryName from raw_crm.opportunity") == [
         (sf(OPP_2), "Best Case")
+    ]
+
+
+def test_rows_of_a_replaced_or_withdrawn_load_are_not_readmitted(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """A rejected row stays rejected once its load no longer counts: its file was
+    corrected in place without it (OPP_2), or its drop was withdrawn (OPP_3).
+    Re-admitting them would bring back rows no delivery holds any more."""
+    opp_3 = "006Dn00000OpPo3"
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER + "\n" + opportunity(OPP_1) + opportunity(OPP_2, category="Upside"),
+    )
+    write(
+        landing,
+        "crm/2025-02-28/Opportunity.csv",
+        OPPORTUNITY_HEADER + "\n" + opportunity(opp_3, category="Upside"),
+    )
+    assert [(r.rows_loaded, r.rows_rejected) for r in load(landing, con)] == [(1, 1), (0, 1)]
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER + "\n" + opportunity(OPP_1, amount="110"),
+    )
+    assert [(r.status, r.rows_loaded) for r in load(landing, con)] == [
+        ("loaded", 1),
+        ("skipped_duplicate", 0),
+    ]
+    withdraw_drop(con, "crm/2025-02-28", reason="another company's export")
+
+    assert readmit_rejected_rows(con, rules_with_upside_mapped(tmp_path)) == []
+    assert rows(con, "select Id, Amount from raw_crm.opportunity order by Amount") == [
+        (sf(OPP_1), 100),
+        (sf(OPP_1), 110),
+    ]
+    assert rows(con, "select distinct action from raw_meta.load_rejects") == [("row_rejected",)]
+
+
+def test_rows_readmitted_into_a_file_stop_counting_with_its_load(
+    landing: Path, con, tmp_path: Path
+) -> None:
+    """Rows re-admitted from a file form a load of their own whose id the raw rows,
+    the rejects and the ledger share (so that staging drops them when the file is
+    corrected in place, as it drops the file's earlier load); and a row rejected in
+    the corrected file is re-admitted even though the earlier load held its key."""
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER + "\n" + opportunity(OPP_1) + opportunity(OPP_2, category="Upside"),
+    )
+    load(landing, con)
+    extended = rules_with_upside_mapped(tmp_path)
+    [first] = readmit_rejected_rows(con, extended)
+    assert first.readmitted == 1
+    readmitted_load = "select _load_id from raw_crm.opportunity where Id = ?"
+    [(readmit_load_id,)] = rows(con, readmitted_load, [sf(OPP_2)])
+    assert rows(
+        con,
+        "select status, drop_id, file_path from raw_meta.load_ledger where load_id = ?",
+        [readmit_load_id],
+    ) == [("readmitted", "2025-01-31", "crm/2025-01-31/Opportunity.csv")]
+    assert rows(con, "select readmit_load_id from raw_meta.load_rejects") == [(readmit_load_id,)]
+
+    # corrected in place: OPP_2 gone, OPP_1 now with a category the seed does not know yet
+    write(
+        landing,
+        "crm/2025-01-31/Opportunity.csv",
+        OPPORTUNITY_HEADER + "\n" + opportunity(OPP_1, category="Stretch", amount="120"),
+    )
+    [corrected] = load(landing, con, extended)
+    assert (corrected.status, corrected.rows_rejected) == ("loaded", 1)
+    seed = tmp_path / "mappings.csv"
+    seed.write_text(seed.read_text() + "Stretch,Best Case,renamed label\n")
+    stretch = ValueRules(forecast_categories=read_forecast_category_mappings(seed))
+    [again] = readmit_rejected_rows(con, stretch)
+    assert (again.readmitted, again.still_rejected) == (1, 0)
+    assert rows(
+        con, "select Id, Amount, ForecastCategoryName from raw_crm.opportunity order by Amount"
+    ) == [
+        (sf(OPP_1), 100, "Pipeline"),
+        (sf(OPP_2), 100, "Best Case"),
+        (sf(OPP_1), 120, "Best Case"),
     ]
 
 

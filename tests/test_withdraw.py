@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.extracts.readmit import readmit_rejected_rows
+from orchestration.extracts.validation import ValueRules, read_forecast_category_mappings
 from orchestration.settings import REPO_ROOT
 from tests.pipeline import BUILD_WITHOUT_TESTS, load_landing, pipeline_env, run_dbt
 from tests.test_incremental import LOAD_ID_COLUMNS, marts_tables
@@ -45,7 +47,12 @@ def bad_drop(landing: Path) -> None:
         "2025-03-01T00:00:00.000Z,false\n"
         "006KN0000000004,001KN0000000001,005KN0000000001,Acme services,Upsell,Closed Won,"
         "9000.00,EUR,100,2025-02-15,Closed,true,true,Web,2025-01-05T07:00:00.000Z,"
-        "2025-03-01T00:00:00.000Z,true\n",
+        "2025-03-01T00:00:00.000Z,true\n"
+        # rejected (a category the mapping seed does not know yet): re-admitting
+        # it once the seed knows it must not bring the withdrawn drop back
+        "006KN0000000077,001KN0000000001,005KN0000000001,Acme stretch,Upsell,Negotiation,"
+        "7777.00,EUR,60,2025-03-20,Upside,false,false,Web,2025-01-05T07:00:00.000Z,"
+        "2025-03-01T00:00:00.000Z,false\n",
     )
     write(
         landing,
@@ -85,6 +92,16 @@ def bad_drop(landing: Path) -> None:
         "KN-I011,KN-C001,invoice,2025-03-01,2025-04-01,EUR,posted,,2025-03-01T12:00:00Z\n",
     )
     write(landing, f"{erp}/fx_rates.csv", "rate_date,currency,rate_to_eur\n2025-01-01,USD,2.0\n")
+
+
+def upside_mapped(folder: Path) -> ValueRules:
+    """The value rules once an admin maps the label `Upside` to Best Case in the seed."""
+    seed = folder / "mappings.csv"
+    seed.write_text(
+        (REPO_ROOT / "seeds" / "forecast_category_mappings.csv").read_text()
+        + "Upside,Best Case,renamed label\n"
+    )
+    return ValueRules(forecast_categories=read_forecast_category_mappings(seed))
 
 
 def withdraw(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -146,6 +163,13 @@ def test_withdraw_is_recorded_and_the_files_are_not_loaded_again(tmp_path: Path)
     assert withdrawn_file.status == "skipped_duplicate"
     assert "withdrawn" in withdrawn_file.error
     assert again[f"crm/{BAD_DROP}/Opportunity.csv"].status == "skipped_duplicate"
+    # the CRM drop too; then the seed learns its rejected row's category: it stays out
+    assert withdraw(warehouse, "--drop", f"crm/{BAD_DROP}").returncode == 0
+    with duckdb.connect(str(warehouse)) as con:
+        assert readmit_rejected_rows(con, upside_mapped(tmp_path)) == []
+        assert con.execute(
+            "select count(*) from raw_crm.opportunity where Id like '006KN0000000077%'"
+        ).fetchone() == (0,)
     # withdrawing again finds nothing, and says which drops there are
     twice = withdraw(warehouse, "--drop", f"erp/{BAD_DROP}")
     assert twice.returncode == 1 and f"crm/{BAD_DROP}" in twice.stderr
@@ -174,8 +198,12 @@ def test_after_a_withdrawal_every_marts_table_is_as_if_the_drop_never_came(
     done = withdraw(warehouse, "--drop", BAD_DROP, "--reason", "a corrupt delivery")
     assert done.returncode == 0, done.stderr
     assert "7 load(s) withdrawn" in done.stdout
+    # the seed learns the withdrawn drop's unmapped category: nothing of the drop comes back
+    with duckdb.connect(str(warehouse)) as con:
+        readmitted = readmit_rejected_rows(con, upside_mapped(tmp_path))
     run_dbt(["build"], warehouse, target_path=tmp_path / "target_after")
     assert marts_differences(warehouse, never) == {}
+    assert readmitted == []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rebuilt = dict(
             con.execute(

@@ -14,6 +14,12 @@ table kept, and loads the ones that now pass: no file is delivered again.
 - Nothing loads twice: a re-admitted reject is no candidate any more, and a
   row whose key already loaded from the same file, or that appears more than
   once among the candidates of one file, stays rejected.
+- Only rejects of loads that still count are candidates: not those of a
+  withdrawn drop, nor those of a file corrected in place since (the dbt macro
+  `withdrawn_loads` reads the ledger the same way). The rows re-admitted from
+  one load form one load of their own, whose id the raw rows, the rejects
+  (`readmit_load_id`) and the `readmitted` ledger row share, so that a later
+  withdrawal or correction of the file leaves them out as well.
 - One transaction: all of it or nothing.
 """
 
@@ -61,8 +67,31 @@ def _present(obj: ExtractObject, keys: list[str]) -> tuple[dict[str, str], list[
     return present, [key for key in keys if key not in used]
 
 
+# A load that no longer counts (dbt macro withdrawn_loads): withdrawn, or
+# replaced by a later load of its object's file in its drop (a corrected
+# re-delivery) that is not withdrawn itself. Its rejected rows are no
+# candidates: re-admitting them would bring back rows of a withdrawn drop, or
+# rows the corrected file no longer holds.
+_WITHDRAWN = (
+    f"select withdraws_load_id from {LEDGER_TABLE} "
+    "where status = 'withdrawn' and withdraws_load_id is not null"
+)
+_STOPPED_COUNTING = f"""
+    select earlier.load_id from {LEDGER_TABLE} as earlier
+    where earlier.load_id in ({_WITHDRAWN})
+        or exists (
+            select 1 from {LEDGER_TABLE} as later
+            where later.system = earlier.system and later.drop_id = earlier.drop_id
+                and lower(later.object) = lower(earlier.object)
+                and later.status = 'loaded' and later.started_at > earlier.started_at
+                and later.load_id not in ({_WITHDRAWN})
+        )
+"""
+
+
 def _candidates_sql(obj: ExtractObject) -> str:
-    """Rejects of `obj` whose row-rejecting problems are all invalid values of mapped columns."""
+    """Rejects of `obj` whose row-rejecting problems are all invalid values of mapped
+    columns, in a load that still counts."""
     mapped = ", ".join(sql_literal(c.name) for c in obj.columns if c.mapping)
     shape = '[{"field": "VARCHAR", "reason": "VARCHAR", "action": "VARCHAR"}]'
     return f"""
@@ -70,6 +99,7 @@ def _candidates_sql(obj: ExtractObject) -> str:
         from {REJECTS_TABLE}
         where system = {sql_literal(obj.system)} and object = {sql_literal(obj.name)}
           and action = 'row_rejected' and problems is not null
+          and load_id not in ({_STOPPED_COUNTING})
           and list_bool_and(list_transform(
               from_json(problems, {sql_literal(shape)}),
               lambda p: p.action <> 'row_rejected'
@@ -109,12 +139,17 @@ def _readmit_object(
     started_at: datetime,
 ) -> list[ReadmitResult]:
     con.execute(f"create or replace temp table _readmit_candidates as {_candidates_sql(obj)}")
+    # one group per load of a file (and header): the rows re-admitted from it
+    # form one load of their own, whose id the raw rows, the rejects and the
+    # ledger share, so that it stops counting with the load it came from (a
+    # withdrawal of the drop, a corrected re-delivery of the file)
     groups = con.execute(
-        "select drop_id, file_path, json_keys(raw_values) as keys, count(*) "
-        "from _readmit_candidates group by all order by drop_id, file_path"
+        "select load_id, drop_id, file_path, json_keys(raw_values) as keys, count(*) "
+        "from _readmit_candidates group by all order by drop_id, file_path, load_id"
     ).fetchall()
     results = []
-    for drop_id, file_path, keys, candidates in groups:
+    for original_load_id, drop_id, file_path, keys, candidates in groups:
+        group_load_id = f"{load_id}-{name_key(obj.name)}-{len(results)}"
         present, extra = _present(obj, list(keys))
         if set(obj.key) - set(present):
             continue
@@ -136,7 +171,7 @@ def _readmit_object(
         )
         source = (
             f"(select _reject_rowid, load_id as _original_load_id, line_number as _line, {values} "
-            f"from _readmit_candidates where drop_id = {sql_literal(drop_id)} "
+            f"from _readmit_candidates where load_id = {sql_literal(original_load_id)} "
             f"and file_path = {sql_literal(file_path)} "
             f"and json_keys(raw_values) = {sql_literal(json.dumps(list(keys)))}::varchar[])"
         )
@@ -153,7 +188,11 @@ def _readmit_object(
             where not _rejected
               and ({", ".join(key)}) not in (
                   select ({", ".join(raw_key)}) from {obj.qualified_raw_table}
-                  where _drop_id = {sql_literal(drop_id)} and _source_file = {sql_literal(file_path)}
+                  where _load_id = {sql_literal(original_load_id)}
+                      or _load_id in (
+                          select readmit_load_id from {REJECTS_TABLE}
+                          where load_id = {sql_literal(original_load_id)}
+                      )
               )
             qualify count(*) over (partition by {", ".join(key)}) = 1
             """
@@ -167,7 +206,7 @@ def _readmit_object(
             insert into {obj.qualified_raw_table} ({columns}, {lineage})
             select {typed}, {sql_literal(drop_id)}, {sql_literal(file_path)}, _line,
                 (select any_value(content_hash) from {LEDGER_TABLE} where load_id = _original_load_id),
-                {sql_literal(load_id)}, timestamp {now}, _extra_json, _delivered_ids
+                {sql_literal(group_load_id)}, timestamp {now}, _extra_json, _delivered_ids
             from _readmit_good order by _line
             """
         )
@@ -178,7 +217,7 @@ def _readmit_object(
         con.execute(
             f"""
             update {REJECTS_TABLE} set action = 'readmitted', readmitted_at = timestamp {now},
-                readmit_load_id = {sql_literal(load_id)}
+                readmit_load_id = {sql_literal(group_load_id)}
             where rowid in (select _reject_rowid from _readmit_good)
             """
         )
@@ -194,7 +233,7 @@ def _readmit_object(
             values (?, ?, ?, ?, ?, ?, null, ?, 'readmitted', 0, ?, 0, 0, ?, ?, now()::timestamp)
             """,
             [
-                f"{load_id}-{len(results)}",
+                group_load_id,
                 run_id,
                 obj.system,
                 obj.name,

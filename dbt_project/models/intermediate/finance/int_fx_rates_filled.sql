@@ -5,9 +5,13 @@
 --   without rates for R (a single-currency company needs no fx_rates file).
 -- - Any other currency C: rate_to_eur(C, day) / rate_to_eur(R, day), each
 --   the latest on or before the day (a cross rate when neither is EUR).
--- EUR is always 1. Days before a currency's (or R's) first rate have no row:
--- amounts in that currency on those days cannot be converted (missing-FX
--- bucket). A rate of 0 or less is not a rate and is ignored.
+-- EUR is always 1. Days before a currency's first rate have no row, and a
+-- day without a rate of R has a NULL factor: amounts in that currency on
+-- those days cannot be converted (missing-FX bucket). The row still carries
+-- the currency's own rate_to_eur of the day, because a conversion between two
+-- document currencies needs no rate of R (a payment in another currency than
+-- its invoice, int_payments_applied). A rate of 0 or less is not a rate and
+-- is ignored.
 with
 
 fx_rates as (
@@ -108,7 +112,7 @@ converted as (
             'cast(daily.rate_to_eur as double) / cast(reporting.reporting_rate_to_eur as double)', 28, 12
         ) }} as rate_to_reporting
     from daily
-    inner join reporting
+    left join reporting
         on daily.rate_date = reporting.rate_date
     where daily.currency_code <> {{ reporting_currency() }}
 
