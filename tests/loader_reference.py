@@ -311,6 +311,8 @@ def parse_value(typ, extra, raw, ctx):
             # stored with six decimals (an FX rate with twelve), rounded half up
             places = Decimal("1e-12") if extra and extra[0] == "fx" else Decimal("0.000001")
             v = Decimal(t)
+            if abs(v) >= Decimal("1e32"):  # no number the warehouse reads
+                raise Problem("invalid_type")
             if abs(v) >= Decimal("1e12"):  # beyond any bound and the stored type
                 raise Problem("invalid_value" if extra else "invalid_type")
             v = v.quantize(places, rounding=ROUND_HALF_UP)

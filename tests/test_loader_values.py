@@ -836,6 +836,67 @@ def test_implausible_dates_amounts_and_rates_are_rejected_with_a_reason(landing:
     ]
 
 
+def test_an_amount_too_large_for_its_column_is_out_of_range_not_unreadable(
+    landing: Path, con
+) -> None:
+    """10^12 or more did not fit the stored type and read as 'not a valid decimal':
+    a VND invoice of 1,500,000,000,000 (about 55 million EUR) is a number, beyond the
+    bound the contract sets (invalid_value, naming the bound)."""
+    write(
+        landing,
+        "erp/2026-03-09/invoice_lines.csv",
+        "invoice_number,line_number,quantity,unit_price,net_amount,cost_amount,updated_at\n"
+        f"I1,1,1,1500000000000,1500000000000,,{TS}\n"
+        f"I1,2,1,5,5,-2E+14,{TS}\n"
+        f"I1,3,1,1e40,1e40,,{TS}\n",
+    )
+    write(
+        landing,
+        "erp/2026-03-09/fx_rates.csv",
+        "rate_date,currency,rate_to_eur\n2026-03-01,USD,1e13\n",
+    )
+    load(landing, con)
+    assert rows(con, "select line_number, net_amount, cost_amount from raw_erp.invoice_lines") == [
+        (2, Decimal("5"), None)
+    ]
+    bound = "is not below 100,000,000,000 in absolute value"
+    assert rows(
+        con,
+        "select object, line_number, action, reason, detail from raw_meta.load_rejects"
+        " order by object, line_number",
+    ) == [
+        (
+            "fx_rates",
+            2,
+            "row_rejected",
+            "invalid_value",
+            "rate_to_eur: '1e13' is not > 0 and below 100,000,000 in absolute value",
+        ),
+        (
+            "invoice_lines",
+            2,
+            "row_rejected",
+            "invalid_value",
+            f"unit_price: '1500000000000' {bound}; net_amount: '1500000000000' {bound}",
+        ),
+        (
+            "invoice_lines",
+            3,
+            "field_nulled",
+            "invalid_value",
+            f"cost_amount: '-2E+14' {bound} (loaded as NULL)",
+        ),
+        # beyond any decimal the warehouse holds (38 digits): no number it can read
+        (
+            "invoice_lines",
+            4,
+            "row_rejected",
+            "invalid_type",
+            "unit_price: '1e40' is not a valid decimal; net_amount: '1e40' is not a valid decimal",
+        ),
+    ]
+
+
 def test_an_fx_rate_keeps_the_decimals_a_currency_worth_a_fraction_of_a_cent_needs(
     landing: Path, con
 ) -> None:

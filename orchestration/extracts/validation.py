@@ -349,7 +349,14 @@ def _typed_expression(
             unreadable = f"contains({text}, '_')"
             if decimal_comma:
                 unreadable += f" or {_in_dotted_thousands(text)}"
-            return f"case when {unreadable} then null else try_cast({text} as {column.warehouse_type}) end"
+            # a column with a bound parses wider than it stores, so that a number
+            # beyond the stored type (`1e15`) is out of range (invalid_value, with
+            # the bound), not unreadable; a value over the bound never loads
+            target = column.warehouse_type
+            if column.below_abs is not None:
+                scale = target.rstrip(")").rpartition(",")[2].strip()
+                target = f"decimal(38, {scale})"
+            return f"case when {unreadable} then null else try_cast({text} as {target}) end"
         case ColumnType.BOOLEAN:
             # 1 or 0 written with a zero fraction (`1.0`, `0.00`) is that number, as
             # for integers: a 0/1 column with a gap that pandas wrote as floats
