@@ -603,7 +603,15 @@ class ExtractLoader:
                 -- the line as written: DuckDB gives a line of a CRLF file with the
                 -- line feed before it; and one error per missing column ("Found: 2;
                 -- ... Found: 3"), of which the first counts the fields there are
-                select line, csv_line, concat_ws('; ', missing, others) as error_message
+                -- a record short of fields or with one too many is worded as the
+                -- split copy words it ("expected 4 fields, found 2"), whichever read
+                -- the file, not as DuckDB's "MISSING COLUMNS: Expected Number of
+                -- Columns: 4 Found: 2"
+                select line, csv_line, regexp_replace(
+                    concat_ws('; ', missing, others),
+                    '(MISSING|TOO MANY) COLUMNS: Expected Number of Columns: (\\d+) Found: (\\d+)',
+                    'expected \\2 fields, found \\3', 'g'
+                ) as error_message
                 from (
                     select min(line) as line,
                            ltrim(any_value(csv_line), chr(13) || chr(10)) as csv_line,
