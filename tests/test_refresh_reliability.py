@@ -10,6 +10,7 @@ names it, and it loads on the next run.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -118,9 +119,9 @@ def test_a_file_replaced_while_duckdb_reads_it_keeps_nothing_of_either_version(
     assert rows(con, "select count(*) from raw_erp.fx_rates") == [(0,)]
     monkeypatch.undo()
     assert load(landing, con)["erp/2025-01-31/fx_rates.csv"].status == "loaded"
-    assert rows(con, "select currency, rate_to_eur::varchar from raw_erp.fx_rates order by 1") == [
-        ("GBP", "1.200000"),
-        ("USD", "0.800000"),
+    assert rows(con, "select currency, rate_to_eur from raw_erp.fx_rates order by 1") == [
+        ("GBP", Decimal("1.2")),
+        ("USD", Decimal("0.8")),
     ]
 
 
